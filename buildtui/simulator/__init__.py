@@ -1,0 +1,9 @@
+"""A faithful simulated InvenTree server (build orders and what they touch), on Starlette and SQLite.
+
+It imports nothing from the UI: ``buildtui --demo`` and the tests talk to it over real HTTP.
+"""
+
+from .app import Simulator, make_app
+from .server import SimulatorServer, build_simulator
+
+__all__ = ["Simulator", "SimulatorServer", "build_simulator", "make_app"]

@@ -1,0 +1,78 @@
+"""Serving the simulator: in a background thread (demo, tests) or in the foreground."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+
+import uvicorn
+
+from .app import Simulator, make_app
+from .db import Database
+from .seed import seed_demo, seed_large
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build_simulator(data: str | None = None, *, reset: bool = False, builds: int = 0, latency_ms: float = 0,
+                    fail_rate: float = 0.0) -> Simulator:
+    path = data or ":memory:"
+    if reset and data:
+        import os
+
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.remove(data + suffix)
+            except FileNotFoundError:
+                pass
+    db = Database(path)
+    fresh = not db.scalar("SELECT COUNT(*) FROM build")
+    seed_demo(db)
+    if builds and fresh:
+        seed_large(db, builds)
+    return Simulator(db, latency_ms=latency_ms, fail_rate=fail_rate)
+
+
+class SimulatorServer:
+    """A uvicorn server on 127.0.0.1 running in a daemon thread."""
+
+    def __init__(self, sim: Simulator, port: int | None = None) -> None:
+        self.sim = sim
+        self.port = port or free_port()
+        config = uvicorn.Config(make_app(sim), host="127.0.0.1", port=self.port, log_level="warning",
+                                access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> SimulatorServer:
+        self.server.should_exit = False
+        self.server.started = False
+        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True,
+                                       name="buildtui-simulator")
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError(f"the simulator did not start on port {self.port}")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+            self.thread = None
+
+
+def serve_forever(sim: Simulator, port: int) -> None:
+    uvicorn.run(make_app(sim), host="127.0.0.1", port=port, log_level="warning")
