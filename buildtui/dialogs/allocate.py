@@ -1,0 +1,389 @@
+"""Allocation dialogs: pick stock for a line, auto-allocate, consume, edit an allocation."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, Static
+
+from ..api.models import BuildItem, BuildLine, StockItem
+from ..format import date, qty
+from ..widgets.keyed_table import KeyedTable
+from ..widgets.safe import clean, text
+from .form import FieldError, FormDialog, field
+
+if TYPE_CHECKING:
+    from ..state import BuildDetailModel, Store
+
+MAX_QTY = Decimal("1e9")
+
+
+def parse_quantity(raw: str, *, allow_blank: bool = False) -> tuple[Decimal | None, str | None]:
+    """Operator input to a positive Decimal, or a message for the field."""
+    value = raw.strip()
+    if not value:
+        return (None, None) if allow_blank else (None, "Enter a quantity.")
+    if len(value) > 20:
+        return None, "That is not a quantity."
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return None, "Enter a number, e.g. 5 or 2.5."
+    if not number.is_finite():
+        return None, "Enter a number, e.g. 5 or 2.5."
+    if number <= 0:
+        return None, "The quantity must be greater than zero."
+    if number >= MAX_QTY:
+        return None, "That quantity is too large."
+    return number, None
+
+
+def location_options(store: Store) -> list[tuple[Text, int]]:
+    return [(Text(clean(loc.path)), loc.pk) for loc in sorted(store.locations or [], key=lambda x: x.path)]
+
+
+def _sort_key(s: StockItem) -> tuple[Any, ...]:
+    """Oldest / first-expiring first, then by location (what the operator should use first)."""
+    expiry = s.expiry_date or dt.date.max
+    return (expiry, s.pk, s.location_detail.path if s.location_detail else "")
+
+
+class AllocateDialog(FormDialog[str]):
+    """Stock picker for one line: valid candidates in stock, quantity defaulting to what is still needed."""
+
+    TITLE_TEXT = "Allocate stock"
+    SUBMIT_LABEL = "Allocate"
+    FIELD_MAP = {"quantity": "quantity", "output": "output", "stock_item": "form", "build_line": "form"}
+    BINDINGS = [*FormDialog.BINDINGS, Binding("space", "mark", "Mark", show=True)]
+
+    def __init__(self, model: BuildDetailModel, line: BuildLine, output: int | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self.line = line
+        self.output = output
+        self.candidates: list[StockItem] = []
+        self.marked: dict[int, Decimal] = {}
+        self._typed = False
+
+    def compose_fields(self) -> ComposeResult:
+        ln = self.line
+        yield Static(Content(f"{clean(ln.part_label)} · needs {qty(ln.still_needed)} more "
+                             f"(required {qty(ln.quantity)}, allocated {qty(ln.allocated)}, consumed "
+                             f"{qty(ln.consumed)})"), id="alloc-line")
+        table = KeyedTable(id="candidates")
+        table.set_columns([("mark", " "), ("loc", "Location"), ("part", "Part"), ("lot", "Batch/Serial"),
+                           ("exp", "Expiry"), ("free", "Free")])
+        yield table
+        yield FieldError(id="err-candidates")
+        yield from field("Quantity", Input(id="quantity", restrict=r"[0-9.]*", max_length=20), "quantity")
+        if ln.trackable:
+            outs = [(Text(clean(o.serial or o.label)), o.pk) for o in self.model.incomplete_outputs]
+            yield from field("Output (tracked part: allocate to one output)",
+                             Select(outs, value=self.output if self.output else Select.BLANK, id="output"), "output")
+
+    def on_mount(self) -> None:
+        self.query_one("#candidates").focus()
+        self.load()
+
+    @work(group="candidates", exit_on_error=False)
+    async def load(self) -> None:
+        from ..api import ApiError
+
+        b = self.model.build
+        try:
+            items = await self.model.store.client.candidate_stock(self.line, location=b.take_from if b else None)
+        except ApiError as exc:
+            self.query_one("#err-candidates", FieldError).show([f"Could not load stock: {exc}"])
+            return
+        self.candidates = sorted(items, key=_sort_key)
+        self._paint()
+        if not self.candidates:
+            where = " in the source location" if b and b.take_from else ""
+            self.query_one("#err-candidates", FieldError).show([f"No stock of a valid part is available{where}."])
+        else:
+            self._default_quantity()
+
+    def _paint(self) -> None:
+        rows = []
+        for s in self.candidates:
+            mark = "✓" if s.pk in self.marked else ""
+            rows.append((str(s.pk), (text(mark), text(s.location_detail.path if s.location_detail else "-"),
+                                     text(s.part_detail.label if s.part_detail else s.part),
+                                     text(s.serial or s.batch or ""), text(date(s.expiry_date)), text(qty(s.free)))))
+        self.query_one("#candidates", KeyedTable).sync(rows)
+
+    def current(self) -> StockItem | None:
+        key = self.query_one("#candidates", KeyedTable).current_key
+        return next((s for s in self.candidates if str(s.pk) == key), None)
+
+    def _default_for(self, s: StockItem) -> Decimal:
+        if s.is_serialized:
+            return Decimal(1)
+        need = self.line.still_needed or Decimal(0)
+        return min(need, s.free) if need > 0 else s.free
+
+    def _default_quantity(self) -> None:
+        s = self.current()
+        if s is not None and not self._typed:
+            self.query_one("#quantity", Input).value = qty(self._default_for(s)).replace(",", "")
+
+    @on(DataTable.RowHighlighted, "#candidates")
+    def _highlight(self) -> None:
+        self._default_quantity()
+
+    @on(DataTable.RowSelected, "#candidates")
+    def _chosen(self) -> None:
+        self.action_submit()
+
+    @on(Input.Changed, "#quantity")
+    def _typed_quantity(self, event: Input.Changed) -> None:
+        s = self.current()
+        self._typed = s is not None and event.value != qty(self._default_for(s)).replace(",", "")
+
+    def action_mark(self) -> None:
+        s = self.current()
+        if s is None:
+            return
+        if s.pk in self.marked:
+            del self.marked[s.pk]
+        else:
+            value, err = parse_quantity(self.query_one("#quantity", Input).value)
+            if err or value is None:
+                self.show_errors({"quantity": [err or "Enter a quantity."]})
+                return
+            self.marked[s.pk] = value
+        self._typed = False
+        self._paint()
+
+    def _items(self) -> list[tuple[StockItem, Decimal]]:
+        if self.marked:
+            return [(s, self.marked[s.pk]) for s in self.candidates if s.pk in self.marked]
+        s = self.current()
+        value, _ = parse_quantity(self.query_one("#quantity", Input).value)
+        return [(s, value)] if s is not None and value is not None else []
+
+    def validate_local(self) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        if not self.marked:
+            if self.current() is None:
+                errors["form"] = ["No stock item chosen."]
+            _, err = parse_quantity(self.query_one("#quantity", Input).value)
+            if err:
+                errors["quantity"] = [err]
+        for s, value in self._items():
+            if s.is_serialized and value != 1:
+                errors["quantity"] = ["Serialised stock is allocated one at a time (quantity 1)."]
+            elif value > s.free:
+                errors["quantity"] = [f"Only {qty(s.free)} of {clean(s.label)} is free."]
+        if self.line.trackable and self._output() is None:
+            errors["output"] = ["Choose the output this tracked part goes into."]
+        return errors
+
+    def _output(self) -> int | None:
+        if not self.line.trackable:
+            return None
+        value = self.query_one("#output", Select).value
+        return value if isinstance(value, int) else None
+
+    async def send(self) -> str:
+        items = self._items()
+        self._before = self.line.allocated
+        output = self._output()
+        await self.model.store.client.allocate(self.model.pk, [
+            {"build_line": self.line.pk, "stock_item": s.pk, "quantity": q, "output": output} for s, q in items])
+        total = sum((q for _, q in items), Decimal(0))
+        return f"Allocated {qty(total)} × {clean(self.line.part_label)} from {len(items)} stock item(s)"
+
+    async def check_outcome(self) -> bool | None:
+        line = await self.model.store.client.get_line(self.line.pk)
+        return line.allocated > self.line.allocated
+
+    def outcome_result(self) -> str | None:
+        return f"Allocated to {clean(self.line.part_label)}"
+
+
+class AutoAllocateDialog(FormDialog[str]):
+    """InvenTree's auto-allocation with the web page's defaults (interchangeable and substitutes on)."""
+
+    TITLE_TEXT = "Auto-allocate stock"
+    SUBMIT_LABEL = "Auto-allocate"
+
+    def __init__(self, model: BuildDetailModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def compose_fields(self) -> ComposeResult:
+        opts = location_options(self.model.store)
+        b = self.model.build
+        yield from field("Take from location (blank: anywhere)",
+                         Select(opts, value=b.take_from if b and b.take_from else Select.BLANK, id="location"),
+                         "location")
+        yield from field("Exclude location", Select(opts, id="exclude_location"), "exclude_location")
+        yield Checkbox(Content("Interchangeable stock (use several items per line)"), True, id="interchangeable")
+        yield Checkbox(Content("Substitute parts"), True, id="substitutes")
+        yield Checkbox(Content("Optional lines too"), False, id="optional_items")
+        progress = ProgressBar(total=None, show_eta=False, id="auto-progress")
+        progress.display = False
+        yield progress
+
+    def _value(self, wid: str) -> int | None:
+        v = self.query_one(f"#{wid}", Select).value
+        return v if isinstance(v, int) else None
+
+    async def send(self) -> str:
+        self.query_one("#auto-progress").display = True
+        try:
+            return await self._run()
+        finally:
+            self.query_one("#auto-progress").display = False
+
+    async def _run(self) -> str:
+        client = self.model.store.client
+        before = {ln.pk: ln.allocated for ln in self.model.lines}
+        optional = self.query_one("#optional_items", Checkbox).value
+        interchangeable = self.query_one("#interchangeable", Checkbox).value
+        task = await client.auto_allocate(
+            self.model.pk, location=self._value("location"), exclude_location=self._value("exclude_location"),
+            interchangeable=interchangeable, substitutes=self.query_one("#substitutes", Checkbox).value,
+            optional_items=optional)
+        lines = await client.list_lines(self.model.pk, allocations=False)
+        # with a background worker the allocations arrive after the answer (§6): re-read until they settle
+        if task is None or not task.complete:
+            for _ in range(10):
+                if any(ln.allocated != before.get(ln.pk) for ln in lines):
+                    break
+                await asyncio.sleep(0.5)
+                lines = await client.list_lines(self.model.pk, allocations=False)
+        return auto_summary(before, lines, optional=optional, interchangeable=interchangeable)
+
+
+def auto_summary(before: dict[int, Decimal], after: list[BuildLine], *, optional: bool,
+                 interchangeable: bool) -> str:
+    added = [(ln, ln.allocated - before.get(ln.pk, Decimal(0))) for ln in after]
+    got = [f"  + {qty(d)} {clean(ln.part_label)}" for ln, d in added if d > 0]
+    short = []
+    for ln in after:
+        if ln.fully_allocated:
+            continue
+        if ln.trackable:
+            why = "tracked part: allocate to each output (scan or pick)"
+        elif ln.optional and not optional:
+            why = "optional line: not included"
+        elif ln.available_total <= 0:
+            why = "no stock available"
+        elif not interchangeable:
+            why = "several stock items could be used: allow interchangeable stock"
+        else:
+            why = f"not enough stock: short by {qty(ln.still_needed)}"
+        short.append(f"  - {clean(ln.part_label)}: {why}")
+    head = f"Auto-allocation allocated {len(got)} line(s)." if got else "Auto-allocation allocated nothing."
+    body = [head, *got]
+    if short:
+        body += ["Still short:", *short]
+    return "\n".join(body)
+
+
+class ConsumeDialog(FormDialog[str]):
+    """Consume a line's allocations, or part of one allocation."""
+
+    TITLE_TEXT = "Consume stock"
+    SUBMIT_LABEL = "Consume"
+    FIELD_MAP = {"quantity": "quantity", "items": "form", "lines": "form"}
+
+    def __init__(self, model: BuildDetailModel, line: BuildLine, allocation: BuildItem | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self.line = line
+        self.allocation = allocation
+
+    def compose_fields(self) -> ComposeResult:
+        if self.allocation is not None:
+            a = self.allocation
+            src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
+            yield Static(Content(f"{clean(self.line.part_label)} · {clean(src)} · allocated {qty(a.quantity)}"))
+            yield from field("Quantity to consume", Input(qty(a.quantity).replace(",", ""), id="quantity",
+                                                          max_length=20), "quantity")
+        else:
+            n = len([a for a in self.line.allocations or [] if a.install_into is None])
+            yield Static(Content(f"Consume all {n} untracked allocation(s) of {clean(self.line.part_label)} "
+                                 f"({qty(self.line.allocated)})."))
+        yield from field("Notes", Input(id="notes", max_length=500), "notes")
+
+    def validate_local(self) -> dict[str, list[str]]:
+        if self.allocation is None:
+            return {}
+        value, err = parse_quantity(self.query_one("#quantity", Input).value)
+        if err:
+            return {"quantity": [err]}
+        assert value is not None
+        if value > self.allocation.quantity:
+            return {"quantity": [f"At most {qty(self.allocation.quantity)} is allocated."]}
+        return {}
+
+    async def send(self) -> str:
+        notes = self.query_one("#notes", Input).value
+        client = self.model.store.client
+        if self.allocation is not None:
+            value, _ = parse_quantity(self.query_one("#quantity", Input).value)
+            assert value is not None
+            await client.consume(self.model.pk, items=[(self.allocation.pk, value)], notes=notes)
+            return f"Consumed {qty(value)} × {clean(self.line.part_label)}"
+        await client.consume(self.model.pk, lines=[self.line.pk], notes=notes)
+        return f"Consumed the allocations of {clean(self.line.part_label)}"
+
+
+class EditAllocationDialog(FormDialog[str]):
+    TITLE_TEXT = "Change allocated quantity"
+    SUBMIT_LABEL = "Save"
+    FIELD_MAP = {"quantity": "quantity"}
+
+    def __init__(self, model: BuildDetailModel, allocation: BuildItem) -> None:
+        super().__init__()
+        self.model = model
+        self.allocation = allocation
+
+    def compose_fields(self) -> ComposeResult:
+        a = self.allocation
+        src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
+        part = a.part_detail.label if a.part_detail else ""
+        yield Static(Content(f"{clean(part)} · {clean(src)}"))
+        yield from field("Quantity", Input(qty(a.quantity).replace(",", ""), id="quantity", max_length=20),
+                         "quantity")
+
+    def validate_local(self) -> dict[str, list[str]]:
+        _, err = parse_quantity(self.query_one("#quantity", Input).value)
+        return {"quantity": [err]} if err else {}
+
+    async def send(self) -> str:
+        value, _ = parse_quantity(self.query_one("#quantity", Input).value)
+        assert value is not None
+        await self.model.store.client.update_allocation(self.allocation.pk, value)
+        return f"Allocation changed to {qty(value)}"
+
+
+class InfoDialog(FormDialog[str]):
+    """Shows a multi-line result (e.g. the auto-allocation summary)."""
+
+    SUBMIT_LABEL = "Close"
+
+    def __init__(self, title: str, body: str) -> None:
+        self.TITLE_TEXT = title
+        self.body = body
+        super().__init__()
+
+    def compose_fields(self) -> ComposeResult:
+        yield Static(Content(self.body), id="info-body")
+
+    def on_mount(self) -> None:
+        self.query_one("#submit").focus()
+
+    async def send(self) -> str:
+        return ""

@@ -1,0 +1,132 @@
+"""Dialogs for the build's own state: cancel, finish, and a plain confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import Checkbox, Select, Static
+
+from ..format import qty
+from ..widgets.safe import clean
+from .form import FieldError, FormDialog
+
+if TYPE_CHECKING:
+    from ..state import BuildDetailModel
+
+
+class ConfirmDialog(FormDialog[str]):
+    """Yes/no for an action that needs a second look; the safe choice (Cancel) has the focus."""
+
+    def __init__(self, title: str, question: str, action: Callable[[], Awaitable[str]], *,
+                 confirm: str = "Yes", danger: bool = False) -> None:
+        self.TITLE_TEXT = title
+        self.SUBMIT_LABEL = confirm
+        self.SUBMIT_VARIANT = "error" if danger else "primary"
+        self.question = question
+        self.action_fn = action
+        super().__init__()
+
+    def compose_fields(self) -> ComposeResult:
+        yield Static(Content(self.question), id="question")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel").focus()
+
+    async def send(self) -> str:
+        return await self.action_fn()
+
+
+class CancelBuildDialog(FormDialog[str]):
+    TITLE_TEXT = "Cancel build order"
+    SUBMIT_LABEL = "Cancel the build"
+    SUBMIT_VARIANT = "error"
+
+    def __init__(self, model: BuildDetailModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def compose_fields(self) -> ComposeResult:
+        b = self.model.build
+        assert b is not None
+        n_alloc = len(self.model.allocations)
+        n_out = len(self.model.incomplete_outputs)
+        yield Static(Content(f"{clean(b.reference)} will be cancelled. It has {n_alloc} allocation(s) and "
+                             f"{n_out} incomplete output(s)."))
+        yield Checkbox(Content("Consume allocated stock (otherwise allocations are just removed)"), False,
+                       id="remove_allocated_stock")
+        yield FieldError(id="err-remove_allocated_stock")
+        yield Checkbox(Content("Delete incomplete outputs"), False, id="remove_incomplete_outputs")
+        yield FieldError(id="err-remove_incomplete_outputs")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel").focus()
+
+    async def send(self) -> str:
+        b = self.model.build
+        assert b is not None
+        await self.model.store.client.cancel(
+            b.pk, remove_allocated_stock=self.query_one("#remove_allocated_stock", Checkbox).value,
+            remove_incomplete_outputs=self.query_one("#remove_incomplete_outputs", Checkbox).value)
+        return f"{b.reference} cancelled"
+
+
+class FinishBuildDialog(FormDialog[str]):
+    """First what blocks completion, then the three accept_* choices."""
+
+    TITLE_TEXT = "Finish build order"
+    SUBMIT_LABEL = "Finish"
+
+    def __init__(self, model: BuildDetailModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def compose_fields(self) -> ComposeResult:
+        b = self.model.build
+        assert b is not None
+        blockers = self.model.blockers()
+        lines: list[str] = []
+        if blockers.not_in_production:
+            lines.append("• The build is not in production: issue it first.")
+        if blockers.incomplete_outputs:
+            lines.append(f"• {len(blockers.incomplete_outputs)} output(s) still in production: complete, scrap "
+                         "or delete them first.")
+        if blockers.remaining > 0:
+            lines.append(f"• {qty(blockers.remaining)} of {qty(b.quantity)} not built yet.")
+        for ln in blockers.unallocated[:6]:
+            lines.append(f"• Not fully allocated: {clean(ln.part_label)} ({qty(ln.allocated)} of "
+                         f"{qty(ln.quantity - ln.consumed)})")
+        if len(blockers.unallocated) > 6:
+            lines.append(f"  … and {len(blockers.unallocated) - 6} more lines")
+        for ln in blockers.overallocated[:4]:
+            lines.append(f"• Over-allocated: {clean(ln.part_label)} ({qty(ln.allocated)} for "
+                         f"{qty(ln.quantity - ln.consumed)})")
+        yield Static(Content("\n".join(lines) if lines else "Nothing blocks completion."), id="blockers")
+        yield Checkbox(Content("Accept unallocated stock"), not blockers.unallocated, id="accept_unallocated")
+        yield FieldError(id="err-accept_unallocated")
+        yield Checkbox(Content("Accept incomplete quantity"), blockers.remaining <= 0, id="accept_incomplete")
+        yield FieldError(id="err-accept_incomplete")
+        yield Select([(Text("Reject: stop if over-allocated"), "reject"),
+                      (Text("Accept: consume the extra too"), "accept"),
+                      (Text("Trim: remove the excess"), "trim")], value="reject", allow_blank=False,
+                     id="accept_overallocated")
+        yield FieldError(id="err-accept_overallocated")
+
+    async def send(self) -> str:
+        b = self.model.build
+        assert b is not None
+        await self.model.store.client.finish(
+            b.pk, accept_unallocated=self.query_one("#accept_unallocated", Checkbox).value,
+            accept_incomplete=self.query_one("#accept_incomplete", Checkbox).value,
+            accept_overallocated=str(self.query_one("#accept_overallocated", Select).value))
+        return f"{b.reference} finished: allocated stock consumed"
+
+    async def check_outcome(self) -> bool | None:
+        b = await self.model.store.client.get_build(self.model.pk)
+        return b.status == 40
+
+    def outcome_result(self) -> str | None:
+        return "Build finished"

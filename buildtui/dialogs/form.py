@@ -1,0 +1,204 @@
+"""The base of every dialog that sends something to the server.
+
+A dialog owns its input: it validates locally, sends the request itself, and
+on refusal stays open with every field as typed and the server's messages
+beside the fields they concern. A second Enter while the request is in flight
+does nothing, and a POST is never retried by itself; after a timeout the dialog
+asks ``check_outcome`` whether the action took effect before offering to try again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Generic, TypeVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from ..api import ApiError, AuthenticationRequired, RequestTimeout, ValidationFailed
+from ..widgets.safe import clean
+
+R = TypeVar("R")
+
+
+class FieldError(Static):
+    """The line under a field that shows its messages."""
+
+    DEFAULT_CSS = "FieldError { color: $error; height: auto; display: none; padding: 0 0 0 1; }"
+
+    def show(self, messages: Iterable[str]) -> None:
+        text = "\n".join(clean(m) for m in messages)
+        self.update(Content(text))
+        self.display = bool(text)
+
+
+class FormDialog(ModalScreen[R], Generic[R]):
+    """Subclasses yield their fields in ``compose_fields`` and implement ``send``."""
+
+    TITLE_TEXT = "Dialog"
+    SUBMIT_LABEL = "OK"
+    SUBMIT_VARIANT = "primary"
+    #: server field name -> id of the FieldError to show it in (without "err-")
+    FIELD_MAP: dict[str, str] = {}
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "Submit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = False
+        self.sent_count = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(Content(self.TITLE_TEXT), id="dialog-title")
+            with VerticalScroll(id="dialog-body"):
+                yield from self.compose_fields()
+            yield FieldError(id="err-form")
+            with Horizontal(id="dialog-buttons"):
+                yield Button(self.SUBMIT_LABEL, id="submit", variant=self.SUBMIT_VARIANT)  # type: ignore[arg-type]
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def compose_fields(self) -> ComposeResult:
+        yield from ()
+
+    # -- validation ---------------------------------------------------------------------
+    def validate_local(self) -> dict[str, list[str]]:
+        """Errors that make the request pointless (field id -> messages); nothing is sent when any."""
+        return {}
+
+    async def send(self) -> R:
+        raise NotImplementedError
+
+    async def check_outcome(self) -> bool | None:
+        """After a POST timeout: re-read the data. True = it took effect, False = it did not, None = unknown."""
+        return None
+
+    def outcome_result(self) -> R | None:
+        return None
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def clear_errors(self) -> None:
+        for err in self.query(FieldError):
+            err.show([])
+
+    def show_errors(self, errors: dict[str, list[str]]) -> None:
+        general: list[str] = []
+        for key, messages in errors.items():
+            target = self.FIELD_MAP.get(key, key)
+            found = self.query(f"#err-{target}")
+            if found:
+                found.first(FieldError).show(messages)
+            else:
+                general += [m if key in ("form", "non_field_errors") else f"{key.replace('_', ' ')}: {m}"
+                            for m in messages]
+        self.query_one("#err-form", FieldError).show(general)
+
+    def show_failure(self, exc: ApiError) -> None:
+        if isinstance(exc, ValidationFailed):
+            errors: dict[str, list[str]] = {}
+            for key, messages in exc.fields.items():
+                base = key
+                if key not in self.FIELD_MAP:
+                    base = key.split(".")[-1] if "." in key else key
+                    if base not in self.FIELD_MAP and not self.query(f"#err-{base}"):
+                        base = key
+                errors.setdefault(base, []).extend(messages)
+            if exc.non_field:
+                errors.setdefault("form", []).extend(exc.non_field)
+            self.show_errors(errors)
+        else:
+            self.show_errors({"form": [f"{exc.title}: {exc}"]})
+
+    def action_cancel(self) -> None:
+        if not self.busy:
+            self.dismiss(None)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Button.Pressed, "#submit")
+    def _submit_pressed(self) -> None:
+        self.action_submit()
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        if self.busy:
+            return  # no double submits: the first request is still in flight
+        self.clear_errors()
+        errors = self.validate_local()
+        if errors:
+            self.show_errors(errors)
+            return
+        self.busy = True
+        self._set_working(True)
+        self._send()
+
+    def _set_working(self, working: bool) -> None:
+        button = self.query_one("#submit", Button)
+        button.disabled = working
+        button.label = "Working…" if working else self.SUBMIT_LABEL
+
+    @work(group="dialog-submit", exit_on_error=False)
+    async def _send(self) -> None:
+        try:
+            self.sent_count += 1
+            result = await self.send()
+        except RequestTimeout as exc:
+            if await self._after_timeout(exc):
+                return
+        except AuthenticationRequired as exc:
+            self.show_failure(exc)
+            self.app.request_login(exc)  # type: ignore[attr-defined]
+        except ApiError as exc:
+            self.show_failure(exc)
+        else:
+            self.busy = False
+            self.dismiss(result)
+            return
+        self.busy = False
+        self._set_working(False)
+
+    async def _after_timeout(self, exc: RequestTimeout) -> bool:
+        """Returns True when the dialog was closed because the action did take effect."""
+        if not exc.outcome_unknown:
+            self.show_failure(exc)
+            return False
+        try:
+            took = await self.check_outcome()
+        except ApiError:
+            took = None
+        if took is True:
+            result = self.outcome_result()
+            self.app.notify("The server answered late, but the action took effect.", markup=False)
+            self.busy = False
+            self.dismiss(result)
+            return True
+        if took is False:
+            self.show_errors({"form": ["The server did not answer in time. Checked again: it did NOT take effect. "
+                                       "Press Enter to try again."]})
+        else:
+            self.show_errors({"form": ["The server did not answer in time and it could not be checked whether "
+                                       "the action took effect. Look at the build before trying again."]})
+        return False
+
+
+def field(label: str, widget: Any, name: str, hint: str = "") -> ComposeResult:
+    """A labelled field with its error line."""
+    with Vertical(classes="field"):
+        yield Label(Content(label), classes="field-label")
+        yield widget
+        if hint:
+            yield Static(Content(hint), classes="field-hint muted")
+        yield FieldError(id=f"err-{name}")

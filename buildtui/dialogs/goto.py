@@ -1,0 +1,38 @@
+"""Open a build by its reference (also reachable from the command palette)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Input
+
+from ..api import NotFound
+from .form import FormDialog, field
+
+
+class GotoBuildDialog(FormDialog[int]):
+    TITLE_TEXT = "Open build by reference"
+    SUBMIT_LABEL = "Open"
+
+    def compose_fields(self) -> ComposeResult:
+        yield from field("Reference", Input(placeholder="BO-0042", id="reference", max_length=100), "reference")
+
+    def on_mount(self) -> None:
+        self.query_one("#reference").focus()
+
+    def validate_local(self) -> dict[str, list[str]]:
+        return {} if self.query_one("#reference", Input).value.strip() else {"reference": ["Type a reference."]}
+
+    async def send(self) -> int:
+        ref = self.query_one("#reference", Input).value.strip()
+        build = await self.app.store.client.find_build(ref)  # type: ignore[attr-defined]
+        if build is None:
+            raise NotFound(f"No build order {ref}.")
+        return build.pk
+
+    def on_unmount(self) -> None:
+        pass
+
+
+def open_after(app: object, pk: int | None) -> None:
+    if pk is not None:
+        app.open_build(pk)  # type: ignore[attr-defined]

@@ -1,0 +1,545 @@
+"""Build detail: header, lines with allocations, pick list, outputs, child builds, notes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from ..api import ApiError
+from ..api.errors import AuthenticationRequired, NotFound
+from ..api.models import BuildItem, BuildLine, StockItem
+from ..clock import today
+from ..format import bar, date, qty
+from ..state import BuildDetailModel
+from ..widgets.keyed_table import Cells, KeyedTable
+from ..widgets.safe import clean, text
+from ..widgets.status_line import StatusLine
+from .build_list import status_style
+
+if TYPE_CHECKING:
+    from ..app import BuildTUI
+
+TABS = ["tab-lines", "tab-pick", "tab-outputs", "tab-children", "tab-notes"]
+OUTPUT_ACTIONS = {"new_output", "complete_outputs", "scrap_outputs", "delete_outputs"}
+ALLOC_ACTIONS = {"allocate", "auto_allocate", "unallocate", "unallocate_all", "consume", "edit_allocation"}
+
+
+class BuildDetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("a", "allocate", "Allocate"),
+        Binding("A", "auto_allocate", "Auto-alloc"),
+        Binding("c", "complete_outputs", "Complete"),
+        Binding("N", "new_output", "New output"),
+        Binding("i", "issue", "Issue"),
+        Binding("h", "hold", "Hold"),
+        Binding("F", "finish", "Finish"),
+        Binding("C", "cancel_build", "Cancel build"),
+        Binding("u", "unallocate", "Unallocate", show=False),
+        Binding("U", "unallocate_all", "Unallocate all", show=False),
+        Binding("e", "edit_allocation", "Edit allocation", show=False),
+        Binding("x", "consume", "Consume", show=False),
+        Binding("S", "scrap_outputs", "Scrap outputs", show=False),
+        Binding("D", "delete_outputs", "Delete outputs", show=False),
+        Binding("n", "toggle_needed", "Only lines needing stock", show=False),
+        Binding("space", "expand", "Expand line", show=False),
+        Binding("1", "tab(0)", "Lines tab", show=False),
+        Binding("2", "tab(1)", "Pick list tab", show=False),
+        Binding("3", "tab(2)", "Outputs tab", show=False),
+        Binding("4", "tab(3)", "Children tab", show=False),
+        Binding("5", "tab(4)", "Notes tab", show=False),
+        Binding("ctrl+r,f5", "refresh", "Refresh", show=False),
+    ]
+
+    def __init__(self, pk: int) -> None:
+        super().__init__()
+        self.pk = pk
+        self.model: BuildDetailModel | None = None
+        self.expanded: set[int] = set()
+        self.only_needed = False
+        self.busy = False
+        self._last_refresh = 0.0
+        self._compact: bool | None = None
+
+    @property
+    def tui(self) -> BuildTUI:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", id="detail-header")
+        with TabbedContent(id="detail-tabs"):
+            with TabPane("1 Lines", id="tab-lines"):
+                yield KeyedTable(id="lines")
+            with TabPane("2 Pick list", id="tab-pick"):
+                yield KeyedTable(id="picks")
+            with TabPane("3 Outputs", id="tab-outputs"):
+                yield KeyedTable(id="outputs")
+            with TabPane("4 Children", id="tab-children"):
+                yield KeyedTable(id="children")
+            with TabPane("5 Notes", id="tab-notes"), VerticalScroll():
+                yield Static("", id="notes")
+        yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.model = BuildDetailModel(self.tui.store, self.pk)
+        self._set_columns()
+        self.query_one("#lines").focus()
+        self.refresh_data()
+        self.set_interval(1.0, self._poll_tick)
+
+    # -- data -------------------------------------------------------------------------------
+    @work(exclusive=True, group="detail-refresh", exit_on_error=False)
+    async def refresh_data(self) -> None:
+        assert self.model is not None
+        try:
+            if self.tui.store.locations is None:
+                await self.tui.store.ensure_locations()
+            if self.tui.store.stock_status is None:
+                await self.tui.store.ensure_stock_status()
+            await self.model.refresh()
+        except AuthenticationRequired as exc:
+            self.tui.request_login(exc, then=self.refresh_data)
+            return
+        except NotFound:
+            self.tui.notify("That build order no longer exists.", severity="error", markup=False)
+            self.dismiss()
+            return
+        except ApiError as exc:
+            if self.model.build is None:
+                self.query_one("#detail-header", Static).update(Content(f"{exc.title}: {clean(exc)}\nRetrying…"))
+            return
+        self._last_refresh = time.monotonic()
+        self._paint()
+
+    def _poll_tick(self) -> None:
+        if not self.is_current or self.busy:
+            return
+        store = self.tui.store
+        if store.poll_due() and time.monotonic() - self._last_refresh >= store.poll_interval:
+            self._last_refresh = time.monotonic()
+            self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        if self.model is not None and self.model.build is not None:
+            self.refresh_data()
+
+    # -- rendering ----------------------------------------------------------------------------
+    def on_resize(self) -> None:
+        self._set_columns()
+
+    def _set_columns(self) -> None:
+        compact = self.size.width < 110 if self.size.width else True
+        if compact == self._compact:
+            return
+        self._compact = compact
+        lines = [("tick", " "), ("part", "Part"), ("req", "Req"), ("alloc", "Alloc"), ("cons", "Used"),
+                 ("avail", "Avail"), ("bar", "Progress"), ("flags", "Flags")]
+        if not compact:
+            lines[2:2] = [("ref", "BOM ref")]
+            lines += [("order", "On order"), ("prod", "In prod")]
+        self.query_one("#lines", KeyedTable).set_columns(lines)
+        self.query_one("#picks", KeyedTable).set_columns(
+            [("loc", "Location"), ("part", "Part"), ("lot", "Serial/batch"), ("qty", "Qty"), ("line", "For")])
+        self.query_one("#outputs", KeyedTable).set_columns(
+            [("state", "State"), ("out", "Serial/batch"), ("qty", "Qty"), ("loc", "Location"), ("status", "Status")])
+        self.query_one("#children", KeyedTable).set_columns(
+            [("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status")])
+        if self.model is not None and self.model.build is not None:
+            self._paint()
+
+    def _paint(self) -> None:
+        assert self.model is not None and self.model.build is not None
+        self._render_header()
+        self.query_one("#lines", KeyedTable).sync(self._line_rows())
+        self.query_one("#picks", KeyedTable).sync(self._pick_rows())
+        self.query_one("#outputs", KeyedTable).sync(self._output_rows())
+        self.query_one("#children", KeyedTable).sync(self._child_rows())
+        notes = self.model.build.notes or "(no notes)"
+        self.query_one("#notes", Static).update(Content(clean(notes).replace("^J", "\n")))
+        self.refresh_bindings()
+
+    def _render_header(self) -> None:
+        assert self.model is not None and self.model.build is not None
+        b = self.model.build
+        store = self.tui.store
+        code = store.status_code(b.status_key)
+        label = code.label if code else (b.status_text or str(b.status))
+        part = b.part_detail.label if b.part_detail else (b.part_name or "")
+        overdue = b.overdue_on(today())
+        warn = f"bold {self.app.current_theme.warning}"
+        t = Text(no_wrap=False)
+        t.append(clean(b.reference), "bold")
+        t.append("  ")
+        t.append(f" {clean(label)} ", status_style(self.app, code.color if code else None) + " reverse")
+        t.append(f"  {clean(part)}")
+        if b.title:
+            t.append(f" — {clean(b.title)}")
+        t.append("\n")
+        t.append(f"Qty {qty(b.quantity)} · done {qty(b.completed)} · left {qty(b.remaining)} ")
+        t.append(bar(b.completed, b.quantity, 10))
+        t.append(f" · start {date(b.start_date)} · target ")
+        t.append(date(b.target_date) + (" OVERDUE" if overdue else ""), warn if overdue else "")
+        t.append(f" · priority {b.priority or 0}\n")
+        t.append(f"From {clean(store.location_name(b.take_from) if b.take_from else 'anywhere')}"
+                 f" → to {clean(store.location_name(b.destination))}")
+        t.append(f" · batch {clean(b.batch or '-')}")
+        t.append(f" · responsible {clean(b.responsible_detail.name if b.responsible_detail else '-')}")
+        if b.parent:
+            t.append(f" · parent build #{b.parent}")
+        if self.only_needed:
+            t.append(" · showing only lines needing stock", "italic")
+        self.query_one("#detail-header", Static).update(t)
+
+    def _line_rows(self) -> list[tuple[str, Cells]]:
+        assert self.model is not None
+        rows: list[tuple[str, Cells]] = []
+        compact = bool(self._compact)
+        for ln in self.model.lines:
+            if self.only_needed and ln.fully_allocated:
+                continue
+            flags = ("O" if ln.optional else "") + ("C" if ln.consumable else "") + ("T" if ln.trackable else "")
+            tick = "✓" if ln.fully_allocated else ("▸" if ln.pk not in self.expanded else "▾")
+            tick = "✓" if ln.fully_allocated else tick
+            done = ln.allocated + ln.consumed
+            avail = ln.available_total
+            cells: list[Text] = [text(tick, "bold"), text(ln.part_label[:30] if compact else ln.part_label[:44])]
+            if not compact:
+                cells.append(text((ln.reference or "")[:16]))
+            avail_txt = qty(avail)
+            if ln.available_substitute_stock or ln.available_variant_stock:
+                avail_txt += "*"
+            cells += [text(qty(ln.quantity)), text(qty(ln.allocated)), text(qty(ln.consumed)), text(avail_txt),
+                      text(bar(done, ln.quantity, 6)), text(flags)]
+            if not compact:
+                cells += [text(qty(ln.on_order)), text(qty(ln.in_production))]
+            rows.append((f"l{ln.pk}", tuple(cells)))
+            if ln.pk in self.expanded:
+                for a in ln.allocations or []:
+                    width = len(cells)
+                    src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
+                    where = a.location_detail.path if a.location_detail else "-"
+                    out = f" → output {a.install_into}" if a.install_into else ""
+                    sub: list[Text] = [text(""), text(f"  └ {src} @ {where}{out}"[:44])]
+                    if not compact:
+                        sub.append(text(""))
+                    sub += [text(""), text(qty(a.quantity))]
+                    sub += [text("")] * (width - len(sub))
+                    rows.append((f"a{a.pk}", tuple(sub)))
+        return rows
+
+    def _pick_rows(self) -> list[tuple[str, Cells]]:
+        assert self.model is not None
+        items = []
+        for ln in self.model.lines:
+            for a in ln.allocations or []:
+                where = a.location_detail.path if a.location_detail else "(no location)"
+                items.append((where, ln, a))
+        items.sort(key=lambda x: (x[0], x[1].part_label))
+        rows: list[tuple[str, Cells]] = []
+        last = None
+        for where, ln, a in items:
+            s = a.stock_item_detail
+            lot = (f"#{s.serial}" if s.serial else (s.batch or "")) if s else ""
+            rows.append((f"a{a.pk}", (text(where if where != last else "", "bold"), text(ln.part_label[:36]),
+                                      text(lot), text(qty(a.quantity)), text(ln.reference or ""))))
+            last = where
+        return rows
+
+    def _output_rows(self) -> list[tuple[str, Cells]]:
+        assert self.model is not None
+        rows: list[tuple[str, Cells]] = []
+        for o in sorted(self.model.outputs, key=lambda o: (not o.is_building, o.pk)):
+            state = "building" if o.is_building else ("scrapped" if o.status == 65 else "complete")
+            if o.is_building and self.model.output_unallocated(o):
+                state += " (short)"
+            rows.append((f"o{o.pk}", (text(state), text(o.serial or o.batch or f"#{o.pk}"), text(qty(o.quantity)),
+                                      text(o.location_detail.path if o.location_detail else "-"),
+                                      text(o.status_text or ""))))
+        return rows
+
+    def _child_rows(self) -> list[tuple[str, Cells]]:
+        assert self.model is not None
+        rows: list[tuple[str, Cells]] = []
+        for c in self.model.children:
+            code = self.tui.store.status_code(c.status_key)
+            rows.append((f"b{c.pk}", (text(c.reference, "bold"), text(c.part_detail.label if c.part_detail else ""),
+                                      text(f"{bar(c.completed, c.quantity, 6)} {qty(c.completed)}/{qty(c.quantity)}"),
+                                      text(code.label if code else c.status_text))))
+        return rows
+
+    # -- selection helpers -----------------------------------------------------------------------
+    def _active_tab(self) -> str:
+        return self.query_one("#detail-tabs", TabbedContent).active or "tab-lines"
+
+    def selected_line(self) -> BuildLine | None:
+        assert self.model is not None
+        key = self.query_one("#lines", KeyedTable).current_key
+        if key and key.startswith("l"):
+            return self.model.line(int(key[1:]))
+        alloc = self.selected_allocation()
+        return self.model.line_of(alloc) if alloc else None
+
+    def selected_allocation(self) -> BuildItem | None:
+        assert self.model is not None
+        table_id = "#picks" if self._active_tab() == "tab-pick" else "#lines"
+        key = self.query_one(table_id, KeyedTable).current_key
+        if key and key.startswith("a"):
+            return self.model.allocation(int(key[1:]))
+        return None
+
+    def selected_output(self) -> StockItem | None:
+        assert self.model is not None
+        key = self.query_one("#outputs", KeyedTable).current_key
+        if self._active_tab() == "tab-outputs" and key:
+            return next((o for o in self.model.outputs if f"o{o.pk}" == key), None)
+        return None
+
+    # -- availability of actions -------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        model = self.model
+        if model is None or model.build is None:
+            return action in ("back", "refresh", "tab", "toggle_needed", "expand") or None
+        b = model.build
+        can_add = self.tui.store.can("add")
+        change = {"issue", "hold", "finish", "cancel_build", *ALLOC_ACTIONS, *OUTPUT_ACTIONS}
+        if action in change and not can_add:
+            return False  # the user's roles do not allow it: not offered at all
+        if action == "issue":
+            return b.status in (10, 25)
+        if action == "hold":
+            return b.status in (10, 20)
+        if action == "finish":
+            return b.status == 20
+        if action == "cancel_build":
+            return b.is_active
+        if action in ALLOC_ACTIONS or action == "new_output":
+            return b.is_active
+        if action in ("complete_outputs", "scrap_outputs", "delete_outputs"):
+            return bool(model.incomplete_outputs)
+        return True
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_tab(self, index: int) -> None:
+        self.query_one("#detail-tabs", TabbedContent).active = TABS[index]
+        table = {0: "#lines", 1: "#picks", 2: "#outputs", 3: "#children"}.get(index)
+        if table:
+            self.query_one(table).focus()
+
+    def action_refresh(self) -> None:
+        self.refresh_data()
+
+    def action_toggle_needed(self) -> None:
+        self.only_needed = not self.only_needed
+        if self.model and self.model.build:
+            self._paint()
+
+    def action_expand(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        self.expanded ^= {line.pk}
+        self._paint()
+
+    @on(DataTable.RowSelected, "#lines")
+    def _line_enter(self) -> None:
+        self.action_expand()
+
+    @on(DataTable.RowSelected, "#children")
+    def _child_enter(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value or ""
+        if key.startswith("b"):
+            self.tui.open_build(int(key[1:]))
+
+    def _run(self, what: str, call: Callable[[], Awaitable[Any]], done: str) -> None:
+        """A one-key action (issue, hold, unallocate): never twice at once, never retried."""
+        if self.busy:
+            return
+        self.busy = True
+        self._do(what, call, done)
+
+    @work(group="detail-action", exit_on_error=False)
+    async def _do(self, what: str, call: Callable[[], Awaitable[Any]], done: str) -> None:
+        try:
+            await call()
+        except AuthenticationRequired as exc:
+            self.tui.request_login(exc)
+        except ApiError as exc:
+            self.tui.report(exc, what=what)
+        else:
+            self.tui.notify(done, markup=False)
+        finally:
+            self.busy = False
+        self.refresh_data()
+
+    def _dialog(self, dialog: Any, *, info_title: str | None = None) -> None:
+        def after(result: str | None) -> None:
+            if result:
+                if info_title:
+                    from ..dialogs.allocate import InfoDialog
+
+                    self.app.push_screen(InfoDialog(info_title, result))
+                else:
+                    self.tui.notify(result, markup=False)
+            self.refresh_data()
+
+        self.app.push_screen(dialog, after)
+
+    def action_issue(self) -> None:
+        assert self.model and self.model.build
+        ref = self.model.build.reference
+        self._run("issue the build", lambda: self.tui.client.issue(self.pk), f"{ref} issued: in production")
+
+    def action_hold(self) -> None:
+        assert self.model and self.model.build
+        ref = self.model.build.reference
+        self._run("put the build on hold", lambda: self.tui.client.hold(self.pk), f"{ref} is on hold")
+
+    def action_cancel_build(self) -> None:
+        from ..dialogs.build_actions import CancelBuildDialog
+
+        assert self.model
+        self._dialog(CancelBuildDialog(self.model))
+
+    def action_finish(self) -> None:
+        from ..dialogs.build_actions import FinishBuildDialog
+
+        assert self.model
+        self._dialog(FinishBuildDialog(self.model))
+
+    def action_allocate(self, output: int | None = None) -> None:
+        from ..dialogs.allocate import AllocateDialog
+
+        assert self.model
+        line = self.selected_line()
+        if line is None:
+            self.tui.notify("Select a line on the Lines tab first.", markup=False, severity="warning")
+            return
+        if line.consumable:
+            self.tui.notify("Consumable lines are not allocated.", markup=False, severity="warning")
+            return
+        self._dialog(AllocateDialog(self.model, line, output=output))
+
+    def action_auto_allocate(self) -> None:
+        from ..dialogs.allocate import AutoAllocateDialog
+
+        assert self.model
+        self._dialog(AutoAllocateDialog(self.model), info_title="Auto-allocation")
+
+    def action_unallocate(self) -> None:
+        from ..dialogs.build_actions import ConfirmDialog
+
+        assert self.model
+        alloc = self.selected_allocation()
+        client = self.tui.client
+        if alloc is not None:
+            self._run("remove the allocation", lambda: client.delete_allocation(alloc.pk),
+                      f"Allocation of {qty(alloc.quantity)} removed")
+            return
+        line = self.selected_line()
+        if line is None:
+            return
+        pks = [a.pk for a in line.allocations or []]
+        if not pks:
+            self.tui.notify("Nothing is allocated to this line.", markup=False)
+            return
+
+        async def go() -> str:
+            await client.delete_allocations(pks)
+            return f"{len(pks)} allocation(s) of {clean(line.part_label)} removed"
+
+        self._dialog(ConfirmDialog("Unallocate line", f"Remove all {len(pks)} allocation(s) of "
+                                   f"{clean(line.part_label)}?", go, confirm="Remove"))
+
+    def action_unallocate_all(self) -> None:
+        from ..dialogs.build_actions import ConfirmDialog
+
+        assert self.model
+        pks = [a.pk for a in self.model.allocations]
+        if not pks:
+            self.tui.notify("Nothing is allocated to this build.", markup=False)
+            return
+        client = self.tui.client
+
+        async def go() -> str:
+            await client.delete_allocations(pks)
+            return f"All {len(pks)} allocation(s) removed"
+
+        self._dialog(ConfirmDialog("Unallocate everything", f"Remove all {len(pks)} allocations of this build?",
+                                   go, confirm="Remove all", danger=True))
+
+    def action_edit_allocation(self) -> None:
+        from ..dialogs.allocate import EditAllocationDialog
+
+        assert self.model
+        alloc = self.selected_allocation()
+        if alloc is None:
+            self.tui.notify("Select an allocation (expand a line, or use the pick list).", markup=False)
+            return
+        self._dialog(EditAllocationDialog(self.model, alloc))
+
+    def action_consume(self) -> None:
+        from ..dialogs.allocate import ConsumeDialog
+
+        assert self.model
+        alloc = self.selected_allocation()
+        line = self.model.line_of(alloc) if alloc else self.selected_line()
+        if line is None:
+            return
+        self._dialog(ConsumeDialog(self.model, line, alloc))
+
+    @work(group="detail-serials", exit_on_error=False)
+    async def action_new_output(self) -> None:
+        from ..dialogs.outputs import CreateOutputDialog
+
+        assert self.model and self.model.build
+        nxt = None
+        b = self.model.build
+        if b.part_detail and b.part_detail.trackable:
+            try:
+                nxt = (await self.tui.client.next_serials(b.part)).next
+            except ApiError:
+                nxt = None
+        self._dialog(CreateOutputDialog(self.model, nxt))
+
+    def _marked_outputs(self) -> list[int] | None:
+        out = self.selected_output()
+        return [out.pk] if out is not None and out.is_building else None
+
+    def action_complete_outputs(self) -> None:
+        from ..dialogs.outputs import CompleteOutputsDialog
+
+        assert self.model
+        self._dialog(CompleteOutputsDialog(self.model, self._marked_outputs()))
+
+    def action_scrap_outputs(self) -> None:
+        from ..dialogs.outputs import ScrapOutputsDialog
+
+        assert self.model
+        self._dialog(ScrapOutputsDialog(self.model, self._marked_outputs()))
+
+    def action_delete_outputs(self) -> None:
+        from ..dialogs.outputs import DeleteOutputsDialog
+
+        assert self.model
+        out = self.selected_output()
+        outs = [out] if out is not None and out.is_building else self.model.incomplete_outputs
+        self._dialog(DeleteOutputsDialog(self.model, outs))
+
+    def needed_total(self) -> Decimal:
+        assert self.model
+        return sum((ln.still_needed for ln in self.model.lines), Decimal(0))

@@ -1,0 +1,339 @@
+"""The build list: which build orders need work now."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static
+
+from ..api import ApiError, BuildQuery
+from ..api.errors import AuthenticationRequired
+from ..api.models import Build
+from ..clock import today
+from ..format import bar, date, qty
+from ..state import BuildListModel
+from ..widgets.keyed_table import Cells, KeyedTable
+from ..widgets.safe import clean, text
+from ..widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from ..app import BuildTUI
+
+SORTS = [("-reference", "newest first"), ("reference", "oldest first"), ("target_date", "target date"),
+         ("-priority", "priority"), ("status", "status")]
+WIDE_COLUMNS = [("ref", "Reference"), ("part", "Part"), ("title", "Title"), ("progress", "Progress"),
+                ("status", "Status"), ("priority", "Pri"), ("target", "Target"), ("responsible", "Responsible")]
+NARROW_COLUMNS = [("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status"),
+                  ("target", "Target")]
+COLOR_STYLES = {"primary": "primary", "secondary": "foreground", "warning": "warning", "danger": "error",
+                "success": "success", "info": "accent", "dark": "foreground"}
+
+
+def status_style(app: Any, color: str | None) -> str:
+    """A Rich style for InvenTree's status colour name, from the current theme's colours."""
+    theme = app.current_theme
+    name = COLOR_STYLES.get(color or "", "foreground")
+    value = getattr(theme, name, None) or theme.foreground or ""
+    return f"bold {value}" if name != "foreground" else ""
+
+
+class BuildListScreen(Screen[None]):
+    """Outstanding builds by default; filter, search, sort; Enter opens one."""
+
+    CSS_PATH = None
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=True),
+        Binding("slash", "search", "Search"),
+        Binding("o", "view('outstanding')", "Outstanding"),
+        Binding("a", "view('all')", "All"),
+        Binding("d", "toggle_overdue", "Overdue"),
+        Binding("m", "toggle_mine", "Mine"),
+        Binding("s", "cycle_status", "Status"),
+        Binding("r", "cycle_sort", "Sort"),
+        Binding("R", "reverse_sort", "Reverse", show=False),
+        Binding("ctrl+r,f5", "refresh", "Refresh", show=False),
+        Binding("escape", "clear_search", "Clear search", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: BuildListModel | None = None
+        self._search_timer: Timer | None = None
+        self._last_refresh = 0.0
+        self._compact: bool | None = None
+
+    @property
+    def tui(self) -> BuildTUI:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="list-body"):
+            yield Static("", id="list-filters")
+            yield Input(placeholder="Search reference, part, title…  (Enter: done, Esc: clear)", id="search")
+            yield KeyedTable(id="builds")
+            yield Static("", id="list-message")
+        yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.model = BuildListModel(self.tui.store, BuildQuery())
+        self.query_one("#search", Input).display = False
+        self._set_columns()
+        self._show_filters()
+        self.query_one("#builds", KeyedTable).focus()
+        self.reload()
+        self.set_interval(1.0, self._poll_tick)
+
+    # -- data ------------------------------------------------------------------------
+    @work(exclusive=True, group="list-refresh", exit_on_error=False)
+    async def reload(self) -> None:
+        assert self.model is not None
+        self._message("Loading…" if not self.model.loaded_once else "")
+        try:
+            if not self.tui.store.ready:
+                await self.tui.store.bootstrap()
+            await self.model.reload()
+        except ApiError as exc:
+            self._failed(exc)
+            return
+        self._last_refresh = time.monotonic()
+        table = self.query_one("#builds", KeyedTable)
+        self._apply()
+        if self.model.rows:
+            table.move_cursor(row=0, animate=False)
+
+    @work(exclusive=True, group="list-refresh", exit_on_error=False)
+    async def refresh_rows(self) -> None:
+        assert self.model is not None
+        try:
+            if not self.tui.store.ready:
+                await self.tui.store.bootstrap()
+            if not self.model.loaded_once:
+                await self.model.reload()
+            else:
+                await self.model.refresh()
+        except ApiError as exc:
+            self._failed(exc)
+            return
+        self._last_refresh = time.monotonic()
+        self._apply()
+
+    @work(exclusive=True, group="list-more", exit_on_error=False)
+    async def load_more(self) -> None:
+        assert self.model is not None
+        try:
+            added = await self.model.load_more()
+        except ApiError as exc:
+            self._failed(exc)
+            return
+        if added:
+            self._apply()
+
+    def _failed(self, exc: ApiError) -> None:
+        if isinstance(exc, AuthenticationRequired):
+            self.tui.request_login(exc, then=self.refresh_rows)
+            return
+        assert self.model is not None
+        if self.model.loaded_once:
+            self._message("")  # the status line says offline; the rows stay, marked stale
+            self.query_one("#builds").add_class("-stale")
+        else:
+            delay = self.tui.store.retry_delay()
+            self._message(f"{exc.title}: {clean(exc)}\nRetrying in {delay:.0f} s — nothing to do, it continues by itself.")
+
+    def _poll_tick(self) -> None:
+        """Poll only while this screen is visible, at the refresh interval (backing off when offline)."""
+        if not self.is_current or self.model is None:
+            return
+        store = self.tui.store
+        if not store.poll_due():
+            return
+        if store.online and self.model.loaded_once and time.monotonic() - self._last_refresh < store.poll_interval:
+            return
+        self._last_refresh = time.monotonic()
+        self.refresh_rows()
+
+    def on_screen_resume(self) -> None:
+        if self.model is not None and self.model.loaded_once:
+            self.refresh_rows()
+
+    # -- rendering ---------------------------------------------------------------------
+    def _set_columns(self) -> None:
+        compact = self.size.width < 110 if self.size.width else True
+        if compact == self._compact:
+            return
+        self._compact = compact
+        table = self.query_one("#builds", KeyedTable)
+        table.set_columns(NARROW_COLUMNS if compact else WIDE_COLUMNS)
+        if self.model is not None and self.model.loaded_once:
+            self._apply()
+
+    def on_resize(self) -> None:
+        self._set_columns()
+
+    def _cells(self, b: Build) -> Cells:
+        store = self.tui.store
+        code = store.status_code(b.status_key)
+        label = code.label if code else clean(b.status_text) or str(b.status)
+        style = status_style(self.app, code.color if code else None)
+        overdue = b.overdue_on(today())
+        part = b.part_detail.label if b.part_detail else (b.part_name or "")
+        progress = f"{bar(b.completed, b.quantity, 6)} {qty(b.completed)}/{qty(b.quantity)}"
+        target = ("! " if overdue else "") + date(b.target_date)
+        target_style = f"bold {self.app.current_theme.warning}" if overdue else ""
+        compact = bool(self._compact)
+        part_cell = text(part[:28] if compact else part[:40])
+        cells = [text(b.reference, "bold"), part_cell]
+        if not compact:
+            cells.append(text((b.title or "")[:40]))
+        cells += [text(progress), text(label, style)]
+        if not compact:
+            cells.append(text(str(b.priority or 0)))
+        cells.append(Text(target, style=target_style))
+        if not compact:
+            cells.append(text(b.responsible_detail.name if b.responsible_detail else ""))
+        return tuple(cells)
+
+    def _apply(self) -> None:
+        assert self.model is not None
+        table = self.query_one("#builds", KeyedTable)
+        table.remove_class("-stale")
+        table.sync([(str(b.pk), self._cells(b)) for b in self.model.rows])
+        self._show_filters()
+        if not self.model.rows:
+            self._message("No build orders match. Press a for all builds, or Esc to clear the search.")
+        else:
+            self._message("")
+
+    def _message(self, message: str) -> None:
+        widget = self.query_one("#list-message", Static)
+        widget.update(Content(message))
+        widget.display = bool(message)
+
+    def _show_filters(self) -> None:
+        assert self.model is not None
+        q = self.model.query
+        parts = ["Outstanding" if q.outstanding else "All builds"]
+        if q.status is not None:
+            parts.append("status " + self.tui.store.build_status.label(q.status))
+        if q.overdue:
+            parts.append("overdue")
+        if q.assigned_to_me:
+            parts.append("assigned to me")
+        if q.search.strip():
+            parts.append(f"search “{clean(q.search.strip())}”")
+        sort = next((label for key, label in SORTS if key == q.ordering), q.ordering)
+        rev = "" if any(key == q.ordering for key, _ in SORTS) else ""
+        shown = len(self.model.rows)
+        count = f"{shown:,} of {self.model.count:,} builds" if self.model.loaded_once else "… builds"
+        line = f"{' · '.join(parts)} · sorted by {sort}{rev} · {count}"
+        self.query_one("#list-filters", Static).update(Content(line))
+
+    # -- actions -------------------------------------------------------------------------
+    def _requery(self, **changes: Any) -> None:
+        assert self.model is not None
+        for key, value in changes.items():
+            setattr(self.model.query, key, value)
+        self._show_filters()
+        self.reload()
+
+    def action_view(self, view: str) -> None:
+        if view == "all":
+            self._requery(outstanding=None, status=None, overdue=None, assigned_to_me=None)
+        else:
+            self._requery(outstanding=True, status=None)
+
+    def action_toggle_overdue(self) -> None:
+        assert self.model is not None
+        self._requery(overdue=None if self.model.query.overdue else True)
+
+    def action_toggle_mine(self) -> None:
+        assert self.model is not None
+        self._requery(assigned_to_me=None if self.model.query.assigned_to_me else True)
+
+    def action_cycle_status(self) -> None:
+        assert self.model is not None
+        keys: list[int | None] = [None, *sorted(self.tui.store.build_status.by_key())]
+        current = self.model.query.status
+        nxt = keys[(keys.index(current) + 1) % len(keys)] if current in keys else None
+        self._requery(status=nxt, outstanding=None if nxt is not None else True)
+
+    def action_cycle_sort(self) -> None:
+        assert self.model is not None
+        keys = [k for k, _ in SORTS]
+        current = self.model.query.ordering
+        nxt = keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
+        self._requery(ordering=nxt)
+
+    def action_reverse_sort(self) -> None:
+        assert self.model is not None
+        o = self.model.query.ordering
+        self._requery(ordering=o[1:] if o.startswith("-") else "-" + o)
+
+    def action_refresh(self) -> None:
+        self.refresh_rows()
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_search(self) -> None:
+        box = self.query_one("#search", Input)
+        assert self.model is not None
+        if box.value or self.model.query.search:
+            box.value = ""
+            self._requery(search="")
+        box.display = False
+        self.query_one("#builds").focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        value = event.value
+        self._search_timer = self.set_timer(0.3, lambda: self._apply_search(value))
+
+    def _apply_search(self, value: str) -> None:
+        assert self.model is not None
+        if value.strip() != self.model.query.search.strip():
+            self._requery(search=value)
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        self._apply_search(event.value)
+        self.query_one("#builds").focus()
+
+    def on_key(self, event: Any) -> None:
+        if event.key == "escape" and self.focused is self.query_one("#search"):
+            self.action_clear_search()
+            event.stop()
+
+    @on(DataTable.RowHighlighted, "#builds")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.model is not None and self.model.has_more and event.cursor_row >= len(self.model.rows) - 10:
+            self.load_more()
+
+    @on(DataTable.RowSelected, "#builds")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        key = self.query_one("#builds", KeyedTable).current_key
+        if key is not None:
+            self.tui.open_build(int(key))
+
+    def current_build(self) -> Build | None:
+        key = self.query_one("#builds", KeyedTable).current_key
+        if key is None or self.model is None:
+            return None
+        return next((b for b in self.model.rows if str(b.pk) == key), None)

@@ -1,0 +1,49 @@
+"""Help: every key of the screen below, and the app's own keys."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Label, Static
+
+GENERAL = [
+    ("?  F1", "This help"),
+    ("ctrl+p", "Command palette: every action by name, and 'open build by reference'"),
+    ("ctrl+g", "Open a build by reference"),
+    ("ctrl+q", "Quit"),
+    ("(scanner)", "A scan anywhere: build → open it; stock → allocate it; location → fill the field"),
+]
+
+
+def _keys(binding: Binding) -> str:
+    return binding.key_display or ", ".join(k.replace("question_mark", "?") for k in binding.key.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
+
+    def __init__(self, target: Screen[object]) -> None:
+        super().__init__()
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help"):
+            yield Label(Content("Keys"), id="help-title")
+            table: DataTable[Text] = DataTable(id="help-table", cursor_type="row")
+            table.add_columns("Key", "Action")
+            seen: set[str] = set()
+            for binding in list(getattr(self.target, "BINDINGS", [])):
+                if isinstance(binding, Binding) and binding.description and binding.description not in seen:
+                    seen.add(binding.description)
+                    table.add_row(Text(_keys(binding)), Text(binding.description))
+            for key, desc in GENERAL:
+                table.add_row(Text(key), Text(desc))
+            yield table
+            yield Static(Content("Esc closes this help."), classes="muted")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,263 @@
+"""The state layer between the API client and the screens.
+
+``Store`` holds what every screen shares (user, roles, status codes, locations,
+connection health) and the polling back-off. ``BuildListModel`` and
+``BuildDetailModel`` hold what one screen shows and know how to re-read it;
+screens subscribe by asking them to refresh while they are visible.
+No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TypeVar
+
+from ..api import ApiError, BuildQuery, InvenTreeClient, Unreachable
+from ..api.errors import AuthenticationRequired, BadResponse, ServerError
+from ..api.models import (
+    Build,
+    BuildItem,
+    BuildLine,
+    CurrentUser,
+    Roles,
+    StatusCode,
+    StatusCodes,
+    StockItem,
+    StockLocation,
+)
+from ..clock import today
+
+T = TypeVar("T")
+PAGE = 50
+
+BUILD_STATUS_FALLBACK = StatusCodes(status_class="BuildStatus", values={
+    "PENDING": StatusCode(key=10, name="PENDING", label="Pending", color="secondary"),
+    "PRODUCTION": StatusCode(key=20, name="PRODUCTION", label="Production", color="primary"),
+    "ON_HOLD": StatusCode(key=25, name="ON_HOLD", label="On Hold", color="warning"),
+    "CANCELLED": StatusCode(key=30, name="CANCELLED", label="Cancelled", color="danger"),
+    "COMPLETE": StatusCode(key=40, name="COMPLETE", label="Complete", color="success"),
+})
+
+
+class Store:
+    """Session-wide facts and connection health, shared by every screen."""
+
+    def __init__(self, client: InvenTreeClient, *, poll_interval: float = 10.0) -> None:
+        self.client = client
+        self.poll_interval = poll_interval
+        self.user: CurrentUser | None = None
+        self.roles: Roles | None = None
+        self.build_status: StatusCodes = BUILD_STATUS_FALLBACK
+        self.stock_status: StatusCodes | None = None
+        self.locations: list[StockLocation] | None = None
+        self.online = True
+        self.ready = False
+        self.last_ok: float | None = None
+        self.last_error: ApiError | None = None
+        self.failures = 0
+        self._next_poll_at = 0.0
+
+    # -- connection health ------------------------------------------------------
+    async def call(self, factory: Callable[[], Awaitable[T]]) -> T:
+        """Run one client call and record whether the server answered."""
+        try:
+            result = await factory()
+        except (Unreachable, ServerError, BadResponse) as exc:
+            self._failed(exc)
+            raise
+        except ApiError:
+            self._answered()
+            raise
+        self._answered()
+        return result
+
+    def _answered(self) -> None:
+        self.online = True
+        self.failures = 0
+        self.last_ok = time.monotonic()
+        self.last_error = None
+        self._next_poll_at = 0.0
+
+    def _failed(self, exc: ApiError) -> None:
+        self.online = False
+        self.failures += 1
+        self.last_error = exc
+        self._next_poll_at = time.monotonic() + self.retry_delay()
+
+    def retry_delay(self) -> float:
+        """Back off while offline: 2, 4, 8 ... up to 60 s (never faster than the poll interval)."""
+        if self.online:
+            return self.poll_interval
+        return min(60.0, max(2.0, 2.0 ** min(self.failures, 6)))
+
+    def poll_due(self) -> bool:
+        return time.monotonic() >= self._next_poll_at
+
+    def seconds_since_ok(self) -> float | None:
+        return None if self.last_ok is None else time.monotonic() - self.last_ok
+
+    # -- session -------------------------------------------------------------------
+    async def bootstrap(self) -> None:
+        """Server version, user, roles and status codes: once per session (and after sign-in)."""
+        await self.call(self.client.connect)
+        user, roles, codes = await self.call(lambda: asyncio.gather(
+            self.client.me(), self.client.roles(), self.client.build_status_codes()))
+        self.user, self.roles, self.build_status = user, roles, codes
+        self.ready = True
+
+    async def ensure_locations(self) -> list[StockLocation]:
+        if self.locations is None:
+            self.locations = await self.call(self.client.list_locations)
+        return self.locations
+
+    async def ensure_stock_status(self) -> StatusCodes:
+        if self.stock_status is None:
+            self.stock_status = await self.call(self.client.stock_status_codes)
+        return self.stock_status
+
+    def location_name(self, pk: int | None) -> str:
+        if pk is None:
+            return "-"
+        for loc in self.locations or []:
+            if loc.pk == pk:
+                return loc.path
+        return f"location {pk}"
+
+    def can(self, perm: str, ruleset: str = "build") -> bool:
+        """Actions are offered only when the roles allow them (unknown roles: assume allowed)."""
+        if self.roles is None:
+            return True
+        return self.roles.allows(ruleset, perm)
+
+    @property
+    def needs_login(self) -> bool:
+        return isinstance(self.last_error, AuthenticationRequired)
+
+    def status_code(self, key: int) -> StatusCode | None:
+        return self.build_status.by_key().get(key)
+
+
+@dataclass
+class BuildListModel:
+    """The build list: a query and the rows loaded so far (pages of ``PAGE``, fetched as the operator scrolls)."""
+
+    store: Store
+    query: BuildQuery = field(default_factory=BuildQuery)
+    rows: list[Build] = field(default_factory=list)
+    count: int = 0
+    loaded_once: bool = False
+
+    @property
+    def has_more(self) -> bool:
+        return len(self.rows) < self.count
+
+    async def reload(self) -> None:
+        """A new query: the first page only."""
+        page = await self.store.call(lambda: self.store.client.list_builds(self.query, limit=PAGE, offset=0))
+        self.rows, self.count, self.loaded_once = list(page.results), page.count, True
+
+    async def load_more(self) -> int:
+        if not self.has_more:
+            return 0
+        offset = len(self.rows)
+        page = await self.store.call(lambda: self.store.client.list_builds(self.query, limit=PAGE, offset=offset))
+        known = {b.pk for b in self.rows}
+        new = [b for b in page.results if b.pk not in known]
+        self.rows += new
+        self.count = page.count
+        return len(new)
+
+    async def refresh(self) -> None:
+        """Re-read what is loaded, in one request."""
+        limit = max(len(self.rows), PAGE)
+        page = await self.store.call(lambda: self.store.client.list_builds(self.query, limit=limit, offset=0))
+        self.rows, self.count, self.loaded_once = list(page.results), page.count, True
+
+
+@dataclass
+class Blockers:
+    """What stops a build from finishing (the finish dialog shows these first)."""
+
+    unallocated: list[BuildLine]
+    overallocated: list[BuildLine]
+    incomplete_outputs: list[StockItem]
+    remaining: Decimal
+    not_in_production: bool
+
+
+@dataclass
+class BuildDetailModel:
+    """One build with its lines (and their allocations), outputs and child builds: 4 requests."""
+
+    store: Store
+    pk: int
+    build: Build | None = None
+    lines: list[BuildLine] = field(default_factory=list)
+    outputs: list[StockItem] = field(default_factory=list)
+    children: list[Build] = field(default_factory=list)
+
+    async def refresh(self) -> None:
+        c = self.store.client
+        build, lines, outputs, children = await self.store.call(lambda: asyncio.gather(
+            c.get_build(self.pk), c.list_lines(self.pk), c.list_outputs(self.pk), c.child_builds(self.pk)))
+        self.build, self.lines, self.outputs, self.children = build, lines, outputs, children
+
+    @property
+    def allocations(self) -> list[BuildItem]:
+        return [a for line in self.lines for a in (line.allocations or [])]
+
+    @property
+    def incomplete_outputs(self) -> list[StockItem]:
+        return [o for o in self.outputs if o.is_building]
+
+    @property
+    def completed_outputs(self) -> list[StockItem]:
+        return [o for o in self.outputs if not o.is_building]
+
+    def line(self, pk: int) -> BuildLine | None:
+        return next((ln for ln in self.lines if ln.pk == pk), None)
+
+    def allocation(self, pk: int) -> BuildItem | None:
+        return next((a for a in self.allocations if a.pk == pk), None)
+
+    def line_of(self, allocation: BuildItem) -> BuildLine | None:
+        return self.line(allocation.build_line) if allocation.build_line is not None else None
+
+    def output_unallocated(self, output: StockItem) -> list[BuildLine]:
+        """Tracked, non-consumable lines whose allocation to this output is below the per-unit quantity (§3.6)."""
+        build = self.build
+        if build is None or build.quantity <= 0:
+            return []
+        short = []
+        for line in self.lines:
+            if not line.trackable or line.consumable:
+                continue
+            per_unit = line.quantity / build.quantity
+            got = sum((a.quantity for a in line.allocations or [] if a.install_into == output.pk), Decimal(0))
+            if got < per_unit:
+                short.append(line)
+        return short
+
+    def blockers(self) -> Blockers:
+        build = self.build
+        assert build is not None
+        return Blockers(
+            unallocated=[ln for ln in self.lines if not ln.consumable and not ln.trackable
+                         and ln.allocated < max(ln.quantity - ln.consumed, Decimal(0))],
+            overallocated=[ln for ln in self.lines if not ln.consumable and ln.over_allocated],
+            incomplete_outputs=self.incomplete_outputs,
+            remaining=build.remaining,
+            not_in_production=build.status != 20,
+        )
+
+    def overdue(self) -> bool:
+        return bool(self.build and self.build.overdue_on(today()))
+
+
+def today_date() -> dt.date:
+    return today()

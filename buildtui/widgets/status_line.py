@@ -1,0 +1,45 @@
+"""The status line: server, user, freshness, and "offline — retrying" when requests fail."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+from textual.widgets import Static
+
+from ..format import ago
+from .safe import clean
+
+if TYPE_CHECKING:
+    from ..state import Store
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    StatusLine.-offline { background: $error 40%; color: $text; text-style: bold; }
+    """
+
+    def __init__(self, store: Store, server: str, **kwargs: object) -> None:
+        super().__init__("", **kwargs)  # type: ignore[arg-type]
+        self.store = store
+        self.server = server
+        self._shown = ""
+
+    def on_mount(self) -> None:
+        self.tick()
+        self.set_interval(1.0, self.tick)
+
+    def tick(self) -> None:
+        store = self.store
+        user = store.user.username if store.user else "not signed in"
+        if store.online:
+            state = "updated " + ago(store.seconds_since_ok()) if store.last_ok is not None else "connecting…"
+            line = f"{clean(self.server)} · {clean(user)} · {state}"
+        else:
+            reason = clean(store.last_error) if store.last_error else "no answer"
+            line = f"OFFLINE — retrying · {clean(self.server)} · {reason} · data shown is stale"
+        if line != self._shown:
+            self._shown = line
+            self.set_class(not store.online, "-offline")
+            self.update(Content(line))
