@@ -1,0 +1,64 @@
+"""Every test runs against the real simulator over real HTTP, with a fixed date."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+os.environ["BUILDTUI_TODAY"] = "2026-06-15"
+os.environ.setdefault("BUILDTUI_CONFIG", "/nonexistent/buildtui-test/config.toml")
+
+from buildtui.api import InvenTreeClient  # noqa: E402
+from buildtui.app import BuildTUI  # noqa: E402
+from buildtui.config import Config  # noqa: E402
+from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("BUILDTUI_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("BUILDTUI_LOG_DIR", str(tmp_path / "logs"))
+    for var in ("INVENTREE_API_HOST", "INVENTREE_API_TOKEN", "INVENTREE_API_USERNAME", "INVENTREE_API_PASSWORD",
+                "INVENTREE_API_TIMEOUT", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def server() -> Iterator[SimulatorServer]:
+    srv = SimulatorServer(build_simulator()).start()
+    yield srv
+    srv.stop()
+
+
+def get_token(url: str, user: str = "admin", password: str = "inventree") -> str:
+    async def go() -> str:
+        async with InvenTreeClient(url) as c:
+            return await c.get_token(user, password)
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def token(server: SimulatorServer) -> str:
+    return get_token(server.url)
+
+
+@pytest.fixture
+async def client(server: SimulatorServer, token: str) -> AsyncIterator[InvenTreeClient]:
+    c = InvenTreeClient(server.url, token, get_retries=0)
+    yield c
+    await c.aclose()
+
+
+def make_app(url: str, token: str | None, **config: object) -> BuildTUI:
+    cfg = Config(server=url, token=token or "", poll_interval=float(config.pop("poll_interval", 3600)),  # type: ignore[arg-type]
+                 bell=False, **config)  # type: ignore[arg-type]
+    return BuildTUI(cfg, save_token=False, server_label="simulator")
+
+
+@pytest.fixture
+def app(server: SimulatorServer, token: str) -> BuildTUI:
+    return make_app(server.url, token)

@@ -1,0 +1,227 @@
+"""The API client: every method against the simulator, every §1.4 error shape to its exception."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from buildtui.api import (
+    AuthenticationRequired,
+    BadResponse,
+    BuildQuery,
+    InvenTreeClient,
+    NotFound,
+    PermissionDenied,
+    ServerError,
+    Unreachable,
+    UnsupportedServer,
+    ValidationFailed,
+)
+from buildtui.api.errors import RequestTimeout
+
+
+class TestReads:
+    async def test_session(self, client: InvenTreeClient):
+        info = await client.connect()
+        assert info.apiVersion == 477
+        assert (await client.me()).username == "admin"
+        assert (await client.roles()).allows("build", "add")
+        codes = await client.build_status_codes()
+        assert codes.label(25) == "On Hold"
+        assert (await client.stock_status_codes()).label(65) == "Rejected"
+
+    async def test_list_filters_and_paging(self, client: InvenTreeClient):
+        page = await client.list_builds(BuildQuery(), limit=5)
+        assert page.count == 17 and len(page.results) == 5
+        assert page.results[0].reference == "BO-0021"
+        overdue = await client.list_builds(BuildQuery(overdue=True), limit=50)
+        assert overdue.count > 0 and all(b.target_date and b.is_active for b in overdue.results)
+        mine = await client.list_builds(BuildQuery(assigned_to_me=True), limit=50)
+        assert all(b.responsible in (1, 3) for b in mine.results)
+        found = await client.list_builds(BuildQuery(outstanding=None, search="Ölpumpe"), limit=50)
+        assert found.count == 4
+        assert (await client.find_build("bo-0003")).pk == 3  # case-insensitive exact reference
+
+    async def test_detail_reads(self, client: InvenTreeClient):
+        b = await client.get_build(3)
+        assert b.quantity == Decimal("25") and b.completed == Decimal("4")
+        lines = await client.list_lines(3)
+        assert len(lines) == 8 and lines[0].allocations
+        assert (await client.get_line(lines[0].pk)).pk == lines[0].pk
+        assert len(await client.list_allocations(3)) == 3
+        outs = await client.list_outputs(3, is_building=True)
+        assert sorted(o.quantity for o in outs) == [Decimal(5), Decimal(6)]
+        assert [c.reference for c in await client.child_builds(5)] == ["BO-0006", "BO-0007"]
+        cands = await client.candidate_stock(lines[2])  # capacitor template: variants allowed
+        assert {s.part_detail.IPN for s in cands} >= {"C-100N-0603", "C-100N-0805"}
+        assert (await client.get_stock(1)).pk == 1
+        assert len(await client.list_locations()) == 9
+        assert (await client.get_location(7)).name == "Finished Goods"
+        assert (await client.next_serials(25)).next == "103"
+        assert (await client.find_stock(serial="101"))[0].serial == "101"
+        edited = await client.update_build(3, title="New title")
+        assert edited.title == "New title"
+
+
+class TestActions:
+    async def test_every_action(self, client: InvenTreeClient):
+        await client.issue(11)
+        assert (await client.get_build(11)).status == 20
+        await client.hold(11)
+        assert (await client.get_build(11)).status == 25
+        await client.issue(11)
+        lines = await client.list_lines(11)
+        pcb = next(ln for ln in lines if ln.part_detail.IPN == "PCB-SB-C")
+        stock = (await client.candidate_stock(pcb))[0]
+        await client.allocate(11, [{"build_line": pcb.pk, "stock_item": stock.pk, "quantity": Decimal(5)}])
+        alloc = (await client.list_allocations(11))[0]
+        assert (await client.update_allocation(alloc.pk, Decimal(4))).quantity == Decimal(4)
+        await client.consume(11, items=[(alloc.pk, Decimal(1))], notes="test")
+        task = await client.auto_allocate(11)
+        assert task is not None and task.complete
+        await client.unallocate(11, build_line=pcb.pk)
+        remaining = await client.list_allocations(11)
+        if remaining:
+            await client.delete_allocation(remaining[0].pk)
+        rest = await client.list_allocations(11)
+        if rest:
+            await client.delete_allocations([a.pk for a in rest])
+        assert await client.list_allocations(11) == []
+        outs = await client.create_outputs(11, quantity=5, batch_code="B1")
+        assert outs[0].is_building and outs[0].batch == "B1"
+        await client.complete_outputs(11, [(outs[0].pk, Decimal(2))], location=7)
+        building = await client.list_outputs(11, is_building=True)
+        await client.scrap_outputs(11, [(building[0].pk, Decimal(1))], location=8, notes="cracked")
+        building = await client.list_outputs(11, is_building=True)
+        await client.delete_outputs(11, [o.pk for o in building])
+        await client.finish(11, accept_unallocated=True, accept_incomplete=True)
+        assert (await client.get_build(11)).status == 40
+        await client.cancel(12, remove_allocated_stock=False, remove_incomplete_outputs=True)
+        assert (await client.get_build(12)).status == 30
+
+    async def test_scan(self, client: InvenTreeClient):
+        result = await client.scan('{"build": 3}')
+        assert result.model == "build" and result.pk == 3
+        item = (await client.scan("INV-SI1")).stock_item()
+        assert item is not None and item.pk == 1
+        with pytest.raises(ValidationFailed) as err:
+            await client.scan("nothing-here")
+        assert str(err.value) == "No match found for barcode data"
+
+
+class TestErrorsFromServer:
+    async def test_validation_nested_items(self, client: InvenTreeClient):
+        lines = await client.list_lines(3)
+        with pytest.raises(ValidationFailed) as err:
+            await client.allocate(3, [{"build_line": lines[0].pk, "stock_item": 1, "quantity": 1},
+                                      {"build_line": lines[0].pk, "stock_item": 1, "quantity": 99999}])
+        exc = err.value
+        assert exc.items["items"][0] == {}
+        assert exc.for_field("quantity")[0].startswith("Available quantity (")
+
+    async def test_auth_permission_notfound(self, server, client: InvenTreeClient):
+        bad = InvenTreeClient(server.url, "nope")
+        with pytest.raises(AuthenticationRequired, match="Invalid token"):
+            await bad.list_builds()
+        await bad.aclose()
+        reader_token = await InvenTreeClient(server.url).get_token("reader", "readonly")
+        reader = InvenTreeClient(server.url, reader_token)
+        with pytest.raises(PermissionDenied, match="issue this build order"):
+            await reader.issue(3)
+        await reader.aclose()
+        with pytest.raises(NotFound):
+            await client.get_build(99999)
+        with pytest.raises(NotFound):  # the real server's 500-on-unknown-build quirk
+            await client.issue(99999)
+
+    async def test_unreachable_and_server_down(self, server, client: InvenTreeClient):
+        dead = InvenTreeClient("http://127.0.0.1:9", "x", get_retries=0)
+        with pytest.raises(Unreachable) as err:
+            await dead.list_builds()
+        assert err.value.reason == "refused" and "127.0.0.1:9" in str(err.value)
+        await dead.aclose()
+        server.sim.down = True
+        with pytest.raises(ServerError, match="502"):
+            await client.list_builds()
+        server.sim.down = False
+
+
+def mock_client(status: int, body: object, *, content_type: str = "application/json") -> InvenTreeClient:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if isinstance(body, (bytes, str)):
+            return httpx.Response(status, content=body, headers={"content-type": content_type})
+        return httpx.Response(status, json=body)
+
+    return InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=0)
+
+
+SHAPES = [
+    ({"quantity": ["Ensure this value is greater than or equal to 1."]}, {"quantity"}, []),
+    ({"non_field_errors": ["Build order must be in production state"]}, set(),
+     ["Build order must be in production state"]),
+    ({"outputs": [{}, {"output": ["This build output has already been completed"]}]}, {"outputs.1.output"}, []),
+    ({"items": ["Duplicate build item allocation"]}, {"items"}, []),
+    ({"stock_item": ["Selected stock item does not match BOM line"]}, {"stock_item"}, []),
+    ({"non_field_errors": "List of items or filters must be provided for bulk operation"}, set(),
+     ["List of items or filters must be provided for bulk operation"]),
+    (["Failed to start auto-allocation task"], set(), ["Failed to start auto-allocation task"]),
+    ({"accept_unallocated": ["Required stock has not been fully allocated"],
+      "accept_incomplete": ["Required build quantity has not been completed"]},
+     {"accept_unallocated", "accept_incomplete"}, []),
+]
+
+
+class TestErrorShapes:
+    @pytest.mark.parametrize(("body", "fields", "non_field"), SHAPES)
+    async def test_shape(self, body, fields, non_field):
+        client = mock_client(400, body)
+        with pytest.raises(ValidationFailed) as err:
+            await client.finish(1)
+        assert set(err.value.fields) == fields
+        assert err.value.non_field == non_field
+        for key in fields:
+            assert err.value.fields[key]  # the messages are intact
+
+    async def test_html_proxy_page(self):
+        client = mock_client(200, "<html>login</html>", content_type="text/html")
+        with pytest.raises(BadResponse, match="text/html"):
+            await client.get_build(1)
+
+    async def test_truncated_json_and_wrong_types(self):
+        with pytest.raises(BadResponse):
+            await mock_client(200, b'{"pk": 1, "refer').get_build(1)
+        with pytest.raises(BadResponse):
+            await mock_client(200, {"pk": "x", "reference": None}).get_build(1)
+
+    async def test_server_500_body(self):
+        body = {"error": "ValueError", "detail": "Error details can be found in the admin panel",
+                "status_code": 500}
+        with pytest.raises(ServerError, match="admin panel"):
+            await mock_client(500, body).get_build(1)
+
+    async def test_old_server(self):
+        with pytest.raises(UnsupportedServer, match="API 300"):
+            await mock_client(200, {"server": "InvenTree", "apiVersion": 300}).connect()
+
+    async def test_post_timeout_is_not_retried(self):
+        calls = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            calls.append(request.method)
+            raise httpx.ReadTimeout("slow", request=request)
+
+        client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=2,
+                                 backoff=0)
+        with pytest.raises(RequestTimeout) as err:
+            await client.issue(1)
+        assert err.value.outcome_unknown and calls == ["POST"]
+        with pytest.raises(RequestTimeout):
+            await client.get_build(1)
+        assert calls == ["POST", "GET", "GET", "GET"]  # GETs retry with backoff
+
+    async def test_token_never_in_repr(self):
+        client = InvenTreeClient("http://test", "inv-secret-token")
+        assert "secret" not in repr(client)
+        await client.aclose()

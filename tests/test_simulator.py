@@ -1,0 +1,337 @@
+"""The simulator behaves as InvenTree does: the ranked rules of the semantics document (§8), over HTTP."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from buildtui.simulator import SimulatorServer
+
+SCHEMA_BUILD = {"barcode_hash": str, "completed": int, "creation_date": str, "level": int, "overdue": bool,
+                "part": int, "part_name": str, "pk": int, "quantity": float, "reference": str, "status": int,
+                "status_text": str, "title": str, "priority": int, "external": bool, "link": str}
+SCHEMA_LINE = {"allocated": float, "allow_variants": bool, "available_stock": float,
+               "available_substitute_stock": float, "available_variant_stock": float, "bom_item": int, "build": int,
+               "build_reference": str, "consumable": bool, "consumed": float, "external_stock": float,
+               "in_production": float, "inherited": bool, "on_order": float, "optional": bool, "part": int, "pk": int,
+               "quantity": float, "reference": str, "scheduled_to_build": float, "testable": bool, "trackable": bool}
+SCHEMA_ITEM = {"bom_reference": str, "build": int, "pk": int, "quantity": float, "stock_item": int}
+NULLABLE_BUILD = ["batch", "completion_date", "destination", "parent", "project_code", "responsible", "sales_order",
+                  "start_date", "take_from", "target_date", "issued_by", "status_custom_key", "part_detail",
+                  "issued_by_detail", "responsible_detail", "project_code_detail", "project_code_label", "parameters"]
+
+
+@pytest.fixture
+def http(server: SimulatorServer) -> httpx.Client:
+    c = httpx.Client(base_url=server.url, auth=("admin", "inventree"))
+    yield c
+    c.close()
+
+
+def post(http: httpx.Client, build: int, action: str, body: object) -> httpx.Response:
+    return http.post(f"/api/build/{build}/{action}/", json=body)
+
+
+def lines(http: httpx.Client, build: int) -> list[dict]:
+    return http.get("/api/build/line/", params={"build": build}).json()
+
+
+def line_for(http: httpx.Client, build: int, ipn: str) -> dict:
+    for ln in http.get("/api/build/line/", params={"build": build, "part_detail": "true"}).json():
+        if ln["part_detail"]["IPN"] == ipn:
+            return ln
+    raise AssertionError(ipn)
+
+
+def new_build(http: httpx.Client, part: int = 24, quantity: int = 10, **extra: object) -> dict:
+    r = http.post("/api/build/", json={"part": part, "quantity": quantity, **extra})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def stock(http: httpx.Client, **params: object) -> list[dict]:
+    return http.get("/api/stock/", params=params).json()
+
+
+class TestContract:
+    """Every field the schema lists is present with its JSON type, in list and detail responses."""
+
+    @pytest.mark.parametrize("path", ["/api/build/?limit=5", "/api/build/3/"])
+    def test_build_fields(self, http, path):
+        body = http.get(path).json()
+        rows = body["results"] if "results" in body else [body]
+        for row in rows:
+            for name, kind in SCHEMA_BUILD.items():
+                assert isinstance(row[name], kind), (name, row[name])
+            for name in NULLABLE_BUILD:
+                assert name in row
+
+    @pytest.mark.parametrize("path", ["/api/build/line/?build=3&limit=50", "/api/build/line/13/"])
+    def test_line_fields(self, http, path):
+        body = http.get(path).json()
+        for row in body["results"] if "results" in body else [body]:
+            for name, kind in SCHEMA_LINE.items():
+                assert isinstance(row[name], kind), (name, row[name])
+
+    @pytest.mark.parametrize("path", ["/api/build/item/?build=3&limit=50", "/api/build/item/1/"])
+    def test_item_fields(self, http, path):
+        body = http.get(path).json()
+        rows = body["results"] if "results" in body else [body]
+        assert rows
+        for row in rows:
+            for name, kind in SCHEMA_ITEM.items():
+                assert isinstance(row[name], kind), (name, row[name])
+            for name in ("build_line", "install_into", "location", "part_detail", "stock_item_detail"):
+                assert name in row
+
+
+class TestRule1CreateLines:
+    def test_required_quantity_formula(self, http):
+        """q = ceil(((bom × N)(1 + attrition) + setup) / multiple) × multiple; virtual parts excluded."""
+        b = new_build(http, quantity=10)
+        screw = line_for(http, b["pk"], "HW-M3X6")
+        # 4 × 10 = 40 → ×1.1 = 44 → +2 = 46 → ceil to 5 = 50
+        assert screw["quantity"] == 50.0
+        assert all(ln["part_detail"]["IPN"] != "V-LAB" for ln in
+                   http.get("/api/build/line/", params={"build": b["pk"], "part_detail": "true"}).json())
+
+    def test_next_reference_and_pattern(self, http):
+        b = new_build(http)
+        assert b["reference"] == "BO-0022" and b["status"] == 10
+        r = http.post("/api/build/", json={"part": 24, "reference": "XX-1"})
+        assert r.json() == {"reference": ["Reference must match required pattern: BO-{ref:04d}"]}
+        r = http.post("/api/build/", json={"part": 24, "reference": "BO-0003"})
+        assert r.json() == {"reference": ["Build Order with this Reference already exists."]}
+
+    def test_quantity_rescales_lines_on_patch(self, http):
+        b = new_build(http, quantity=2)
+        before = line_for(http, b["pk"], "R-0603-10K")["quantity"]
+        assert http.patch(f"/api/build/{b['pk']}/", json={"quantity": 4, "status": 40}).status_code == 200
+        assert line_for(http, b["pk"], "R-0603-10K")["quantity"] == before * 2
+        assert http.get(f"/api/build/{b['pk']}/").json()["status"] == 10  # status is read-only
+
+
+class TestRule2Status:
+    def test_issue_hold_are_silent_noops(self, http):
+        done = 1  # BO-0001 is complete
+        for action in ("issue", "hold"):
+            r = post(http, done, action, {})
+            assert r.status_code == 201 and r.json() == {}
+        assert http.get(f"/api/build/{done}/").json()["status"] == 40
+
+    def test_transitions(self, http):
+        b = new_build(http)
+        assert post(http, b["pk"], "hold", {}).status_code == 201
+        assert http.get(f"/api/build/{b['pk']}/").json()["status"] == 25
+        post(http, b["pk"], "issue", {})
+        assert http.get(f"/api/build/{b['pk']}/").json()["status"] == 20
+
+    def test_finish_requires_production(self, http):
+        b = new_build(http)
+        r = post(http, b["pk"], "finish", {"accept_unallocated": True, "accept_incomplete": True})
+        assert r.status_code == 400
+        assert r.json() == {"non_field_errors": ["Build order must be in production state"]}
+
+
+class TestRule3Allocate:
+    def test_merge_and_overallocation_allowed(self, http):
+        b = new_build(http, quantity=1)
+        post(http, b["pk"], "issue", {})
+        ln = line_for(http, b["pk"], "R-0603-10K")
+        item = {"build_line": ln["pk"], "stock_item": 1, "quantity": 10}
+        r = post(http, b["pk"], "allocate", {"items": [item]})
+        assert r.status_code == 201
+        assert r.json() == {"items": [{"build_line": ln["pk"], "stock_item": 1, "quantity": "10.00000",
+                                       "output": None}]}
+        post(http, b["pk"], "allocate", {"items": [item]})
+        allocs = http.get("/api/build/item/", params={"build": b["pk"]}).json()
+        assert len(allocs) == 1 and allocs[0]["quantity"] == 20.0  # merged; 20 > 4 required is allowed
+
+    def test_nested_errors_and_atomicity(self, http):
+        b = new_build(http, quantity=1)
+        ln = line_for(http, b["pk"], "R-0603-10K")
+        body = {"items": [{"build_line": ln["pk"], "stock_item": 1, "quantity": 1},
+                          {"build_line": ln["pk"], "stock_item": 1, "quantity": 100000}]}
+        r = post(http, b["pk"], "allocate", body)
+        assert r.status_code == 400
+        errs = r.json()["items"]
+        assert errs[0] == {} and errs[1]["quantity"][0].startswith("Available quantity (")
+        assert http.get("/api/build/item/", params={"build": b["pk"]}).json() == []
+
+    def test_wrong_part_and_quarantined(self, http):
+        b = new_build(http, quantity=1)
+        ln = line_for(http, b["pk"], "R-0603-10K")
+        mcu_q = stock(http, status=75)[0]["pk"]
+        r = post(http, b["pk"], "allocate", {"items": [{"build_line": ln["pk"], "stock_item": mcu_q, "quantity": 1}]})
+        assert r.json() == {"items": [{"stock_item": ["Item must be in stock"]}]}
+        led = stock(http, search="D-LED-G", in_stock="true")[0]["pk"]
+        r = post(http, b["pk"], "allocate", {"items": [{"build_line": ln["pk"], "stock_item": led, "quantity": 1}]})
+        assert r.json() == {"stock_item": ["Selected stock item does not match BOM line"]}
+
+    def test_consumable_skipped_and_empty_list(self, http):
+        b = new_build(http, quantity=1)
+        paste = line_for(http, b["pk"], "M-PASTE")
+        r = post(http, b["pk"], "allocate", {"items": [{"build_line": paste["pk"], "stock_item": 11, "quantity": 1}]})
+        assert r.status_code == 201
+        assert http.get("/api/build/item/", params={"build": b["pk"]}).json() == []
+        assert post(http, b["pk"], "allocate", {"items": []}).json() == {
+            "non_field_errors": ["Allocation items must be provided"]}
+
+    def test_tracked_needs_output(self, http):
+        b = new_build(http, part=25, quantity=1)
+        wifi = line_for(http, b["pk"], "MOD-WIFI")
+        item = stock(http, serial="110")[0]["pk"]
+        r = post(http, b["pk"], "allocate", {"items": [{"build_line": wifi["pk"], "stock_item": item, "quantity": 1}]})
+        assert r.json() == {"items": [{"output": ["Build output must be specified for allocation of tracked parts"]}]}
+
+
+class TestRule5And6Finish:
+    def test_phase_one_reports_fields_together(self, http):
+        b = new_build(http, quantity=1)
+        post(http, b["pk"], "issue", {})
+        r = post(http, b["pk"], "finish", {})
+        assert set(r.json()) == {"accept_unallocated", "accept_incomplete"}
+
+    def test_finish_consumes_and_deletes_allocations(self, http):
+        b = new_build(http, part=29, quantity=1)  # service kit
+        post(http, b["pk"], "issue", {})
+        post(http, b["pk"], "auto-allocate", {"interchangeable": True})
+        out = post(http, b["pk"], "create-output", {"quantity": 1}).json()[0]
+        loc = 7
+        assert post(http, b["pk"], "complete", {"outputs": [{"output": out["pk"]}], "location": loc}).status_code == 201
+        r = post(http, b["pk"], "finish", {"accept_unallocated": True})
+        assert r.status_code == 201, r.text
+        row = http.get(f"/api/build/{b['pk']}/").json()
+        assert row["status"] == 40 and row["completion_date"] == "2026-06-15" and row["completed"] == 1
+        assert http.get("/api/build/item/", params={"build": b["pk"]}).json() == []
+        assert line_for(http, b["pk"], "HW-M3X6")["consumed"] == 10.0
+        consumed = stock(http, consumed_by=b["pk"])
+        assert consumed and all(s["location"] is None for s in consumed)
+
+
+class TestRule8CreateOutput:
+    def test_serials_required_and_grammar(self, http):
+        b = new_build(http, part=25, quantity=5)
+        r = post(http, b["pk"], "create-output", {"quantity": 2})
+        assert r.json() == {"serial_numbers": ["Serial numbers must be provided for trackable parts"]}
+        r = post(http, b["pk"], "create-output", {"quantity": 2, "serial_numbers": "9-5"})
+        assert r.json() == {"serial_numbers": ["Group range 9-5 exceeds allowed quantity (2)"]}
+        r = post(http, b["pk"], "create-output", {"quantity": 3, "serial_numbers": "1+2"})
+        assert r.status_code == 201 and [o["serial"] for o in r.json()] == ["1", "2", "3"]
+        r = post(http, b["pk"], "create-output", {"quantity": 1, "serial_numbers": "2"})
+        assert r.json() == {"serial_numbers": ["The following serial numbers already exist or are invalid : 2"]}
+        assert http.get(f"/api/build/{b['pk']}/").json()["status"] == 20  # PENDING moved to PRODUCTION
+
+    def test_untracked_output_location_fallback(self, http):
+        b = new_build(http, part=24, quantity=3)
+        r = post(http, b["pk"], "create-output", {"quantity": 3})
+        out = r.json()[0]
+        assert out["is_building"] is True and out["location"] == 7  # the build's destination
+
+
+class TestRule9Complete:
+    def test_partial_split_and_errors(self, http):
+        b = new_build(http, part=24, quantity=10)
+        out = post(http, b["pk"], "create-output", {"quantity": 10}).json()[0]
+        r = post(http, b["pk"], "complete", {"outputs": [{"output": out["pk"]}]})
+        assert r.json() == {"location": ["This field is required."]}
+        r = post(http, b["pk"], "complete", {"outputs": [{"output": out["pk"], "quantity": 11}], "location": 7})
+        assert r.json() == {"outputs": [{"quantity": ["Quantity cannot be greater than the output quantity"]}]}
+        r = post(http, b["pk"], "complete", {"outputs": [{"output": out["pk"], "quantity": 4}], "location": 7})
+        assert r.status_code == 201
+        assert http.get(f"/api/build/{b['pk']}/").json()["completed"] == 4
+        building = stock(http, build=b["pk"], is_building="true")
+        assert [s["quantity"] for s in building] == [6.0]
+
+    def test_tracked_output_not_fully_allocated(self, http):
+        b = new_build(http, part=25, quantity=1)
+        out = post(http, b["pk"], "create-output", {"quantity": 1, "serial_numbers": "500"}).json()[0]
+        r = post(http, b["pk"], "complete", {"outputs": [{"output": out["pk"]}], "location": 7})
+        assert r.json() == {"outputs": [{"output": ["This build output is not fully allocated"]}]}
+        r = post(http, b["pk"], "complete", {"outputs": [{"output": out["pk"]}], "location": 7,
+                                             "accept_incomplete_allocation": True})
+        assert r.status_code == 201
+
+
+class TestRule10AutoAllocate:
+    def test_ambiguous_without_interchangeable(self, http):
+        b = new_build(http, quantity=1)
+        r = post(http, b["pk"], "auto-allocate", {})
+        assert r.status_code == 201 and r.json()["complete"] is True and "task_id" in r.json()
+        # R-0603-10K has stock in two places: left unallocated without interchangeable
+        assert line_for(http, b["pk"], "R-0603-10K")["allocated"] == 0.0
+        assert line_for(http, b["pk"], "PCB-SB-C")["allocated"] == 1.0
+        post(http, b["pk"], "auto-allocate", {"interchangeable": True})
+        assert line_for(http, b["pk"], "R-0603-10K")["allocated"] == 4.0
+        assert line_for(http, b["pk"], "D-LED-G")["allocated"] == 0.0  # optional not asked
+
+
+class TestRule11Paging:
+    def test_bare_array_and_envelope(self, http):
+        assert isinstance(http.get("/api/build/").json(), list)
+        page = http.get("/api/build/", params={"limit": 5, "offset": 5}).json()
+        assert page["count"] == 21 and len(page["results"]) == 5
+        assert "offset" not in page["previous"] and "offset=10" in page["next"]
+        assert http.get("/api/build/", params={"limit": 5, "offset": 500}).json()["results"] == []
+
+
+class TestRule12And13:
+    def test_delete_only_when_cancelled(self, http):
+        b = new_build(http)
+        r = http.delete(f"/api/build/{b['pk']}/")
+        assert r.json() == {"non_field_errors": ["Build must be cancelled before it can be deleted"]}
+        post(http, b["pk"], "cancel", {})
+        assert http.delete(f"/api/build/{b['pk']}/").status_code == 204
+
+    def test_unallocate_untracked_only_and_consume(self, http):
+        b = new_build(http, quantity=1)
+        ln = line_for(http, b["pk"], "R-0603-10K")
+        post(http, b["pk"], "allocate", {"items": [{"build_line": ln["pk"], "stock_item": 1, "quantity": 4}]})
+        item = http.get("/api/build/item/", params={"build": b["pk"]}).json()[0]
+        r = post(http, b["pk"], "consume", {"items": [{"build_item": item["pk"], "quantity": 5}]})
+        assert r.json() == {"items": [{"quantity": ["Consumed quantity exceeds allocated quantity"]}]}
+        assert post(http, b["pk"], "consume", {"items": [{"build_item": item["pk"], "quantity": 1}]}).status_code == 201
+        assert line_for(http, b["pk"], "R-0603-10K")["consumed"] == 1.0
+        assert post(http, b["pk"], "unallocate", {}).status_code == 201
+        assert http.get("/api/build/item/", params={"build": b["pk"]}).json() == []
+
+
+class TestRule15Barcodes:
+    @pytest.mark.parametrize("code", ['{"stockitem": 1}', "INV-SI1", "YAGEO-RC0603-10K-REEL-7"])
+    def test_resolves(self, http, code):
+        r = http.post("/api/barcode/", json={"barcode": code})
+        assert r.status_code == 200 and r.json()["stockitem"]["pk"] == 1
+
+    def test_no_match(self, http):
+        r = http.post("/api/barcode/", json={"barcode": "random-text"})
+        assert r.status_code == 400
+        assert r.json()["error"] == "No match found for barcode data" and r.json()["plugin"] == "None"
+
+
+class TestAuthAndErrors:
+    def test_auth_required_and_bearer(self, server):
+        r = httpx.get(server.url + "/api/build/")
+        assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Token"
+        r = httpx.get(server.url + "/api/build/", headers={"Authorization": "Bearer x"})
+        assert r.json() == {"detail": "Authentication credentials were not provided."}
+        assert httpx.get(server.url + "/api/").json()["apiVersion"] == 477
+
+    def test_reader_may_view_not_change(self, server):
+        r = httpx.post(server.url + "/api/build/3/issue/", auth=("reader", "readonly"))
+        assert r.status_code == 403
+        assert r.json() == {"detail": "You do not have permission to perform this action."}
+        assert httpx.get(server.url + "/api/stock/?limit=1", auth=("reader", "readonly")).status_code == 200
+
+    def test_token_is_reused(self, http):
+        a = http.get("/api/user/token/", params={"name": "x"}).json()
+        b = http.get("/api/user/token/", params={"name": "x"}).json()
+        assert a["token"] == b["token"] and a["token"].startswith("inv-")
+
+    def test_unknown_build_action_is_500_and_filters_400(self, http):
+        assert post(http, 99999, "issue", {}).status_code == 500
+        assert http.get("/api/build/", params={"status": "x"}).json() == {"status": ["Enter a number."]}
+        assert http.get("/api/build/1").status_code == 404  # trailing slash matters
+
+    def test_bulk_delete_errors(self, http):
+        r = http.request("DELETE", "/api/build/item/", json={})
+        assert r.json() == {"non_field_errors": "List of items or filters must be provided for bulk operation"}
