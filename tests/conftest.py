@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import httpx
 import os
 from collections.abc import AsyncIterator, Iterator
 
@@ -34,11 +34,10 @@ def server() -> Iterator[SimulatorServer]:
 
 
 def get_token(url: str, user: str = "admin", password: str = "inventree") -> str:
-    async def go() -> str:
-        async with InvenTreeClient(url) as c:
-            return await c.get_token(user, password)
-
-    return asyncio.run(go())
+    """A token from GET /api/user/token/ with Basic auth (sync, usable inside async tests)."""
+    r = httpx.get(url + "/api/user/token/", auth=(user, password), params={"name": "tests"})
+    r.raise_for_status()
+    return str(r.json()["token"])
 
 
 @pytest.fixture

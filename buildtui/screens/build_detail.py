@@ -117,10 +117,12 @@ class BuildDetailScreen(Screen[None]):
             self.dismiss()
             return
         except ApiError as exc:
+            self.query_one(StatusLine).tick()
             if self.model.build is None:
                 self.query_one("#detail-header", Static).update(Content(f"{exc.title}: {clean(exc)}\nRetrying…"))
             return
         self._last_refresh = time.monotonic()
+        self.query_one(StatusLine).tick()
         self._paint()
 
     def _poll_tick(self) -> None:

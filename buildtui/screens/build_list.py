@@ -139,6 +139,7 @@ class BuildListScreen(Screen[None]):
             self._apply()
 
     def _failed(self, exc: ApiError) -> None:
+        self.query_one(StatusLine).tick()
         if isinstance(exc, AuthenticationRequired):
             self.tui.request_login(exc, then=self.refresh_rows)
             return
@@ -205,6 +206,7 @@ class BuildListScreen(Screen[None]):
 
     def _apply(self) -> None:
         assert self.model is not None
+        self.query_one(StatusLine).tick()
         table = self.query_one("#builds", KeyedTable)
         table.remove_class("-stale")
         table.sync([(str(b.pk), self._cells(b)) for b in self.model.rows])

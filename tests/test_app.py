@@ -1,0 +1,262 @@
+"""The app driven as an operator would, with Pilot, against the simulator over real HTTP."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select
+
+from buildtui.dialogs.allocate import AllocateDialog
+from buildtui.dialogs.outputs import CompleteOutputsDialog, CreateOutputDialog
+from buildtui.screens.build_detail import BuildDetailScreen
+from buildtui.screens.build_list import BuildListScreen
+from buildtui.widgets.keyed_table import KeyedTable
+from tests.conftest import make_app
+
+
+async def settle(pilot, times: int = 3) -> None:
+    for _ in range(times):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def table(app, selector: str = "#builds") -> KeyedTable:
+    return app.screen.query_one(selector, KeyedTable)
+
+
+def visible_text(app) -> str:
+    return "\n".join(str(line.text) for line in app.screen._compositor.render_update(full=True).strips) \
+        if False else app.export_screenshot()
+
+
+class TestBuildList:
+    async def test_default_view_is_outstanding(self, app):
+        """The list opens on outstanding builds, newest first, with the count visible."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            rows = table(app).row_keys
+            assert len(rows) == 17 and rows[0] == "21"
+            assert "17 of 17 builds" in str(app.screen.query_one("#list-filters").render())
+
+    async def test_filters_by_key(self, app):
+        """a shows all builds, d overdue only, m mine, s cycles status."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            assert len(table(app).row_keys) == 21
+            await pilot.press("d")
+            await settle(pilot)
+            overdue = table(app).row_keys
+            assert 0 < len(overdue) < 21
+            await pilot.press("o", "s")
+            await settle(pilot)
+            model = app.screen.model
+            assert model.query.status == 10 and all(b.status == 10 for b in model.rows)
+
+    async def test_search_is_server_side_and_debounced(self, app):
+        """/ opens the search; typing filters on the server; Esc clears."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("slash", *"Ölpumpe")
+            await pilot.pause(0.5)
+            await settle(pilot)
+            assert set(table(app).row_keys) == {"20", "13", "9"}
+            await pilot.press("escape")
+            await settle(pilot)
+            assert len(table(app).row_keys) == 17
+
+    async def test_sort_cycles(self, app):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+            assert table(app).row_keys[0] == "3"  # oldest first
+
+    async def test_open_and_back_keeps_row_and_filters(self, app):
+        """Enter opens the build; Escape comes back to the same row with the filters intact."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            await pilot.press("down", "down")
+            key = table(app).current_key
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen) and str(app.screen.pk) == key
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildListScreen)
+            assert table(app).current_key == key and app.screen.model.query.assigned_to_me
+
+    async def test_cursor_stays_when_rows_are_added_above(self, app, client):
+        """A refresh in which new builds appear above keeps the cursor on the same build."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("down", "down", "down")
+            key = table(app).current_key
+            import httpx
+
+            for _ in range(2):
+                httpx.post(app.config.server + "/api/build/", json={"part": 24, "quantity": 1},
+                           headers={"Authorization": f"Token {app.config.token}"})
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert len(table(app).row_keys) == 19
+            assert table(app).current_key == key
+            assert table(app).cursor_row == 5
+
+    async def test_paging_fetches_as_you_scroll(self, server, token):
+        """With many builds the list fetches pages of 50 as the cursor nears the end, never everything."""
+        from buildtui.simulator.seed import seed_large
+
+        seed_large(server.sim.db, 300)
+        app = make_app(server.url, token)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert len(table(app).row_keys) == 50 and app.screen.model.count > 100
+            await pilot.press("pagedown", "pagedown", "pagedown")
+            await settle(pilot)
+            assert len(table(app).row_keys) == 100
+            logged = [p for m, p in server.sim.log if p.startswith("/api/build/?")]
+            assert all("limit=" in p for p in logged)
+
+    async def test_unreachable_server_says_so(self, tmp_path):
+        """--server http://127.0.0.1:9: no crash; a plain sentence says the server cannot be reached."""
+        app = make_app("http://127.0.0.1:9", "x")
+        app.client.get_retries = 0
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            message = str(app.screen.query_one("#list-message").render())
+            assert "Cannot reach http://127.0.0.1:9" in message and "Retrying" in message
+            assert "OFFLINE" in str(app.screen.query_one("#status-line").render())
+
+
+class TestBuildDetail:
+    async def open(self, pilot, pk: int) -> BuildDetailScreen:
+        pilot.app.open_build(pk)
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, BuildDetailScreen)
+        return pilot.app.screen
+
+    async def test_shows_lines_picks_outputs(self, app):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 3)
+            assert len(table(app, "#lines").row_keys) == 8
+            assert len(table(app, "#picks").row_keys) == 3
+            assert len(table(app, "#outputs").row_keys) == 3
+            await pilot.press("space")  # expand the first line: its allocation appears under it
+            assert table(app, "#lines").row_keys[:2] == ["l13", f"a{screen.model.lines[0].allocations[0].pk}"]
+            await pilot.press("n")
+            assert len(table(app, "#lines").row_keys) < 9
+
+    async def test_issue_and_hold_offered_by_status(self, app):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 11)  # pending
+            assert screen.check_action("issue", ()) is True and screen.check_action("finish", ()) is False
+            await pilot.press("i")
+            await settle(pilot)
+            assert screen.model.build.status == 20
+            await pilot.press("h")
+            await settle(pilot)
+            assert screen.model.build.status == 25
+
+    async def test_reader_is_not_offered_actions(self, server):
+        from tests.conftest import get_token
+
+        app = make_app(server.url, get_token(server.url, "reader", "readonly"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 11)
+            assert screen.check_action("issue", ()) is False and screen.check_action("allocate", ()) is False
+
+    async def test_allocate_from_picker(self, app):
+        """a on a line opens the stock picker; Enter allocates the default quantity."""
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 11)
+            await pilot.press("down", "down", "down", "down", "down", "down")  # PCB line
+            assert screen.selected_line().part_detail.IPN == "PCB-SB-C"
+            await pilot.press("a")
+            await settle(pilot)
+            assert isinstance(app.screen, AllocateDialog)
+            assert app.screen.query_one("#quantity", Input).value == "5"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+            assert screen.selected_line().allocated == 5
+
+    async def test_refusal_keeps_input(self, app):
+        """A quantity the server refuses leaves the dialog open with the input and the reason beside it."""
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 11)
+            await pilot.press("down", "down", "down", "down", "down", "down", "a")
+            await settle(pilot)
+            dialog = app.screen
+            box = dialog.query_one("#quantity", Input)
+            box.value = "7"
+            # someone else takes the stock meanwhile: the server refuses
+            cand = dialog.current()
+            import httpx
+
+            other = httpx.post(app.config.server + f"/api/build/3/allocate/", headers={
+                "Authorization": f"Token {app.config.token}"}, json={"items": [
+                    {"build_line": 19, "stock_item": cand.pk, "quantity": float(cand.free) - 2}]})
+            assert other.status_code == 201, other.text
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog and box.value == "7"
+            assert "Available quantity (2) exceeded" in str(dialog.query_one("#err-quantity").render())
+            assert dialog.sent_count == 1
+            assert screen.model.lines[6].allocated == 0
+
+    async def test_complete_one_output_in_two_keys(self, app):
+        """c, Enter: the only incomplete output is completed into the build's destination."""
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 11)
+            await app.client.create_outputs(11, quantity=5)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            assert isinstance(app.screen, CompleteOutputsDialog)
+            assert app.screen.query_one("#location", Select).value == 7
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+            assert screen.model.build.completed == 5 and not screen.model.incomplete_outputs
+
+    async def test_create_serialised_outputs_prefilled(self, app):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 17)  # controller, pending, quantity 2
+            await pilot.press("N")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CreateOutputDialog)
+            assert dialog.query_one("#serial_numbers", Input).value == "103-104"
+            dialog.query_one("#serial_numbers", Input).value = "101-102"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog
+            assert "already exist" in str(dialog.query_one("#err-serial_numbers").render())
+            dialog.query_one("#serial_numbers", Input).value = "103-104"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+            assert sorted(o.serial for o in screen.model.incomplete_outputs) == ["103", "104"]
+
+    async def test_finish_dialog_lists_blockers(self, app):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await self.open(pilot, 3)
+            await pilot.press("F")
+            await settle(pilot)
+            text = str(app.screen.query_one("#blockers").render())
+            assert "output(s) still in production" in text and "Not fully allocated" in text
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert "incomplete outputs" in str(app.screen.query_one("#err-form").render()) or \
+                   app.screen.query_one("#err-accept_unallocated").display
