@@ -107,4 +107,4 @@ class BuildTUI(App[None]):
                 if then is not None:
                     then()
 
-        self.push_screen(LoginDialog(self.client, reason=str(exc)), done)
+        self.push_screen(LoginDialog(self.client, reason=str(exc), server=self.server_label), done)

@@ -15,13 +15,14 @@ class LoginDialog(FormDialog[str]):
     TITLE_TEXT = "Sign in to InvenTree"
     SUBMIT_LABEL = "Sign in"
 
-    def __init__(self, client: InvenTreeClient, reason: str = "") -> None:
+    def __init__(self, client: InvenTreeClient, reason: str = "", server: str = "") -> None:
         super().__init__()
         self.client = client
         self.reason = reason
+        self.server = server or client.base_url
 
     def compose_fields(self) -> ComposeResult:
-        yield Static(Content(f"{clean(self.client.base_url)} asks you to sign in"
+        yield Static(Content(f"{clean(self.server)} asks you to sign in"
                              + (f" ({clean(self.reason)})." if self.reason else ".")))
         yield from field("Username", Input(id="username", max_length=150), "username")
         yield from field("Password", Input(id="password", password=True, max_length=500), "password")

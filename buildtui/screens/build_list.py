@@ -192,16 +192,16 @@ class BuildListScreen(Screen[None]):
         target = ("! " if overdue else "") + date(b.target_date)
         target_style = f"bold {self.app.current_theme.warning}" if overdue else ""
         compact = bool(self._compact)
-        part_cell = text(part[:28] if compact else part[:40])
+        part_cell = text(part[:28] if compact else part[:34])
         cells = [text(b.reference, "bold"), part_cell]
         if not compact:
-            cells.append(text((b.title or "")[:40]))
+            cells.append(text((b.title or "")[:30]))
         cells += [text(progress), text(label, style)]
         if not compact:
             cells.append(text(str(b.priority or 0)))
         cells.append(Text(target, style=target_style))
         if not compact:
-            cells.append(text(b.responsible_detail.name if b.responsible_detail else ""))
+            cells.append(text((b.responsible_detail.name if b.responsible_detail else "")[:14]))
         return tuple(cells)
 
     def _apply(self) -> None:

@@ -1,0 +1,87 @@
+"""Snapshots of every screen and dialog at 80x24 and 120x40, with the seeded data's awkward names.
+
+Update after an intended change with ``pytest tests/test_snapshots.py --snapshot-update`` and look at
+the SVGs (snapshot_report.html) before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from tests.conftest import make_app
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def steady(pilot) -> None:
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+
+
+def scenario(*steps: object):
+    """Keys (str) and build openings (int) to run before the snapshot."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for step in steps:
+            if isinstance(step, int):
+                pilot.app.open_build(step)
+            else:
+                await pilot.press(step)
+            await settle(pilot)
+        steady(pilot)
+        await pilot.pause()
+
+    return run_before
+
+
+CASES = {
+    "build_list": scenario(),
+    "build_list_all": scenario("a", "down", "down"),
+    "build_detail": scenario(3),
+    "build_detail_bracket": scenario(4, "space"),
+    "pick_list": scenario(3, "2"),
+    "outputs": scenario(3, "3"),
+    "children": scenario(5, "4"),
+    "help": scenario(3, "question_mark"),
+    "allocate": scenario(11, "down", "down", "down", "down", "down", "down", "a"),
+    "auto_allocate": scenario(11, "A"),
+    "cancel": scenario(11, "C"),
+    "finish": scenario(3, "F"),
+    "create_output": scenario(17, "N"),
+    "complete_outputs": scenario(3, "c"),
+    "scrap_outputs": scenario(3, "3", "S"),
+    "delete_outputs": scenario(3, "3", "D"),
+    "consume": scenario(3, "x"),
+    "goto": scenario("ctrl+g"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_snapshot(snap_compare, server, token, case, size):
+    app = make_app(server.url, token)
+    assert snap_compare(app, terminal_size=size, run_before=CASES[case])
+
+
+def test_login_dialog(snap_compare, server):
+    """A bad token opens the sign-in dialog over the list."""
+    app = make_app(server.url, "not-a-token")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=scenario())
+
+
+@pytest.mark.parametrize("mode", ["no_color", "16_colors"])
+def test_floor_terminal_colours(snap_compare, server, token, monkeypatch, mode):
+    if mode == "no_color":
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", "standard")
+    app = make_app(server.url, token)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=scenario("d"))
