@@ -260,3 +260,86 @@ class TestBuildDetail:
             await settle(pilot)
             assert "incomplete outputs" in str(app.screen.query_one("#err-form").render()) or \
                    app.screen.query_one("#err-accept_unallocated").display
+
+
+class TestMoreActions:
+    async def open(self, pilot, pk: int) -> BuildDetailScreen:
+        pilot.app.open_build(pk)
+        await settle(pilot)
+        return pilot.app.screen
+
+    async def test_scrap_requires_reason_then_scraps(self, app):
+        from buildtui.dialogs.outputs import ScrapOutputsDialog
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 3)
+            await pilot.press("3", "S")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, ScrapOutputsDialog) and len(dialog.marked) == 1
+            dialog.query_one("#location", Select).value = 8
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is dialog and "Say why" in str(dialog.query_one("#err-notes").render())
+            dialog.query_one("#notes", Input).value = "Cracked PCB"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+            assert len(screen.model.incomplete_outputs) == 1
+
+    async def test_delete_defaults_to_keep(self, app):
+        from buildtui.dialogs.outputs import DeleteOutputsDialog
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 3)
+            await pilot.press("3", "D")
+            await settle(pilot)
+            assert isinstance(app.screen, DeleteOutputsDialog)
+            await pilot.press("enter")  # the focused button is Cancel: nothing deleted
+            await settle(pilot)
+            assert len(screen.model.incomplete_outputs) == 2
+            await pilot.press("D")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert len(screen.model.incomplete_outputs) == 1
+
+    async def test_unallocate_line_and_cancel_build(self, app):
+        from buildtui.dialogs.build_actions import CancelBuildDialog, ConfirmDialog
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 3)
+            assert screen.model.lines[0].allocated == 60
+            await pilot.press("u")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmDialog)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert screen.model.lines[0].allocated == 0
+            await pilot.press("C")
+            await settle(pilot)
+            assert isinstance(app.screen, CancelBuildDialog)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert screen.model.build.status == 30 and not screen.model.allocations
+
+    async def test_auto_allocate_shows_summary(self, app):
+        from buildtui.dialogs.allocate import AutoAllocateDialog, InfoDialog
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 11)
+            await pilot.press("A")
+            await settle(pilot)
+            assert isinstance(app.screen, AutoAllocateDialog)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, InfoDialog)
+            body = str(app.screen.query_one("#info-body").render())
+            assert "Auto-allocation allocated" in body and "optional line: not included" in body
+            await pilot.press("enter")
+            await settle(pilot)
+            assert any(ln.allocated > 0 for ln in screen.model.lines)
