@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
 import os
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 
 os.environ["BUILDTUI_TODAY"] = "2026-06-15"

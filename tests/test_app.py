@@ -22,11 +22,6 @@ def table(app, selector: str = "#builds") -> KeyedTable:
     return app.screen.query_one(selector, KeyedTable)
 
 
-def visible_text(app) -> str:
-    return "\n".join(str(line.text) for line in app.screen._compositor.render_update(full=True).strips) \
-        if False else app.export_screenshot()
-
-
 class TestBuildList:
     async def test_default_view_is_outstanding(self, app):
         """The list opens on outstanding builds, newest first, with the count visible."""
@@ -200,7 +195,7 @@ class TestBuildDetail:
             cand = dialog.current()
             import httpx
 
-            other = httpx.post(app.config.server + f"/api/build/3/allocate/", headers={
+            other = httpx.post(app.config.server + "/api/build/3/allocate/", headers={
                 "Authorization": f"Token {app.config.token}"}, json={"items": [
                     {"build_line": 19, "stock_item": cand.pk, "quantity": float(cand.free) - 2}]})
             assert other.status_code == 201, other.text

@@ -18,7 +18,7 @@ from ..api.models import BuildItem, BuildLine, StockItem
 from ..format import date, qty
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean, text
-from .form import FieldError, FormDialog, field
+from .form import BuildDialog, FieldError, FormDialog, field
 
 if TYPE_CHECKING:
     from ..state import BuildDetailModel, Store
@@ -56,7 +56,7 @@ def _sort_key(s: StockItem) -> tuple[Any, ...]:
     return (expiry, s.pk, s.location_detail.path if s.location_detail else "")
 
 
-class AllocateDialog(FormDialog[str]):
+class AllocateDialog(BuildDialog):
     """Stock picker for one line: valid candidates in stock, quantity defaulting to what is still needed."""
 
     TITLE_TEXT = "Allocate stock"
@@ -65,8 +65,7 @@ class AllocateDialog(FormDialog[str]):
     BINDINGS = [*FormDialog.BINDINGS, Binding("space", "mark", "Mark", show=True)]
 
     def __init__(self, model: BuildDetailModel, line: BuildLine, output: int | None = None) -> None:
-        super().__init__()
-        self.model = model
+        super().__init__(model)
         self.line = line
         self.output = output
         self.candidates: list[StockItem] = []
@@ -210,15 +209,11 @@ class AllocateDialog(FormDialog[str]):
         return f"Allocated to {clean(self.line.part_label)}"
 
 
-class AutoAllocateDialog(FormDialog[str]):
+class AutoAllocateDialog(BuildDialog):
     """InvenTree's auto-allocation with the web page's defaults (interchangeable and substitutes on)."""
 
     TITLE_TEXT = "Auto-allocate stock"
     SUBMIT_LABEL = "Auto-allocate"
-
-    def __init__(self, model: BuildDetailModel) -> None:
-        super().__init__()
-        self.model = model
 
     def compose_fields(self) -> ComposeResult:
         opts = location_options(self.model.store)
@@ -291,7 +286,7 @@ def auto_summary(before: dict[int, Decimal], after: list[BuildLine], *, optional
     return "\n".join(body)
 
 
-class ConsumeDialog(FormDialog[str]):
+class ConsumeDialog(BuildDialog):
     """Consume a line's allocations, or part of one allocation."""
 
     TITLE_TEXT = "Consume stock"
@@ -299,8 +294,7 @@ class ConsumeDialog(FormDialog[str]):
     FIELD_MAP = {"quantity": "quantity", "items": "form", "lines": "form"}
 
     def __init__(self, model: BuildDetailModel, line: BuildLine, allocation: BuildItem | None = None) -> None:
-        super().__init__()
-        self.model = model
+        super().__init__(model)
         self.line = line
         self.allocation = allocation
 
@@ -340,14 +334,13 @@ class ConsumeDialog(FormDialog[str]):
         return f"Consumed the allocations of {clean(self.line.part_label)}"
 
 
-class EditAllocationDialog(FormDialog[str]):
+class EditAllocationDialog(BuildDialog):
     TITLE_TEXT = "Change allocated quantity"
     SUBMIT_LABEL = "Save"
     FIELD_MAP = {"quantity": "quantity"}
 
     def __init__(self, model: BuildDetailModel, allocation: BuildItem) -> None:
-        super().__init__()
-        self.model = model
+        super().__init__(model)
         self.allocation = allocation
 
     def compose_fields(self) -> ComposeResult:
@@ -374,6 +367,8 @@ class InfoDialog(FormDialog[str]):
 
     SUBMIT_LABEL = "Close"
 
+    INITIAL_FOCUS = "#submit"
+
     def __init__(self, title: str, body: str) -> None:
         self.TITLE_TEXT = title
         self.body = body
@@ -381,9 +376,6 @@ class InfoDialog(FormDialog[str]):
 
     def compose_fields(self) -> ComposeResult:
         yield Static(Content(self.body), id="info-body")
-
-    def on_mount(self) -> None:
-        self.query_one("#submit").focus()
 
     async def send(self) -> str:
         return ""

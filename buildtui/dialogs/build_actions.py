@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,14 +11,13 @@ from textual.widgets import Checkbox, Select, Static
 
 from ..format import qty
 from ..widgets.safe import clean
-from .form import FieldError, FormDialog
-
-if TYPE_CHECKING:
-    from ..state import BuildDetailModel
+from .form import BuildDialog, FieldError, FormDialog
 
 
 class ConfirmDialog(FormDialog[str]):
     """Yes/no for an action that needs a second look; the safe choice (Cancel) has the focus."""
+
+    INITIAL_FOCUS = "#cancel"
 
     def __init__(self, title: str, question: str, action: Callable[[], Awaitable[str]], *,
                  confirm: str = "Yes", danger: bool = False) -> None:
@@ -33,21 +31,15 @@ class ConfirmDialog(FormDialog[str]):
     def compose_fields(self) -> ComposeResult:
         yield Static(Content(self.question), id="question")
 
-    def on_mount(self) -> None:
-        self.query_one("#cancel").focus()
-
     async def send(self) -> str:
         return await self.action_fn()
 
 
-class CancelBuildDialog(FormDialog[str]):
+class CancelBuildDialog(BuildDialog):
     TITLE_TEXT = "Cancel build order"
     SUBMIT_LABEL = "Cancel the build"
     SUBMIT_VARIANT = "error"
-
-    def __init__(self, model: BuildDetailModel) -> None:
-        super().__init__()
-        self.model = model
+    INITIAL_FOCUS = "#cancel"
 
     def compose_fields(self) -> ComposeResult:
         b = self.model.build
@@ -62,9 +54,6 @@ class CancelBuildDialog(FormDialog[str]):
         yield Checkbox(Content("Delete incomplete outputs"), False, id="remove_incomplete_outputs")
         yield FieldError(id="err-remove_incomplete_outputs")
 
-    def on_mount(self) -> None:
-        self.query_one("#cancel").focus()
-
     async def send(self) -> str:
         b = self.model.build
         assert b is not None
@@ -74,15 +63,11 @@ class CancelBuildDialog(FormDialog[str]):
         return f"{b.reference} cancelled"
 
 
-class FinishBuildDialog(FormDialog[str]):
+class FinishBuildDialog(BuildDialog):
     """First what blocks completion, then the three accept_* choices."""
 
     TITLE_TEXT = "Finish build order"
     SUBMIT_LABEL = "Finish"
-
-    def __init__(self, model: BuildDetailModel) -> None:
-        super().__init__()
-        self.model = model
 
     def compose_fields(self) -> ComposeResult:
         b = self.model.build

@@ -10,7 +10,7 @@ asks ``check_outcome`` whether the action took effect before offering to try aga
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,6 +22,9 @@ from textual.widgets import Button, Input, Label, Static
 
 from ..api import ApiError, AuthenticationRequired, RequestTimeout, ValidationFailed
 from ..widgets.safe import clean
+
+if TYPE_CHECKING:
+    from ..state import BuildDetailModel
 
 R = TypeVar("R")
 
@@ -45,6 +48,8 @@ class FormDialog(ModalScreen[R], Generic[R]):
     SUBMIT_VARIANT = "primary"
     #: server field name -> id of the FieldError to show it in (without "err-")
     FIELD_MAP: dict[str, str] = {}
+    #: the widget focused when the dialog opens ("#cancel" where the safe choice must be the default)
+    INITIAL_FOCUS: str | None = None
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Submit"),
@@ -67,6 +72,10 @@ class FormDialog(ModalScreen[R], Generic[R]):
 
     def compose_fields(self) -> ComposeResult:
         yield from ()
+
+    def on_mount(self) -> None:
+        if self.INITIAL_FOCUS:
+            self.query_one(self.INITIAL_FOCUS).focus()
 
     # -- validation ---------------------------------------------------------------------
     def validate_local(self) -> dict[str, list[str]]:
@@ -192,6 +201,14 @@ class FormDialog(ModalScreen[R], Generic[R]):
             self.show_errors({"form": ["The server did not answer in time and it could not be checked whether "
                                        "the action took effect. Look at the build before trying again."]})
         return False
+
+
+class BuildDialog(FormDialog[str]):
+    """A dialog acting on the build shown by the detail screen; it answers with a one-line summary."""
+
+    def __init__(self, model: BuildDetailModel) -> None:
+        super().__init__()
+        self.model = model
 
 
 def field(label: str, widget: Any, name: str, hint: str = "") -> ComposeResult:

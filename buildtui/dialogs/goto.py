@@ -12,12 +12,10 @@ from .form import FormDialog, field
 class GotoBuildDialog(FormDialog[int]):
     TITLE_TEXT = "Open build by reference"
     SUBMIT_LABEL = "Open"
+    INITIAL_FOCUS = "#reference"
 
     def compose_fields(self) -> ComposeResult:
         yield from field("Reference", Input(placeholder="BO-0042", id="reference", max_length=100), "reference")
-
-    def on_mount(self) -> None:
-        self.query_one("#reference").focus()
 
     def validate_local(self) -> dict[str, list[str]]:
         return {} if self.query_one("#reference", Input).value.strip() else {"reference": ["Type a reference."]}
@@ -28,11 +26,3 @@ class GotoBuildDialog(FormDialog[int]):
         if build is None:
             raise NotFound(f"No build order {ref}.")
         return build.pk
-
-    def on_unmount(self) -> None:
-        pass
-
-
-def open_after(app: object, pk: int | None) -> None:
-    if pk is not None:
-        app.open_build(pk)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from .form import FormDialog, field
 class LoginDialog(FormDialog[str]):
     TITLE_TEXT = "Sign in to InvenTree"
     SUBMIT_LABEL = "Sign in"
+    INITIAL_FOCUS = "#username"
 
     def __init__(self, client: InvenTreeClient, reason: str = "", server: str = "") -> None:
         super().__init__()
@@ -26,9 +27,6 @@ class LoginDialog(FormDialog[str]):
                              + (f" ({clean(self.reason)})." if self.reason else ".")))
         yield from field("Username", Input(id="username", max_length=150), "username")
         yield from field("Password", Input(id="password", password=True, max_length=500), "password")
-
-    def on_mount(self) -> None:
-        self.query_one("#username").focus()
 
     def validate_local(self) -> dict[str, list[str]]:
         errors = {}

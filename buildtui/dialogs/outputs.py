@@ -18,7 +18,7 @@ from ..format import qty
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean, text
 from .allocate import location_options, parse_quantity
-from .form import FieldError, FormDialog, field
+from .form import BuildDialog, FieldError, FormDialog, field
 
 if TYPE_CHECKING:
     from ..state import BuildDetailModel
@@ -53,15 +53,15 @@ def serial_range(start: str | None, n: int) -> str:
     return f"{start}+{n - 1}"
 
 
-class CreateOutputDialog(FormDialog[str]):
+class CreateOutputDialog(BuildDialog):
     TITLE_TEXT = "Create build outputs"
     SUBMIT_LABEL = "Create"
+    INITIAL_FOCUS = "#quantity"
     FIELD_MAP = {"quantity": "quantity", "serial_numbers": "serial_numbers", "batch_code": "batch_code",
                  "location": "location"}
 
     def __init__(self, model: BuildDetailModel, next_serial: str | None = None) -> None:
-        super().__init__()
-        self.model = model
+        super().__init__(model)
         self.next_serial = next_serial
         self._serials_typed = False
 
@@ -85,9 +85,6 @@ class CreateOutputDialog(FormDialog[str]):
         if any(ln.trackable for ln in self.model.lines):
             yield Checkbox(Content("Auto-allocate tracked components with matching serials"), True,
                            id="auto_allocate")
-
-    def on_mount(self) -> None:
-        self.query_one("#quantity").focus()
 
     @on(Input.Changed, "#quantity")
     def _quantity_changed(self, event: Input.Changed) -> None:
@@ -151,16 +148,17 @@ class CreateOutputDialog(FormDialog[str]):
         return "Outputs created"
 
 
-class _OutputsDialog(FormDialog[str]):
+class _OutputsDialog(BuildDialog):
     """Shared: a table of incomplete outputs that space marks and ``a`` marks all."""
 
     BINDINGS = [*FormDialog.BINDINGS, Binding("space", "toggle", "Mark"), Binding("a", "mark_all", "Mark all")]
     FIELD_MAP = {"output": "outputs", "quantity": "quantity", "location": "location", "notes": "notes",
                  "outputs": "outputs", "status_custom_key": "status"}
 
+    INITIAL_FOCUS = "#outputs-table"
+
     def __init__(self, model: BuildDetailModel, preselect: list[int] | None = None) -> None:
-        super().__init__()
-        self.model = model
+        super().__init__(model)
         outs = model.incomplete_outputs
         if preselect:
             self.marked = {pk for pk in preselect if any(o.pk == pk for o in outs)}
@@ -176,7 +174,6 @@ class _OutputsDialog(FormDialog[str]):
 
     def on_mount(self) -> None:
         self._paint()
-        self.query_one("#outputs-table").focus()
 
     def _output_rows(self) -> list[tuple[str, tuple[Text, ...]]]:
         rows = []
@@ -208,14 +205,6 @@ class _OutputsDialog(FormDialog[str]):
     @on(DataTable.RowSelected, "#outputs-table")
     def _enter(self) -> None:
         self.action_submit()
-
-    def mark_output(self, pk: int) -> bool:
-        """A scanned output barcode marks it (scanner issue)."""
-        if any(o.pk == pk for o in self.model.incomplete_outputs):
-            self.marked.add(pk)
-            self._paint()
-            return True
-        return False
 
     def chosen(self) -> list[StockItem]:
         return [o for o in self.model.incomplete_outputs if o.pk in self.marked]
@@ -261,8 +250,7 @@ class CompleteOutputsDialog(_OutputsDialog):
         yield self.outputs_table()
         yield FieldError(id="err-outputs")
         yield from field("Quantity (blank: whole output)", Input(id="quantity", max_length=12), "quantity")
-        dest = b.destination or (b.part_detail and None)
-        yield from field("Location", Select(location_options(self.model.store), value=dest or Select.BLANK,
+        yield from field("Location", Select(location_options(self.model.store), value=b.destination or Select.BLANK,
                                             id="location"), "location")
         codes = self.model.store.stock_status
         opts = [(Text(clean(c.label)), c.key) for c in (codes.values.values() if codes else [])] or [(Text("OK"), 10)]
@@ -337,26 +325,23 @@ class ScrapOutputsDialog(_OutputsDialog):
         return f"{len(pairs)} output(s) scrapped into {clean(self.model.store.location_name(loc))}"
 
 
-class DeleteOutputsDialog(FormDialog[str]):
+class DeleteOutputsDialog(BuildDialog):
     """Lists exactly what will be deleted; the safe choice (Cancel) has the focus."""
 
     TITLE_TEXT = "Delete build outputs"
     SUBMIT_VARIANT = "error"
+    INITIAL_FOCUS = "#cancel"
 
     def __init__(self, model: BuildDetailModel, outputs: list[StockItem]) -> None:
-        self.model = model
         self.outputs = outputs
         self.SUBMIT_LABEL = f"Delete {len(outputs)} output(s)"
-        super().__init__()
+        super().__init__(model)
 
     def compose_fields(self) -> ComposeResult:
         lines = [f"• {clean(o.serial or o.batch or f'output {o.pk}')} — quantity {qty(o.quantity)}"
                  for o in self.outputs]
         yield Static(Content("These incomplete outputs will be deleted, with their tracked allocations:\n"
                              + "\n".join(lines)), id="delete-list")
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel").focus()
 
     def validate_local(self) -> dict[str, list[str]]:
         return {} if self.outputs else {"form": ["There is nothing to delete."]}

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -13,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from ..api import ApiError
@@ -25,17 +22,15 @@ from ..state import BuildDetailModel
 from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.safe import clean, text
 from ..widgets.status_line import StatusLine
+from .base import LiveScreen
 from .build_list import status_style
-
-if TYPE_CHECKING:
-    from ..app import BuildTUI
 
 TABS = ["tab-lines", "tab-pick", "tab-outputs", "tab-children", "tab-notes"]
 OUTPUT_ACTIONS = {"new_output", "complete_outputs", "scrap_outputs", "delete_outputs"}
 ALLOC_ACTIONS = {"allocate", "auto_allocate", "unallocate", "unallocate_all", "consume", "edit_allocation"}
 
 
-class BuildDetailScreen(Screen[None]):
+class BuildDetailScreen(LiveScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("a", "allocate", "Allocate"),
@@ -68,13 +63,6 @@ class BuildDetailScreen(Screen[None]):
         self.model: BuildDetailModel | None = None
         self.expanded: set[int] = set()
         self.only_needed = False
-        self.busy = False
-        self._last_refresh = 0.0
-        self._compact: bool | None = None
-
-    @property
-    def tui(self) -> BuildTUI:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="detail-header")
@@ -94,10 +82,9 @@ class BuildDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.model = BuildDetailModel(self.tui.store, self.pk)
-        self._set_columns()
+        self.update_columns()
         self.query_one("#lines").focus()
         self.refresh_data()
-        self.set_interval(1.0, self._poll_tick)
 
     # -- data -------------------------------------------------------------------------------
     @work(exclusive=True, group="detail-refresh", exit_on_error=False)
@@ -121,31 +108,21 @@ class BuildDetailScreen(Screen[None]):
             if self.model.build is None:
                 self.query_one("#detail-header", Static).update(Content(f"{exc.title}: {clean(exc)}\nRetrying…"))
             return
-        self._last_refresh = time.monotonic()
+        self.mark_refreshed()
         self.query_one(StatusLine).tick()
         self._paint()
 
-    def _poll_tick(self) -> None:
-        if not self.is_current or self.busy:
-            return
-        store = self.tui.store
-        if store.poll_due() and time.monotonic() - self._last_refresh >= store.poll_interval:
-            self._last_refresh = time.monotonic()
-            self.refresh_data()
+    def has_data(self) -> bool:
+        return self.model is not None and self.model.build is not None
 
-    def on_screen_resume(self) -> None:
-        if self.model is not None and self.model.build is not None:
-            self.refresh_data()
+    def poll(self) -> None:
+        self.refresh_data()
 
     # -- rendering ----------------------------------------------------------------------------
-    def on_resize(self) -> None:
-        self._set_columns()
-
-    def _set_columns(self) -> None:
-        compact = self.size.width < 110 if self.size.width else True
-        if compact == self._compact:
+    def update_columns(self) -> None:
+        if not self.narrow_changed():
             return
-        self._compact = compact
+        compact = self._compact
         lines = [("tick", " "), ("part", "Part"), ("req", "Req"), ("alloc", "Alloc"), ("cons", "Used"),
                  ("avail", "Avail"), ("bar", "Progress"), ("flags", "Flags")]
         if not compact:
@@ -158,7 +135,7 @@ class BuildDetailScreen(Screen[None]):
             [("state", "State"), ("out", "Serial/batch"), ("qty", "Qty"), ("loc", "Location"), ("status", "Status")])
         self.query_one("#children", KeyedTable).set_columns(
             [("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status")])
-        if self.model is not None and self.model.build is not None:
+        if self.has_data():
             self._paint()
 
     def _paint(self) -> None:
@@ -213,7 +190,6 @@ class BuildDetailScreen(Screen[None]):
                 continue
             flags = ("O" if ln.optional else "") + ("C" if ln.consumable else "") + ("T" if ln.trackable else "")
             tick = "✓" if ln.fully_allocated else ("▸" if ln.pk not in self.expanded else "▾")
-            tick = "✓" if ln.fully_allocated else tick
             done = ln.allocated + ln.consumed
             avail = ln.available_total
             cells: list[Text] = [text(tick, "bold"), text(ln.part_label[:30] if compact else ln.part_label[:44])]
@@ -541,7 +517,3 @@ class BuildDetailScreen(Screen[None]):
         out = self.selected_output()
         outs = [out] if out is not None and out.is_building else self.model.incomplete_outputs
         self._dialog(DeleteOutputsDialog(self.model, outs))
-
-    def needed_total(self) -> Decimal:
-        assert self.model
-        return sum((ln.still_needed for ln in self.model.lines), Decimal(0))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -11,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -24,9 +22,7 @@ from ..state import BuildListModel
 from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.safe import clean, text
 from ..widgets.status_line import StatusLine
-
-if TYPE_CHECKING:
-    from ..app import BuildTUI
+from .base import LiveScreen
 
 SORTS = [("-reference", "newest first"), ("reference", "oldest first"), ("target_date", "target date"),
          ("-priority", "priority"), ("status", "status")]
@@ -46,10 +42,9 @@ def status_style(app: Any, color: str | None) -> str:
     return f"bold {value}" if name != "foreground" else ""
 
 
-class BuildListScreen(Screen[None]):
+class BuildListScreen(LiveScreen):
     """Outstanding builds by default; filter, search, sort; Enter opens one."""
 
-    CSS_PATH = None
     BINDINGS = [
         Binding("enter", "open", "Open", show=True),
         Binding("slash", "search", "Search"),
@@ -68,12 +63,6 @@ class BuildListScreen(Screen[None]):
         super().__init__()
         self.model: BuildListModel | None = None
         self._search_timer: Timer | None = None
-        self._last_refresh = 0.0
-        self._compact: bool | None = None
-
-    @property
-    def tui(self) -> BuildTUI:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="list-body"):
@@ -87,11 +76,10 @@ class BuildListScreen(Screen[None]):
     def on_mount(self) -> None:
         self.model = BuildListModel(self.tui.store, BuildQuery())
         self.query_one("#search", Input).display = False
-        self._set_columns()
+        self.update_columns()
         self._show_filters()
         self.query_one("#builds", KeyedTable).focus()
         self.reload()
-        self.set_interval(1.0, self._poll_tick)
 
     # -- data ------------------------------------------------------------------------
     @work(exclusive=True, group="list-refresh", exit_on_error=False)
@@ -105,7 +93,7 @@ class BuildListScreen(Screen[None]):
         except ApiError as exc:
             self._failed(exc)
             return
-        self._last_refresh = time.monotonic()
+        self.mark_refreshed()
         table = self.query_one("#builds", KeyedTable)
         self._apply()
         if self.model.rows:
@@ -124,7 +112,7 @@ class BuildListScreen(Screen[None]):
         except ApiError as exc:
             self._failed(exc)
             return
-        self._last_refresh = time.monotonic()
+        self.mark_refreshed()
         self._apply()
 
     @work(exclusive=True, group="list-more", exit_on_error=False)
@@ -151,35 +139,20 @@ class BuildListScreen(Screen[None]):
             delay = self.tui.store.retry_delay()
             self._message(f"{exc.title}: {clean(exc)}\nRetrying in {delay:.0f} s — nothing to do, it continues by itself.")
 
-    def _poll_tick(self) -> None:
-        """Poll only while this screen is visible, at the refresh interval (backing off when offline)."""
-        if not self.is_current or self.model is None:
-            return
-        store = self.tui.store
-        if not store.poll_due():
-            return
-        if store.online and self.model.loaded_once and time.monotonic() - self._last_refresh < store.poll_interval:
-            return
-        self._last_refresh = time.monotonic()
+    def has_data(self) -> bool:
+        return self.model is not None and self.model.loaded_once
+
+    def poll(self) -> None:
         self.refresh_rows()
 
-    def on_screen_resume(self) -> None:
-        if self.model is not None and self.model.loaded_once:
-            self.refresh_rows()
-
     # -- rendering ---------------------------------------------------------------------
-    def _set_columns(self) -> None:
-        compact = self.size.width < 110 if self.size.width else True
-        if compact == self._compact:
+    def update_columns(self) -> None:
+        if not self.narrow_changed():
             return
-        self._compact = compact
         table = self.query_one("#builds", KeyedTable)
-        table.set_columns(NARROW_COLUMNS if compact else WIDE_COLUMNS)
-        if self.model is not None and self.model.loaded_once:
+        table.set_columns(NARROW_COLUMNS if self._compact else WIDE_COLUMNS)
+        if self.has_data():
             self._apply()
-
-    def on_resize(self) -> None:
-        self._set_columns()
 
     def _cells(self, b: Build) -> Cells:
         store = self.tui.store
@@ -234,10 +207,9 @@ class BuildListScreen(Screen[None]):
         if q.search.strip():
             parts.append(f"search “{clean(q.search.strip())}”")
         sort = next((label for key, label in SORTS if key == q.ordering), q.ordering)
-        rev = "" if any(key == q.ordering for key, _ in SORTS) else ""
         shown = len(self.model.rows)
         count = f"{shown:,} of {self.model.count:,} builds" if self.model.loaded_once else "… builds"
-        line = f"{' · '.join(parts)} · sorted by {sort}{rev} · {count}"
+        line = f"{' · '.join(parts)} · sorted by {sort} · {count}"
         self.query_one("#list-filters", Static).update(Content(line))
 
     # -- actions -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from ..clock import today
 from . import rules
 from .db import Database, Row
-from .rules import ACTIVE_CODES, EPS, ApiError, D, echo_decimal, fnum, non_field, norm
+from .rules import EPS, ApiError, D, echo_decimal, non_field, norm
 
 REFERENCE_PATTERN = "BO-{ref:04d}"
 
@@ -837,9 +837,3 @@ def finish(db: Database, build: Row, data: dict[str, Any], user_id: int) -> dict
     complete_allocations(db, build)
     return {"accept_overallocated": over, "accept_unallocated": accept_unalloc, "accept_incomplete": accept_incomplete}
 
-
-def is_active(build: Row) -> bool:
-    return build["status"] in ACTIVE_CODES
-
-
-__all__ = ["fnum"]

@@ -306,7 +306,7 @@ def build_list(ctx: Ctx) -> Any:
     order = _ordering(ctx, BUILD_ORDERING, "b.reference_int DESC, b.reference DESC")
     part_detail = ctx.flag("part_detail", True)
     user_detail = ctx.flag("user_detail", True)
-    cache: dict[Any, Any] = {}
+    cache: dict[int, Row | None] = {}
 
     def fetch(limit: int | None, offset: int) -> list[Any]:
         sql = f"SELECT b.* {base}{order}, b.id DESC"
@@ -374,8 +374,8 @@ ACTIONS: dict[str, Callable[[Ctx, Row], Any]] = {
     "delete-outputs": lambda c, b: actions.delete_outputs(c.db, b, _body_dict(c)),
     "finish": lambda c, b: actions.finish(c.db, b, _body_dict(c), c.user_id),
     "cancel": lambda c, b: actions.cancel(c.db, b, _body_dict(c), c.user_id),
-    "issue": lambda c, b: (_body_dict(c), actions.issue(c.db, b))[1],
-    "hold": lambda c, b: (_body_dict(c), actions.hold(c.db, b))[1],
+    "issue": lambda c, b: actions.issue(c.db, b),
+    "hold": lambda c, b: actions.hold(c.db, b),
 }
 
 

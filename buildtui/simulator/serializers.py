@@ -81,9 +81,11 @@ def is_overdue(b: Row) -> bool:
 
 
 def build_row(db: Database, b: Row, *, detail: bool = False, part_detail: bool = True,
-              user_detail_flag: bool = True, cache: dict[str, Any] | None = None) -> dict[str, Any]:
+              user_detail_flag: bool = True, cache: dict[int, Row | None] | None = None) -> dict[str, Any]:
     cache = cache if cache is not None else {}
-    part = cache.setdefault(("part", b["part"]), db.get("part", b["part"]))  # type: ignore[call-overload]
+    if b["part"] not in cache:  # one part row per page, not one per build
+        cache[b["part"]] = db.get("part", b["part"])
+    part = cache[b["part"]]
     key, label, _ = BUILD_STATUS.get(b["status"], ("", str(b["status"]), ""))
     row: dict[str, Any] = {
         "pk": b["id"], "title": b["title"] or "", "barcode_hash": b["barcode_hash"] or "",

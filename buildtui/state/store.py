@@ -10,7 +10,6 @@ No Textual here.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from ..api import ApiError, BuildQuery, InvenTreeClient, Unreachable
-from ..api.errors import AuthenticationRequired, BadResponse, ServerError
+from ..api.errors import BadResponse, ServerError
 from ..api.models import (
     Build,
     BuildItem,
@@ -30,7 +29,6 @@ from ..api.models import (
     StockItem,
     StockLocation,
 )
-from ..clock import today
 
 T = TypeVar("T")
 PAGE = 50
@@ -133,10 +131,6 @@ class Store:
         if self.roles is None:
             return True
         return self.roles.allows(ruleset, perm)
-
-    @property
-    def needs_login(self) -> bool:
-        return isinstance(self.last_error, AuthenticationRequired)
 
     def status_code(self, key: int) -> StatusCode | None:
         return self.build_status.by_key().get(key)
@@ -254,10 +248,3 @@ class BuildDetailModel:
             remaining=build.remaining,
             not_in_production=build.status != 20,
         )
-
-    def overdue(self) -> bool:
-        return bool(self.build and self.build.overdue_on(today()))
-
-
-def today_date() -> dt.date:
-    return today()

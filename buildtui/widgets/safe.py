@@ -44,7 +44,3 @@ def content(value: Any) -> Content:
     """A label's content: shown literally, never parsed as markup."""
     return Content(clean(value))
 
-
-def shorten(value: Any, width: int) -> str:
-    s = clean(value)
-    return s if len(s) <= width else s[: max(width - 1, 0)] + "…"
