@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.timer import Timer
 
 from . import config as config_mod
 from .api import ApiError, InvenTreeClient
 from .config import Config
 from .paths import stylesheets
+from .scan_detector import TERMINATORS, ScanDetector, holdable
+from .scanning import ScanHandler
 from .state import Store
 from .widgets.safe import clean
 
@@ -30,6 +35,9 @@ class BuildTUI(App[None]):
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+g", "goto_build", "Go to build", show=False),
+        Binding("f2", "scan_field", "Scan", show=False),
+        Binding("f3", "scan_log", "Scan log", show=False),
+        Binding("ctrl+z", "undo_scan", "Undo scan", show=False),
     ]
 
     def __init__(self, config: Config, *, client: InvenTreeClient | None = None, save_token: bool = True,
@@ -42,6 +50,11 @@ class BuildTUI(App[None]):
         self.server_label = server_label or config.server
         self.save_token = save_token
         self._login_open = False
+        self.scans = ScanHandler(self)
+        self.scanner: ScanDetector[events.Key] = ScanDetector(gap=config.scan_gap_ms / 1000,
+                                                              min_length=config.scan_min_length)
+        self.clock = time.monotonic
+        self._flush_timer: Timer | None = None
         if config.theme:
             self.theme = config.theme if config.theme in self.available_themes else "textual-dark"
 
@@ -76,6 +89,61 @@ class BuildTUI(App[None]):
                 config_mod.save({"theme": theme})
             except OSError:
                 pass
+
+    # -- barcode scanners ---------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """Hold printable keys while they arrive as a scanner burst; replay them when they are typing.
+
+        This is the one hook that sees every key before a focused Input or a one-letter binding.
+        """
+        detector = self.scanner
+        if not detector.enabled or not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        now = self.clock()
+        if detector.stale(now):
+            await self._replay_held()
+        if event.key in TERMINATORS and detector.held:
+            if detector.is_scan(now):
+                self._stop_flush_timer()
+                self.scan(detector.take_code())
+                return
+            await self._replay_held()
+        elif holdable(event.character):
+            detector.hold(event, event.character or "", now)
+            self._stop_flush_timer()
+            self._flush_timer = self.set_timer(max(detector.gap * 2, 0.02), self._replay_held)
+            return
+        elif detector.held:
+            await self._replay_held()
+        await super().on_event(event)
+
+    def _stop_flush_timer(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+
+    async def _replay_held(self) -> None:
+        self._stop_flush_timer()
+        for held in self.scanner.take():
+            await super().on_event(held)
+
+    def scan(self, code: str) -> None:
+        """Resolve a scanned (or typed) code in a worker: it may ask the operator to choose."""
+        self.run_worker(self.scans.handle(code), group="scan", exit_on_error=False)
+
+    def action_scan_field(self) -> None:
+        from .dialogs.scan import ScanDialog
+
+        self.push_screen(ScanDialog(), lambda code: self.scan(code) if code else None)
+
+    def action_scan_log(self) -> None:
+        from .dialogs.scan import ScanLogScreen
+
+        self.push_screen(ScanLogScreen(list(self.scans.log)))
+
+    def action_undo_scan(self) -> None:
+        self.run_worker(self.scans.undo(), group="scan", exit_on_error=False)
 
     # -- errors and sign-in ------------------------------------------------------------------
     def report(self, exc: ApiError, *, what: str = "") -> None:

@@ -53,6 +53,8 @@ async def client(server: SimulatorServer, token: str) -> AsyncIterator[InvenTree
 
 
 def make_app(url: str, token: str | None, **config: object) -> BuildTUI:
+    # scanner detection holds printable keys for a few ms; tests of it (test_scanning) turn it on
+    config.setdefault("scan_gap_ms", 0.0)
     cfg = Config(server=url, token=token or "", poll_interval=float(config.pop("poll_interval", 3600)),  # type: ignore[arg-type]
                  bell=False, **config)  # type: ignore[arg-type]
     return BuildTUI(cfg, save_token=False, server_label="simulator")

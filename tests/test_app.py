@@ -140,7 +140,8 @@ class TestBuildDetail:
             assert len(table(app, "#picks").row_keys) == 3
             assert len(table(app, "#outputs").row_keys) == 3
             await pilot.press("space")  # expand the first line: its allocation appears under it
-            assert table(app, "#lines").row_keys[:2] == ["l13", f"a{screen.model.lines[0].allocations[0].pk}"]
+            first = screen.model.lines[0]
+            assert table(app, "#lines").row_keys[:2] == [f"l{first.pk}", f"a{first.allocations[0].pk}"]
             await pilot.press("n")
             assert len(table(app, "#lines").row_keys) < 9
 
@@ -195,9 +196,11 @@ class TestBuildDetail:
             cand = dialog.current()
             import httpx
 
-            other = httpx.post(app.config.server + "/api/build/3/allocate/", headers={
-                "Authorization": f"Token {app.config.token}"}, json={"items": [
-                    {"build_line": 19, "stock_item": cand.pk, "quantity": float(cand.free) - 2}]})
+            auth = {"Authorization": f"Token {app.config.token}"}
+            pcb_line = next(ln["pk"] for ln in httpx.get(app.config.server + "/api/build/line/", headers=auth, params={
+                "build": 3, "part": cand.part}).json())
+            other = httpx.post(app.config.server + "/api/build/3/allocate/", headers=auth, json={"items": [
+                {"build_line": pcb_line, "stock_item": cand.pk, "quantity": float(cand.free) - 2}]})
             assert other.status_code == 201, other.text
             await pilot.press("enter")
             await settle(pilot)

@@ -38,6 +38,7 @@ from .models import (
     BuildLine,
     CurrentUser,
     Page,
+    Part,
     Roles,
     SerialNumbers,
     ServerInfo,
@@ -327,7 +328,8 @@ class InvenTreeClient:
         return await self._all(Build, "/api/build/", {"parent": pk, "ordering": "reference"})
 
     async def list_lines(self, build: int, *, allocations: bool = True, **filters: Any) -> list[BuildLine]:
-        params = {"build": build, "part_detail": "true", "allocations": _b(allocations), **filters}
+        params = {"build": build, "part_detail": "true", "bom_item_detail": "true", "allocations": _b(allocations),
+                  **filters}
         return await self._all(BuildLine, "/api/build/line/", params)
 
     async def get_line(self, pk: int) -> BuildLine:
@@ -362,6 +364,9 @@ class InvenTreeClient:
 
     async def list_locations(self) -> list[StockLocation]:
         return await self._all(StockLocation, "/api/stock/location/", {})
+
+    async def get_part(self, pk: int) -> Part:
+        return self._model(Part, await self._call("GET", f"/api/part/{pk}/"))
 
     async def get_location(self, pk: int) -> StockLocation:
         return self._model(StockLocation, await self._call("GET", f"/api/stock/location/{pk}/"))

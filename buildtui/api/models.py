@@ -223,6 +223,13 @@ class BuildLine(Model):
     trackable: bool = False
     allow_variants: bool = False
     allocations: list[BuildItem] | None = None
+    bom_item_detail: dict[str, Any] | None = None
+
+    @property
+    def substitute_parts(self) -> set[int]:
+        """Parts the BOM allows instead of ``part`` (from ``bom_item_detail.substitutes``)."""
+        subs = (self.bom_item_detail or {}).get("substitutes") or []
+        return {int(s["part"]) for s in subs if isinstance(s, dict) and isinstance(s.get("part"), int)}
 
     @field_validator("quantity", "consumed", "allocated", "available_stock", "available_substitute_stock",
                      "available_variant_stock", "on_order", "in_production", mode="before")
@@ -273,6 +280,10 @@ class StatusCodes(Model):
             return fallback
         code = self.by_key().get(key)
         return code.label if code else (fallback or str(key))
+
+
+class Part(PartBrief):
+    variant_of: int | None = None
 
 
 class CurrentUser(Model):

@@ -119,6 +119,10 @@ class AllocateDialog(BuildDialog):
                                      text(s.serial or s.batch or ""), text(date(s.expiry_date)), text(qty(s.free)))))
         self.query_one("#candidates", KeyedTable).sync(rows)
 
+    def select_candidate(self, pk: int) -> bool:
+        """A scanned stock item moves the cursor to it when it is a candidate."""
+        return self.query_one("#candidates", KeyedTable).select_key(str(pk))
+
     def current(self) -> StockItem | None:
         key = self.query_one("#candidates", KeyedTable).current_key
         return next((s for s in self.candidates if str(s.pk) == key), None)

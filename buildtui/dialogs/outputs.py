@@ -206,6 +206,14 @@ class _OutputsDialog(BuildDialog):
     def _enter(self) -> None:
         self.action_submit()
 
+    def mark_output(self, pk: int) -> bool:
+        """A scanned output barcode marks it."""
+        if any(o.pk == pk for o in self.model.incomplete_outputs):
+            self.marked.add(pk)
+            self._paint()
+            return True
+        return False
+
     def chosen(self) -> list[StockItem]:
         return [o for o in self.model.incomplete_outputs if o.pk in self.marked]
 

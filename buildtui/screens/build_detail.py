@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -13,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from ..api import ApiError
+from ..api import ApiError, ValidationFailed
 from ..api.errors import AuthenticationRequired, NotFound
 from ..api.models import BuildItem, BuildLine, StockItem
 from ..clock import today
@@ -23,6 +24,9 @@ from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.safe import clean, text
 from ..widgets.status_line import StatusLine
 from .base import LiveScreen
+
+if TYPE_CHECKING:
+    from ..scanning import Allocation
 from .build_list import status_style
 
 TABS = ["tab-lines", "tab-pick", "tab-outputs", "tab-children", "tab-notes"]
@@ -493,6 +497,98 @@ class BuildDetailScreen(LiveScreen):
             except ApiError:
                 nxt = None
         self._dialog(CreateOutputDialog(self.model, nxt))
+
+    # -- scanning ----------------------------------------------------------------------------------
+    async def allocate_scanned(self, item: StockItem) -> Allocation:
+        """Allocate a scanned stock item to the line it matches (called by the scan handler, in a worker).
+
+        quantity = min(what the line still needs, what the item has free); 1 for serialised stock; the
+        selected or only output for tracked lines. Raises ``ScanRefused`` with the reason otherwise.
+        """
+        from ..dialogs.chooser import ChooserDialog
+        from ..scanning import Allocation, ScanRefused
+
+        model = self.model
+        if model is None or model.build is None:
+            raise ScanRefused("The build is still loading.")
+        name = clean(item.part_detail.label if item.part_detail else f"part {item.part}")
+        if not self.tui.store.can("add"):
+            raise ScanRefused("You are not allowed to allocate stock.")
+        if item.is_building or item.consumed_by is not None or item.in_stock is False:
+            raise ScanRefused(f"{name} {clean(item.label)} is not in stock ({clean(item.status_text or 'unavailable')}).")
+        matches = await self._lines_for(item)
+        if not matches:
+            raise ScanRefused(f"Wrong part: {name} is not on the BOM of {clean(model.build.reference)}.")
+        needing = [ln for ln in matches if ln.still_needed > 0]
+        candidates = needing or matches
+        line = candidates[0]
+        if len(candidates) > 1:
+            choice = await self.app.push_screen_wait(ChooserDialog(
+                f"{name} fits several lines: which one?",
+                [f"{ln.part_label} {ln.reference or ''} (needs {qty(ln.still_needed)})" for ln in candidates]))
+            if choice is None:
+                raise ScanRefused("Scan not allocated: no line chosen.")
+            line = candidates[choice]
+        if item.free <= 0:
+            raise ScanRefused(f"{name} {clean(item.label)} is already allocated elsewhere "
+                              f"(all {qty(item.quantity)} allocated).")
+        if line.still_needed <= 0 and not line.trackable:
+            raise ScanRefused(f"{clean(line.part_label)} is already fully allocated.")
+        quantity = Decimal(1) if item.is_serialized else min(line.still_needed, item.free)
+        output = None
+        if line.trackable:
+            output = await self._output_for_scan()
+            quantity = Decimal(1) if item.is_serialized else min(line.quantity / max(model.build.quantity, 1),
+                                                                  item.free)
+        try:
+            await self.tui.client.allocate(self.pk, [{"build_line": line.pk, "stock_item": item.pk,
+                                                      "quantity": quantity, "output": output}])
+        except ValidationFailed as exc:
+            text = str(exc)
+            if "Available quantity" in text or "over-allocated" in text:
+                text = f"the stock was allocated elsewhere meanwhile ({text})"
+            self.refresh_data()
+            raise ScanRefused(f"Not allocated: {text}") from None
+        await model.refresh_lines()
+        self._paint()
+        self.query_one("#lines", KeyedTable).select_key(f"l{line.pk}")
+        return Allocation(self.pk, line.pk, item.pk, output, quantity,
+                          f"{line.part_label}" + (f" for output {output}" if output else ""))
+
+    async def _lines_for(self, item: StockItem) -> list[BuildLine]:
+        """Lines whose part, substitute or (where allowed) variant the item is; trackable flags must agree."""
+        assert self.model is not None
+        lines = [ln for ln in self.model.lines if not ln.consumable]
+        direct = [ln for ln in lines if ln.part == item.part or item.part in ln.substitute_parts]
+        if direct or not any(ln.allow_variants for ln in lines):
+            return direct
+        ancestors: list[int] = []
+        pk: int | None = item.part
+        while pk is not None and len(ancestors) < 5:  # walk up the variant tree, rarely more than one step
+            part = await self.tui.client.get_part(pk)
+            pk = part.variant_of
+            if pk is not None:
+                ancestors.append(pk)
+        return [ln for ln in lines if ln.allow_variants and ln.part in ancestors]
+
+    async def _output_for_scan(self) -> int:
+        from ..dialogs.chooser import ChooserDialog
+        from ..scanning import ScanRefused
+
+        assert self.model is not None
+        selected = self.selected_output()
+        if selected is not None and selected.is_building:
+            return selected.pk
+        outs = self.model.incomplete_outputs
+        if not outs:
+            raise ScanRefused("A tracked part needs an output in production: create one first (N).")
+        if len(outs) == 1:
+            return outs[0].pk
+        choice = await self.app.push_screen_wait(ChooserDialog(
+            "Which output does this part go into?", [o.serial or o.batch or f"output {o.pk}" for o in outs]))
+        if choice is None:
+            raise ScanRefused("Scan not allocated: no output chosen.")
+        return outs[choice].pk
 
     def _marked_outputs(self) -> list[int] | None:
         out = self.selected_output()

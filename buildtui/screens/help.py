@@ -12,10 +12,13 @@ from textual.widgets import DataTable, Label, Static
 
 GENERAL = [
     ("?  F1", "This help"),
-    ("ctrl+p", "Command palette: every action by name, and 'open build by reference'"),
+    ("ctrl+p", "Command palette: actions by name"),
     ("ctrl+g", "Open a build by reference"),
+    ("F2", "Scan field: type a code by hand"),
+    ("F3", "Scan log: recent scans and results"),
+    ("ctrl+z", "Undo the last allocation made by a scan"),
     ("ctrl+q", "Quit"),
-    ("(scanner)", "A scan anywhere: build → open it; stock → allocate it; location → fill the field"),
+    ("(scan)", "Build: open · stock: allocate · location: fill"),
 ]
 
 

@@ -150,6 +150,7 @@ def seed_bom(db: Database, p: dict[str, int]) -> None:
     bom("pump", "r10k", 8, "R1-R8")
     bom("pump", "mcu", 1, "U1")
     bom("pump", "fuse", 1, "F1")
+    bom("pump", "r10k", 2, "R20 R21 pull-ups")
     bom("pump", "c100n", 4, "C1-C4", allow_variants=1)
     bom("kit", "fuse", 5, "")
     bom("kit", "gasket", 2, "")

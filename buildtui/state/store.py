@@ -201,6 +201,10 @@ class BuildDetailModel:
             c.get_build(self.pk), c.list_lines(self.pk), c.list_outputs(self.pk), c.child_builds(self.pk)))
         self.build, self.lines, self.outputs, self.children = build, lines, outputs, children
 
+    async def refresh_lines(self) -> None:
+        """After an allocation only the lines change: one request instead of four."""
+        self.lines = await self.store.call(lambda: self.store.client.list_lines(self.pk))
+
     @property
     def allocations(self) -> list[BuildItem]:
         return [a for line in self.lines for a in (line.allocations or [])]
