@@ -36,14 +36,17 @@ class LiveScreen(Screen[None]):
         raise NotImplementedError
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._poll_tick)
+        self.set_interval(0.5, self._poll_tick)
 
     def mark_refreshed(self) -> None:
         self._last_refresh = time.monotonic()
 
     def _poll_tick(self) -> None:
-        """Poll only while this screen is visible, at the refresh interval; when offline, at the back-off."""
-        if not self.is_current or self.busy:
+        """Poll only while this screen is on top, at the refresh interval; when offline, at the back-off.
+
+        ``is_current`` is also true for screens kept behind the top one, which would poll unseen.
+        """
+        if not self.is_active or self.busy:
             return
         store = self.tui.store
         if not store.poll_due():

@@ -11,8 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.content import Content
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, TabbedContent, TabPane
 
 from ..api import ApiError, ValidationFailed
 from ..api.errors import AuthenticationRequired, NotFound
@@ -20,7 +19,9 @@ from ..api.models import BuildItem, BuildLine, StockItem
 from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildDetailModel
+from ..state.store import PARTS
 from ..widgets.keyed_table import Cells, KeyedTable
+from ..widgets.quiet import QuietStatic
 from ..widgets.safe import clean, text
 from ..widgets.status_line import StatusLine
 from .base import LiveScreen
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 from .build_list import status_style
 
 TABS = ["tab-lines", "tab-pick", "tab-outputs", "tab-children", "tab-notes"]
+#: what a refresh re-reads while a tab is visible (the header always)
+TAB_PARTS = {"tab-lines": ("build", "lines"), "tab-pick": ("build", "lines"), "tab-outputs": ("build", "outputs"),
+             "tab-children": ("build", "children"), "tab-notes": ("build",)}
 OUTPUT_ACTIONS = {"new_output", "complete_outputs", "scrap_outputs", "delete_outputs"}
 ALLOC_ACTIONS = {"allocate", "auto_allocate", "unallocate", "unallocate_all", "consume", "edit_allocation"}
 
@@ -67,9 +71,11 @@ class BuildDetailScreen(LiveScreen):
         self.model: BuildDetailModel | None = None
         self.expanded: set[int] = set()
         self.only_needed = False
+        self._binding_signature: tuple[int, bool] | None = None
+        self._wanted: set[str] = set()
 
     def compose(self) -> ComposeResult:
-        yield Static("Loading…", id="detail-header")
+        yield QuietStatic("Loading…", id="detail-header")
         with TabbedContent(id="detail-tabs"):
             with TabPane("1 Lines", id="tab-lines"):
                 yield KeyedTable(id="lines")
@@ -80,7 +86,7 @@ class BuildDetailScreen(LiveScreen):
             with TabPane("4 Children", id="tab-children"):
                 yield KeyedTable(id="children")
             with TabPane("5 Notes", id="tab-notes"), VerticalScroll():
-                yield Static("", id="notes")
+                yield QuietStatic("", id="notes")
         yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
         yield Footer()
 
@@ -91,15 +97,22 @@ class BuildDetailScreen(LiveScreen):
         self.refresh_data()
 
     # -- data -------------------------------------------------------------------------------
+    def refresh_data(self, parts: tuple[str, ...] = PARTS) -> None:
+        """Re-read ``parts``; a newer refresh replaces an older one but inherits what it had still to read."""
+        self._wanted.update(parts)
+        self._refresh_worker()
+
     @work(exclusive=True, group="detail-refresh", exit_on_error=False)
-    async def refresh_data(self) -> None:
+    async def _refresh_worker(self) -> None:
         assert self.model is not None
+        parts = PARTS if self.model.build is None else tuple(p for p in PARTS if p in self._wanted)
         try:
             if self.tui.store.locations is None:
                 await self.tui.store.ensure_locations()
             if self.tui.store.stock_status is None:
                 await self.tui.store.ensure_stock_status()
-            await self.model.refresh()
+            await self.model.refresh(parts)
+            self._wanted.difference_update(parts)
         except AuthenticationRequired as exc:
             self.tui.request_login(exc, then=self.refresh_data)
             return
@@ -110,7 +123,7 @@ class BuildDetailScreen(LiveScreen):
         except ApiError as exc:
             self.query_one(StatusLine).tick()
             if self.model.build is None:
-                self.query_one("#detail-header", Static).update(Content(f"{exc.title}: {clean(exc)}\nRetrying…"))
+                self.query_one("#detail-header", QuietStatic).show(f"{exc.title}: {clean(exc)}\nRetrying…")
             return
         self.mark_refreshed()
         self.query_one(StatusLine).tick()
@@ -120,7 +133,12 @@ class BuildDetailScreen(LiveScreen):
         return self.model is not None and self.model.build is not None
 
     def poll(self) -> None:
-        self.refresh_data()
+        self.refresh_data(TAB_PARTS.get(self._active_tab(), PARTS))
+
+    @on(TabbedContent.TabActivated, "#detail-tabs")
+    def _tab_shown(self) -> None:
+        if self.has_data():
+            self.refresh_data(TAB_PARTS.get(self._active_tab(), PARTS))
 
     # -- rendering ----------------------------------------------------------------------------
     def update_columns(self) -> None:
@@ -150,8 +168,12 @@ class BuildDetailScreen(LiveScreen):
         self.query_one("#outputs", KeyedTable).sync(self._output_rows())
         self.query_one("#children", KeyedTable).sync(self._child_rows())
         notes = self.model.build.notes or "(no notes)"
-        self.query_one("#notes", Static).update(Content(clean(notes).replace("^J", "\n")))
-        self.refresh_bindings()
+        self.query_one("#notes", QuietStatic).show(clean(notes).replace("^J", "\n"))
+        b = self.model.build
+        signature = (b.status, bool(self.model.incomplete_outputs))
+        if signature != self._binding_signature:  # the footer repaints only when what is offered changes
+            self._binding_signature = signature
+            self.refresh_bindings()
 
     def _render_header(self) -> None:
         assert self.model is not None and self.model.build is not None
@@ -183,7 +205,7 @@ class BuildDetailScreen(LiveScreen):
             t.append(f" · parent build #{b.parent}")
         if self.only_needed:
             t.append(" · showing only lines needing stock", "italic")
-        self.query_one("#detail-header", Static).update(t)
+        self.query_one("#detail-header", QuietStatic).show(t)
 
     def _line_rows(self) -> list[tuple[str, Cells]]:
         assert self.model is not None
@@ -549,7 +571,7 @@ class BuildDetailScreen(LiveScreen):
                 text = f"the stock was allocated elsewhere meanwhile ({text})"
             self.refresh_data()
             raise ScanRefused(f"Not allocated: {text}") from None
-        await model.refresh_lines()
+        await model.refresh(("lines",))
         self._paint()
         self.query_one("#lines", KeyedTable).select_key(f"l{line.pk}")
         return Allocation(self.pk, line.pk, item.pk, output, quantity,

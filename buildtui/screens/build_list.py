@@ -9,9 +9,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input
 
 from ..api import ApiError, BuildQuery
 from ..api.errors import AuthenticationRequired
@@ -20,6 +19,7 @@ from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildListModel
 from ..widgets.keyed_table import Cells, KeyedTable
+from ..widgets.quiet import QuietStatic
 from ..widgets.safe import clean, text
 from ..widgets.status_line import StatusLine
 from .base import LiveScreen
@@ -66,10 +66,10 @@ class BuildListScreen(LiveScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="list-body"):
-            yield Static("", id="list-filters")
+            yield QuietStatic("", id="list-filters")
             yield Input(placeholder="Search reference, part, title…  (Enter: done, Esc: clear)", id="search")
             yield KeyedTable(id="builds")
-            yield Static("", id="list-message")
+            yield QuietStatic("", id="list-message")
         yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
         yield Footer()
 
@@ -181,7 +181,7 @@ class BuildListScreen(LiveScreen):
         assert self.model is not None
         self.query_one(StatusLine).tick()
         table = self.query_one("#builds", KeyedTable)
-        table.remove_class("-stale")
+        table.set_class(False, "-stale")
         table.sync([(str(b.pk), self._cells(b)) for b in self.model.rows])
         self._show_filters()
         if not self.model.rows:
@@ -190,9 +190,7 @@ class BuildListScreen(LiveScreen):
             self._message("")
 
     def _message(self, message: str) -> None:
-        widget = self.query_one("#list-message", Static)
-        widget.update(Content(message))
-        widget.display = bool(message)
+        self.query_one("#list-message", QuietStatic).show(message, hide_when_empty=True)
 
     def _show_filters(self) -> None:
         assert self.model is not None
@@ -210,7 +208,7 @@ class BuildListScreen(LiveScreen):
         shown = len(self.model.rows)
         count = f"{shown:,} of {self.model.count:,} builds" if self.model.loaded_once else "… builds"
         line = f"{' · '.join(parts)} · sorted by {sort} · {count}"
-        self.query_one("#list-filters", Static).update(Content(line))
+        self.query_one("#list-filters", QuietStatic).show(line)
 
     # -- actions -------------------------------------------------------------------------
     def _requery(self, **changes: Any) -> None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..api import ApiError, BuildQuery, InvenTreeClient, Unreachable
 from ..api.errors import BadResponse, ServerError
@@ -184,6 +184,9 @@ class Blockers:
     not_in_production: bool
 
 
+PARTS = ("build", "lines", "outputs", "children")
+
+
 @dataclass
 class BuildDetailModel:
     """One build with its lines (and their allocations), outputs and child builds: 4 requests."""
@@ -195,15 +198,20 @@ class BuildDetailModel:
     outputs: list[StockItem] = field(default_factory=list)
     children: list[Build] = field(default_factory=list)
 
-    async def refresh(self) -> None:
-        c = self.store.client
-        build, lines, outputs, children = await self.store.call(lambda: asyncio.gather(
-            c.get_build(self.pk), c.list_lines(self.pk), c.list_outputs(self.pk), c.child_builds(self.pk)))
-        self.build, self.lines, self.outputs, self.children = build, lines, outputs, children
+    async def refresh(self, parts: Sequence[str] = PARTS) -> None:
+        """Re-read ``parts`` (of build, lines, outputs, children) in parallel: one request each.
 
-    async def refresh_lines(self) -> None:
-        """After an allocation only the lines change: one request instead of four."""
-        self.lines = await self.store.call(lambda: self.store.client.list_lines(self.pk))
+        Opening reads all four; polling reads only what the visible tab shows; after an allocation
+        only the lines change.
+        """
+        c = self.store.client
+        calls: dict[str, Callable[[], Awaitable[Any]]] = {
+            "build": lambda: c.get_build(self.pk), "lines": lambda: c.list_lines(self.pk),
+            "outputs": lambda: c.list_outputs(self.pk), "children": lambda: c.child_builds(self.pk)}
+        wanted = [p for p in PARTS if p in parts]
+        results = await self.store.call(lambda: asyncio.gather(*(calls[p]() for p in wanted)))
+        for name, value in zip(wanted, results, strict=True):
+            setattr(self, name, value)
 
     @property
     def allocations(self) -> list[BuildItem]:

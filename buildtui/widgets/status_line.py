@@ -34,7 +34,13 @@ class StatusLine(Static):
         store = self.store
         user = store.user.username if store.user else "not signed in"
         if store.online:
-            state = "updated " + ago(store.seconds_since_ok()) if store.last_ok is not None else "connecting…"
+            since = store.seconds_since_ok()
+            if since is None:
+                state = "connecting…"
+            elif since < store.poll_interval * 1.5 + 1:
+                state = "up to date"  # refreshed on schedule: the line stays the same, nothing is sent
+            else:
+                state = "updated " + ago(since)
             line = f"{clean(self.server)} · {clean(user)} · {state}"
         else:
             reason = clean(store.last_error) if store.last_error else "no answer"

@@ -1,0 +1,241 @@
+"""The benchmark suite: what an operator feels, each figure beside its target, in one run.
+
+    python bench/suite.py                 # all figures, 10,000 builds
+    python bench/suite.py --only keys     # one figure: launch, open, keys, scan, idle, rss, bytes, api
+    python bench/suite.py --quick         # tiny dataset and few rounds (the smoke test uses this)
+
+The simulator runs in this process (its request log is read directly); the app runs as a real process in
+a pseudo-terminal of 80x24, as on a floor terminal, and is measured from the bytes it writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import textual  # noqa: E402
+
+from bench.harness import PtyApp, buildtui_argv  # noqa: E402
+from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
+
+MINIMAL = str(Path(__file__).resolve().parent / "minimal_app.py")
+DOWN = b"\x1b[B"
+ENTER = b"\r"
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class Bench:
+    def __init__(self, builds: int, rounds: int) -> None:
+        self.rounds = rounds
+        t = time.perf_counter()
+        self.server = SimulatorServer(build_simulator(builds=builds)).start()
+        self.seed_s = time.perf_counter() - t
+        self.sim = self.server.sim
+        self.url = self.server.url
+        self.token = httpx.get(self.url + "/api/user/token/", auth=("admin", "inventree")).json()["token"]
+        self.http = httpx.Client(base_url=self.url, headers={"Authorization": f"Token {self.token}"})
+        self.big = self.http.get("/api/build/", params={"reference": "BO-0022", "limit": 1}).json()["results"]
+        self.rows: list[tuple[str, str, str]] = []
+
+    def row(self, name: str, measured: str, target: str) -> None:
+        self.rows.append((name, measured, target))
+        print(f"  {name}: {measured}   (target {target})", flush=True)
+
+    def app(self, *extra: str, env: dict[str, str] | None = None) -> PtyApp:
+        return PtyApp(buildtui_argv(self.url, self.token, *extra), env=env)
+
+    def requests_since(self, mark: int) -> list[str]:
+        return [f"{m} {p}" for m, p in self.sim.log[mark:]]
+
+    # 1 ------------------------------------------------------------------------------------------
+    def launch(self) -> None:
+        ours, ref = [], []
+        for _ in range(self.rounds):
+            a = self.app("--poll", "3600")
+            ours.append(a.wait_for(b"BO-0", timeout=60))
+            a.close()
+            m = PtyApp([sys.executable, MINIMAL])
+            ref.append(m.wait_for(b"row 00", timeout=60))
+            m.close()
+        a_med, r_med = statistics.median(ours), statistics.median(ref)
+        self.row("1 launch to first build rows", f"{a_med * 1000:.0f} ms vs minimal DataTable app "
+                 f"{r_med * 1000:.0f} ms = {a_med / r_med:.2f}x", "<= 1.5x")
+
+    # 2 ------------------------------------------------------------------------------------------
+    def open_build(self) -> None:
+        from buildtui.api import InvenTreeClient
+        from buildtui.state import BuildDetailModel, Store
+
+        async def run() -> tuple[list[float], int, int, int]:
+            client = InvenTreeClient(self.url, self.token)
+            store = Store(client)
+            times, requests, lines, allocs = [], 0, 0, 0
+            for _ in range(max(self.rounds, 3)):
+                model = BuildDetailModel(store, self.big[0]["pk"] if self.big else 3)
+                before = client.request_count
+                t = time.perf_counter()
+                await model.refresh()
+                times.append(time.perf_counter() - t)
+                requests = client.request_count - before
+                lines, allocs = len(model.lines), len(model.allocations)
+            await client.aclose()
+            return times, requests, lines, allocs
+
+        times, requests, lines, allocs = asyncio.run(run())
+        self.row(f"2 open a build ({lines} lines, {allocs} allocations)",
+                 f"p50 {statistics.median(times) * 1000:.0f} ms, {requests} requests", "< 1000 ms, <= 4 requests")
+
+    # 3 ------------------------------------------------------------------------------------------
+    def keys(self) -> None:
+        a = self.app("--poll", "3600")
+        try:
+            a.wait_for(b"BO-0", timeout=60)
+            a.settle()
+            lat = [a.key_latency(DOWN) for _ in range(self.rounds * 20)]
+            self.row("3a key to update, build list (down arrow)",
+                     f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms", "p95 < 50 ms")
+            if self.big:
+                a.send(b"BO-0022\r")  # typed as a scanner burst: opens the build
+                a.wait_for(b"Component", timeout=30)
+                a.settle(0.5)
+                lat = [a.key_latency(DOWN) for _ in range(self.rounds * 20)]
+                self.row("3b key to update, 200 build lines",
+                         f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms", "p95 < 50 ms")
+        finally:
+            a.close()
+
+    # 4 ------------------------------------------------------------------------------------------
+    def scan(self) -> None:
+        a = self.app("--poll", "3600")
+        try:
+            a.wait_for(b"BO-0", timeout=60)
+            a.settle()
+            a.send(b"INV-BO11\r")  # a scanner burst: open the build
+            a.wait_for(b"Engineering samples", timeout=30)
+            a.settle(0.5)
+            pcb = self.http.get("/api/stock/", params={"search": "PCB-SB-C", "in_stock": "true"}).json()
+            times, counts = [], []
+            for item in pcb[: max(1, min(self.rounds, len(pcb)))]:
+                a.clear()
+                mark = len(self.sim.log)
+                t = time.perf_counter()
+                a.send(f"INV-SI{item['pk']}\r".encode())
+                a.wait_for(b"Allocated", timeout=30)
+                times.append(time.perf_counter() - t)
+                a.settle(0.3)
+                counts.append(len(self.requests_since(mark)))
+                a.send(b"\x1a")  # ctrl+z: undo, ready for the next round
+                a.settle(0.5)
+            self.row("4 scan to allocation shown", f"p50 {statistics.median(times) * 1000:.0f} ms, "
+                     f"{max(counts)} requests per scan", "< 150 ms, <= 3 requests")
+        finally:
+            a.close()
+
+    # 5 and 7 ------------------------------------------------------------------------------------
+    def idle(self) -> None:
+        interval = 2.0
+        window = interval * (5 if self.rounds > 1 else 2) + 0.5
+        a = self.app("--poll", str(interval))
+        try:
+            a.wait_for(b"BO-0", timeout=60)
+            a.settle(1.0)
+            mark = len(self.sim.log)
+            written = a.count_bytes(window)
+            reqs = self.requests_since(mark)
+            refreshes = max(1, int(window // interval))
+            self.row("5a idle requests, build list", f"{len(reqs)} in {window:.1f} s at a {interval:g} s interval "
+                     f"= {len(reqs) / refreshes:.1f} per refresh (1 table)", "1 per refresh per table")
+            self.row("7a bytes per unchanged refresh, build list", f"{written / refreshes:.0f} B", "close to 0")
+            a.send(ENTER)
+            a.wait_for(b"Lines", timeout=30)
+            a.settle(1.0)
+            mark = len(self.sim.log)
+            written = a.count_bytes(window)
+            reqs = self.requests_since(mark)
+            self.row("5b idle requests, build detail", f"{len(reqs)} in {window:.1f} s = "
+                     f"{len(reqs) / refreshes:.1f} per refresh (header, lines+pick list, outputs, children)",
+                     "1 per refresh per table")
+            self.row("7b bytes per unchanged refresh, build detail", f"{written / refreshes:.0f} B", "close to 0")
+        finally:
+            a.close()
+
+    # 6 ------------------------------------------------------------------------------------------
+    def rss(self) -> None:
+        a = self.app("--poll", "3600")
+        try:
+            a.wait_for(b"BO-0", timeout=60)
+            a.settle()
+            a.send(DOWN * 200)  # scroll: pages of 50 are fetched as the cursor moves
+            a.settle(1.0)
+            ours = a.peak_rss_mb()
+        finally:
+            a.close()
+        m = PtyApp([sys.executable, MINIMAL])
+        m.wait_for(b"row 00", timeout=60)
+        m.settle()
+        ref = m.peak_rss_mb()
+        m.close()
+        self.row("6 peak RSS of the app (list scrolled 200 rows)", f"{ours:.0f} MB (minimal DataTable app {ref:.0f} MB)",
+                 "< 120 MB")
+
+    # simulator (issue 3) ---------------------------------------------------------------------------
+    def api(self) -> None:
+        cases = {"/api/build/ 50 rows": ("/api/build/", {"limit": 50, "outstanding": "true"}),
+                 "/api/build/line/ 50 rows": ("/api/build/line/", {"build": self.big[0]["pk"] if self.big else 3,
+                                                                   "limit": 50})}
+        for name, (path, params) in cases.items():
+            times = []
+            for _ in range(self.rounds * 20):
+                t = time.perf_counter()
+                self.http.get(path, params=params).raise_for_status()
+                times.append((time.perf_counter() - t) * 1000)
+            self.row(f"simulator {name}", f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms", "p50 < 20 ms")
+
+
+FIGURES: dict[str, Callable[[Bench], None]] = {
+    "launch": Bench.launch, "open": Bench.open_build, "keys": Bench.keys, "scan": Bench.scan,
+    "idle": Bench.idle, "rss": Bench.rss, "api": Bench.api,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--builds", type=int, default=10000)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--only", choices=sorted(FIGURES), action="append")
+    ap.add_argument("--quick", action="store_true", help="50 builds, 1 round")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.builds, args.rounds = 50, 1
+    print(f"buildtui benchmarks · cpus={os.cpu_count()} · python {platform.python_version()} · "
+          f"textual {textual.__version__} · {args.builds} extra builds", flush=True)
+    bench = Bench(args.builds, args.rounds)
+    print(f"  (simulator seeded in {bench.seed_s:.1f} s)", flush=True)
+    try:
+        for name in args.only or list(FIGURES):
+            FIGURES[name](bench)
+    finally:
+        bench.server.stop()
+    print("\n| figure | measured | target |\n|---|---|---|")
+    for name, measured, target in bench.rows:
+        print(f"| {name} | {measured} | {target} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
