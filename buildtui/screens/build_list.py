@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rich.text import Text
@@ -88,8 +89,10 @@ class BuildListScreen(LiveScreen):
         self._message("Loading…" if not self.model.loaded_once else "")
         try:
             if not self.tui.store.ready:
-                await self.tui.store.bootstrap()
-            await self.model.reload()
+                # session facts and the first page in parallel: the rows appear one round trip sooner
+                await asyncio.gather(self.tui.store.bootstrap(), self.model.reload())
+            else:
+                await self.model.reload()
         except ApiError as exc:
             self._failed(exc)
             return
