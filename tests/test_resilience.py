@@ -1,0 +1,162 @@
+"""Resilience: hostile text stays inert, random JSON never crashes the models, the server may vanish and
+come back, double submits and bad input send nothing extra."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+from textual.widgets import Input
+
+from buildtui.api import BadResponse, InvenTreeClient, ValidationFailed
+from buildtui.api.models import Build, BuildItem, BuildLine, StockItem
+from buildtui.dialogs.allocate import AllocateDialog
+from buildtui.screens.build_detail import BuildDetailScreen
+from buildtui.simulator import SimulatorServer
+from buildtui.widgets.keyed_table import KeyedTable
+from buildtui.widgets.safe import clean, text
+from tests.conftest import make_app
+
+HOSTILE = ["[@click=app.quit]x", "[b]bold[/b]", "[$error @click=app.quit]y[/]", "\x1b[31mred\x1b[0m",
+           "\x1b]52;c;aGVsbG8=\x07", "bell\x07", "tab\there", "\u202eevil"]
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=6),
+    max_leaves=20)
+build_like = st.fixed_dictionaries(
+    {"pk": st.integers() | st.text(max_size=3) | st.none(), "reference": st.text(max_size=10) | st.none(),
+     "part": st.integers() | st.none(), "status": st.integers() | st.text(max_size=3),
+     "quantity": st.floats() | st.text(max_size=5) | st.none(), "target_date": st.text(max_size=12) | st.none()},
+    optional={"part_detail": json_values, "responsible_detail": json_values})
+
+
+class TestHostileText:
+    @given(st.text())
+    def test_clean_leaves_no_control_characters(self, s):
+        out = clean(s)
+        assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+        assert not [ch for ch in out if unicodedata.category(ch) in ("Cc", "Cf") and ch != "\u200d"]
+
+    @given(st.text() | st.sampled_from(HOSTILE))
+    def test_cells_render_literally(self, s):
+        """A DataTable cell renders the text itself: no markup applied, no escape sequence written."""
+        console = Console(width=200, color_system=None, record=True, file=open("/dev/null", "w"))
+        console.print(text(s))
+        rendered = console.export_text()
+        assert "\x1b" not in rendered and "\x07" not in rendered
+        if "[" in s and s.isprintable():
+            assert s.split("[", 1)[1][:3] in rendered
+
+    async def test_hostile_names_shown_literally_everywhere(self, server, token):
+        """Titles with markup, OSC 52 and BEL: literal in the list, the header and a notification; app keeps running."""
+        http = httpx.Client(base_url=server.url, headers={"Authorization": f"Token {token}"})
+        title = "[@click=app.quit]Q \x1b]52;c;aGk=\x07 [b]B[/b]"
+        assert http.patch("/api/build/4/", json={"title": title}).status_code == 200
+        app = make_app(server.url, token)
+        async with app.run_test(size=(160, 40), notifications=True) as pilot:
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            cells = " ".join(c.plain for c in app.screen.query_one("#builds", KeyedTable)._cells["4"])
+            assert "[@click=app.quit]Q" in cells and "^[]52" in cells and "\x1b" not in cells
+            assert "Bracket [b]Part[/b] [@click" in cells  # the seeded part name, literal too
+            app.open_build(4)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            header = str(app.screen.query_one("#detail-header").render())
+            assert "[@click=app.quit]Q" in header and "^[]52" in header and "\x1b" not in header
+            app.notify(clean(title), markup=False)
+            await pilot.pause()
+            assert app.is_running
+
+
+class TestRandomJson:
+    @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.one_of(json_values, build_like))
+    def test_models_raise_only_bad_response(self, data):
+        for model in (Build, BuildLine, BuildItem, StockItem):
+            try:
+                InvenTreeClient._model(model, data)
+            except BadResponse:
+                pass
+
+    @given(json_values)
+    def test_any_error_body_gives_a_sentence(self, body):
+        exc = ValidationFailed(body)
+        assert isinstance(str(exc), str) and str(exc)
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+class TestServerFaults:
+    async def test_server_stops_and_returns(self, server, token):
+        """Rows stay (marked stale) and the status line says offline; on return everything refreshes."""
+        app = make_app(server.url, token)
+        app.client.get_retries = 0
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#builds", KeyedTable)
+            assert len(table.row_keys) == 17
+            server.stop()
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert "OFFLINE" in str(app.screen.query_one("#status-line").render())
+            assert len(table.row_keys) == 17 and table.has_class("-stale")
+            again = SimulatorServer(server.sim, port=server.port).start()
+            try:
+                app.store._next_poll_at = 0  # the back-off would wait; the operator presses refresh
+                await pilot.press("ctrl+r")
+                await settle(pilot)
+                assert "up to date" in str(app.screen.query_one("#status-line").render())
+                assert not table.has_class("-stale")
+            finally:
+                again.stop()
+
+    async def test_no_double_submit(self, server, token):
+        """A second Enter while the allocation is in flight sends nothing."""
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_build(11)
+            await settle(pilot)
+            await pilot.press(*["down"] * 6, "a")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, AllocateDialog)
+            server.sim.latency_ms = 400
+            dialog.action_submit()
+            dialog.action_submit()
+            await pilot.press("enter")
+            await settle(pilot)
+            server.sim.latency_ms = 0
+            posts = [p for m, p in server.sim.log if m == "POST"]
+            assert len(posts) == 1 and dialog.sent_count == 1
+            assert isinstance(app.screen, BuildDetailScreen)
+
+    @pytest.mark.parametrize("value", ["-5", "0", "abc", "1e99", "9" * 30, "5" * 10_000],
+                             ids=["negative", "zero", "text", "exponent", "enormous", "paste-10k"])
+    async def test_bad_quantity_is_never_sent(self, server, token, value):
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_build(11)
+            await settle(pilot)
+            await pilot.press(*["down"] * 6, "a")
+            await settle(pilot)
+            dialog = app.screen
+            box = dialog.query_one("#quantity", Input)
+            box.value = value
+            before = len(server.sim.log)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is dialog
+            assert str(dialog.query_one("#err-quantity").render()).strip()
+            assert not [m for m, _ in server.sim.log[before:] if m == "POST"]
