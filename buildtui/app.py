@@ -10,10 +10,12 @@ from typing import Any
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.theme import Theme
 from textual.timer import Timer
 
 from . import config as config_mod
 from .api import ApiError, InvenTreeClient
+from .commands import ActionCommands
 from .config import Config
 from .paths import stylesheets
 from .scan_detector import TERMINATORS, ScanDetector, holdable
@@ -23,6 +25,12 @@ from .widgets.safe import clean
 
 log = logging.getLogger("buildtui.app")
 
+HIGH_CONTRAST = Theme(
+    name="high-contrast", dark=True, primary="#FFFF00", secondary="#00FFFF", accent="#00FFFF",
+    warning="#FFB000", error="#FF3030", success="#00FF00", foreground="#FFFFFF", background="#000000",
+    surface="#000000", panel="#1A1A1A", boost="#262626",
+)
+
 STYLESHEETS = ("app", "build_list", "build_detail", "dialogs", "help")
 
 
@@ -31,6 +39,7 @@ class BuildTUI(App[None]):
 
     TITLE = "buildtui"
     CSS_PATH = stylesheets(*STYLESHEETS)
+    COMMANDS = App.COMMANDS | {ActionCommands}
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -55,6 +64,7 @@ class BuildTUI(App[None]):
                                                               min_length=config.scan_min_length)
         self.clock = time.monotonic
         self._flush_timer: Timer | None = None
+        self.register_theme(HIGH_CONTRAST)
         if config.theme:
             self.theme = config.theme if config.theme in self.available_themes else "textual-dark"
 

@@ -341,3 +341,32 @@ class TestMoreActions:
             await pilot.press("enter")
             await settle(pilot)
             assert any(ln.allocated > 0 for ln in screen.model.lines)
+
+
+class TestErgonomics:
+    async def test_palette_offers_actions_by_name(self, app):
+        """ctrl+p, 'auto', Enter: the auto-allocate dialog of the open build."""
+        from buildtui.dialogs.allocate import AutoAllocateDialog
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_build(11)
+            await settle(pilot)
+            await pilot.press("ctrl+p", *"Auto-alloc")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, AutoAllocateDialog)
+
+    async def test_theme_choice_is_remembered(self, server, token, tmp_path, monkeypatch):
+        from buildtui import config as config_mod
+        from buildtui.app import BuildTUI
+
+        path = tmp_path / "theme.toml"
+        monkeypatch.setenv("BUILDTUI_CONFIG", str(path))
+        app = BuildTUI(config_mod.Config(server=server.url, token=token, poll_interval=3600), save_token=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.theme = "high-contrast"
+            await pilot.pause()
+        assert config_mod.load({}, path, {}).theme == "high-contrast"
