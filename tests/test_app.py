@@ -370,3 +370,66 @@ class TestErgonomics:
             app.theme = "high-contrast"
             await pilot.pause()
         assert config_mod.load({}, path, {}).theme == "high-contrast"
+
+
+class TestOutputsAndAllocations:
+    async def open(self, pilot, pk: int) -> BuildDetailScreen:
+        pilot.app.open_build(pk)
+        await settle(pilot)
+        return pilot.app.screen
+
+    async def test_create_untracked_then_complete_partially(self, app):
+        """N creates the remaining quantity as one output; c with a quantity completes part of it."""
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 11)
+            await pilot.press("N")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CreateOutputDialog) and dialog.query_one("#quantity", Input).value == "5"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert [o.quantity for o in screen.model.incomplete_outputs] == [5]
+            await pilot.press("c")
+            await settle(pilot)
+            app.screen.query_one("#quantity", Input).value = "2"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert screen.model.build.completed == 2
+            assert [o.quantity for o in screen.model.incomplete_outputs] == [3]
+
+    async def test_over_quantity_refused_with_input_kept(self, app):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await self.open(pilot, 3)
+            await pilot.press("3", "c")
+            await settle(pilot)
+            dialog = app.screen
+            dialog.query_one("#quantity", Input).value = "50"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is dialog and dialog.query_one("#quantity", Input).value == "50"
+            assert "holds only" in str(dialog.query_one("#err-quantity").render())
+
+    async def test_edit_and_consume_an_allocation(self, app):
+        from buildtui.dialogs.allocate import ConsumeDialog, EditAllocationDialog
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 3)
+            await pilot.press("space", "down")  # expand the resistor line, select its allocation
+            assert screen.selected_allocation() is not None
+            await pilot.press("e")
+            await settle(pilot)
+            assert isinstance(app.screen, EditAllocationDialog)
+            app.screen.query_one("#quantity", Input).value = "40"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert screen.model.lines[0].allocated == 40
+            await pilot.press("x")
+            await settle(pilot)
+            assert isinstance(app.screen, ConsumeDialog)
+            app.screen.query_one("#quantity", Input).value = "15"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert screen.model.lines[0].consumed == 15 and screen.model.lines[0].allocated == 25
