@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from rich.text import Text
@@ -24,6 +25,8 @@ from ..widgets.quiet import QuietStatic
 from ..widgets.safe import clean, text
 from ..widgets.status_line import StatusLine
 from .base import LiveScreen
+
+log = logging.getLogger("buildtui.build_list")
 
 SORTS = [("-reference", "newest first"), ("reference", "oldest first"), ("target_date", "target date"),
          ("-priority", "priority"), ("status", "status")]
@@ -99,6 +102,7 @@ class BuildListScreen(LiveScreen):
         self.mark_refreshed()
         table = self.query_one("#builds", KeyedTable)
         self._apply()
+        log.info("build list drawn: %d of %d builds", len(self.model.rows), self.model.count)
         if self.model.rows:
             table.move_cursor(row=0, animate=False)
 
