@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from textual.widgets import Input, Select
 
 from buildtui.dialogs.allocate import AllocateDialog
@@ -433,3 +434,18 @@ class TestOutputsAndAllocations:
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert screen.model.lines[0].consumed == 15 and screen.model.lines[0].allocated == 25
+
+
+class TestTwoTerminals:
+    async def test_change_elsewhere_appears_within_one_interval(self, server, token):
+        """Another terminal issues a build: this one shows it within one refresh interval (1 s here)."""
+        app = make_app(server.url, token, poll_interval=1.0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert next(b for b in app.screen.model.rows if b.pk == 11).status == 10
+            other = httpx.post(server.url + "/api/build/11/issue/", headers={"Authorization": f"Token {token}"})
+            assert other.status_code == 201
+            await pilot.pause(1.8)
+            await settle(pilot)
+            assert next(b for b in app.screen.model.rows if b.pk == 11).status == 20
+            assert "Production" in table(app)._cells["11"][3].plain

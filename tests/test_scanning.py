@@ -240,3 +240,23 @@ class TestInDialogs:
             await pilot.press("f3")
             await settle(pilot)
             assert scan_app.screen.query_one("#scan-log").row_count == 1
+
+
+class TestTrackedLines:
+    async def test_tracked_component_goes_to_the_chosen_output(self, scan_app):
+        """On a tracked build with two outputs, a serialised component asks which output (one key)."""
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            scan_app.open_build(5)  # CU-200: outputs 101 and 102 already have their Wi-Fi modules
+            await settle(pilot)
+            screen = scan_app.screen
+            wifi = api(scan_app).get("/api/stock/", params={"serial": "110"}).json()[0]["pk"]
+            await feed(pilot, f"INV-SI{wifi}", SCANNER, wait=False)
+            await pilot.pause(0.3)
+            assert isinstance(scan_app.screen, ChooserDialog)
+            await pilot.press("2")
+            await settle(pilot)
+            line = next(ln for ln in screen.model.lines if ln.trackable)
+            second = screen.model.incomplete_outputs[1].pk
+            assert any(a.stock_item == wifi and a.install_into == second and a.quantity == 1
+                       for a in line.allocations)

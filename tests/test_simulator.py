@@ -335,3 +335,50 @@ class TestAuthAndErrors:
     def test_bulk_delete_errors(self, http):
         r = http.request("DELETE", "/api/build/item/", json={})
         assert r.json() == {"non_field_errors": "List of items or filters must be provided for bulk operation"}
+
+
+class TestRule7Availability:
+    def test_sales_order_and_build_allocations_reduce_what_is_free(self, server, http):
+        with server.sim.db.transaction():
+            server.sim.db.update("stock", 13, so_allocated=10.0)  # PCB stock: 10 promised to a sales order
+        pcb = stock(http, search="PCB-SB-C", in_stock="true")[0]
+        assert pcb["allocated"] == 35.0  # 25 for BO-0003 + 10 for the sales order
+        b = new_build(http, quantity=40)
+        ln = line_for(http, b["pk"], "PCB-SB-C")
+        assert pcb["quantity"] == 50.0  # 60 seeded, 10 consumed by BO-0001
+        assert ln["available_stock"] == 15.0  # 50 - 25 for BO-0003 - 10 for the sales order
+        r = post(http, b["pk"], "allocate", {"items": [{"build_line": ln["pk"], "stock_item": 13, "quantity": 16}]})
+        assert r.json() == {"items": [{"quantity": ["Available quantity (15) exceeded"]}]}
+
+    def test_take_from_limits_line_availability(self, http):
+        b = new_build(http, quantity=1, take_from=5)  # Production: only the line-side stock counts
+        assert line_for(http, b["pk"], "R-0603-10K")["available_stock"] == 120.0
+        assert http.get(f"/api/build/line/{line_for(http, b['pk'], 'R-0603-10K')['pk']}/").json()[
+            "available_stock"] > 120.0  # the detail endpoint never applies take_from
+
+    def test_quarantined_is_not_in_stock(self, http):
+        assert all(s["status"] != 75 for s in stock(http, in_stock="true"))
+        assert stock(http, status=75, available="true") == []
+
+
+class TestRule14References:
+    def test_digits_of_any_width_whitespace_and_natural_order(self, http):
+        assert new_build(http, reference=" BO-12345 ")["reference"] == "BO-12345"
+        assert new_build(http, reference="BO-7")["reference"] == "BO-7"
+        assert new_build(http)["reference"] == "BO-12346"  # next after the highest number
+        refs = [b["reference"] for b in http.get("/api/build/", params={"ordering": "-reference",
+                                                                          "limit": 3}).json()["results"]]
+        assert refs == ["BO-12346", "BO-12345", "BO-0021"]
+        r = http.post("/api/build/", json={"part": 24, "reference": ""})
+        assert r.json() == {"reference": ["Reference field cannot be empty"]}
+
+
+class TestAtomicity:
+    def test_failed_complete_changes_nothing(self, http):
+        b = new_build(http, part=24, quantity=10)
+        out = post(http, b["pk"], "create-output", {"quantity": 10}).json()[0]
+        r = post(http, b["pk"], "complete", {"outputs": [{"output": out["pk"], "quantity": 3},
+                                                         {"output": 99999}], "location": 7})
+        assert r.status_code == 400
+        assert http.get(f"/api/build/{b['pk']}/").json()["completed"] == 0
+        assert [s["quantity"] for s in stock(http, build=b["pk"])] == [10.0]
