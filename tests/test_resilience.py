@@ -160,3 +160,27 @@ class TestServerFaults:
             assert app.screen is dialog
             assert str(dialog.query_one("#err-quantity").render()).strip()
             assert not [m for m, _ in server.sim.log[before:] if m == "POST"]
+
+
+class TestAuthentication:
+    async def test_401_login_then_back_where_you_were(self, server):
+        """A wrong token opens the sign-in dialog over the list; after signing in, the list loads in place."""
+        from buildtui.dialogs.login import LoginDialog
+        from buildtui.screens.build_list import BuildListScreen
+
+        app = make_app(server.url, "inv-revoked-token")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, LoginDialog)
+            dialog.query_one("#username", Input).value = "admin"
+            dialog.query_one("#password", Input).value = "wrong"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog and "Invalid username/password" in str(dialog.query_one("#err-form").render())
+            dialog.query_one("#password", Input).value = "inventree"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildListScreen)
+            assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
+            assert app.client.has_token and "revoked" not in repr(app.client)

@@ -101,7 +101,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
         general: list[str] = []
         for key, messages in errors.items():
             target = self.FIELD_MAP.get(key, key)
-            found = self.query(f"#err-{target}")
+            found = self.query(f"#err-{target}") if target != "form" else None
             if found:
                 found.first(FieldError).show(messages)
             else:
