@@ -449,3 +449,27 @@ class TestTwoTerminals:
             await settle(pilot)
             assert next(b for b in app.screen.model.rows if b.pk == 11).status == 20
             assert "Production" in table(app)._cells["11"][3].plain
+
+
+class TestMultiLineAllocation:
+    async def test_marked_lines_allocated_in_one_request(self, server, app):
+        """v marks lines; a proposes the oldest free stock for each; Enter sends one allocate request."""
+        from buildtui.dialogs.allocate import MultiAllocateDialog
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_build(11)
+            await settle(pilot)
+            screen = app.screen
+            await pilot.press("v", "down", "down", "v", "down", "down", "v")  # v moves down: 10k, MCU, PCB
+            assert len(screen.marked_lines) == 3
+            await pilot.press("a")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, MultiAllocateDialog) and len(dialog.proposals) == 3
+            before = len([1 for m, _ in server.sim.log if m == "POST"])
+            await pilot.press("enter")
+            await settle(pilot)
+            assert len([1 for m, _ in server.sim.log if m == "POST"]) == before + 1
+            done = {ln.part_detail.IPN: ln.allocated for ln in screen.model.lines}
+            assert done["R-0603-10K"] == 20 and done["U-ATM328"] == 5 and done["PCB-SB-C"] == 5

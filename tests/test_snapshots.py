@@ -53,6 +53,7 @@ CASES = {
     "help": scenario(3, "question_mark"),
     "allocate": scenario(11, "down", "down", "down", "down", "down", "down", "a"),
     "auto_allocate": scenario(11, "A"),
+    "multi_allocate": scenario(11, "v", "v", "a"),
     "cancel": scenario(11, "C"),
     "finish": scenario(3, "F"),
     "create_output": scenario(17, "N"),

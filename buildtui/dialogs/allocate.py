@@ -383,3 +383,74 @@ class InfoDialog(FormDialog[str]):
 
     async def send(self) -> str:
         return ""
+
+
+class MultiAllocateDialog(BuildDialog):
+    """Several marked lines allocated in one request, each from its oldest / first-expiring free stock."""
+
+    TITLE_TEXT = "Allocate marked lines"
+    SUBMIT_LABEL = "Allocate all"
+    INITIAL_FOCUS = "#proposals"
+    FIELD_MAP = {"quantity": "form", "stock_item": "form", "build_line": "form", "output": "form"}
+
+    def __init__(self, model: BuildDetailModel, lines: list[BuildLine]) -> None:
+        super().__init__(model)
+        self.lines = lines
+        self.proposals: list[tuple[BuildLine, StockItem, Decimal]] = []
+
+    def compose_fields(self) -> ComposeResult:
+        yield Static(Content("Proposed: for each line, the oldest or first-expiring free stock. Enter allocates "
+                             "them all in one request."))
+        table = KeyedTable(id="proposals")
+        table.set_columns([("line", "Line"), ("stock", "Stock"), ("loc", "Location"), ("qty", "Qty")])
+        yield table
+
+    def on_mount(self) -> None:
+        self.propose()
+
+    @work(group="proposals", exit_on_error=False)
+    async def propose(self) -> None:
+        from ..api import ApiError
+
+        b = self.model.build
+        used: dict[int, Decimal] = {}
+        rows = []
+        skipped = []
+        for ln in self.lines:
+            if ln.trackable or ln.consumable or ln.still_needed <= 0:
+                why = "tracked: per output" if ln.trackable else ("consumable" if ln.consumable else "allocated")
+                skipped.append(f"{clean(ln.part_label)}: {why}")
+                continue
+            try:
+                cands = sorted(await self.model.store.client.candidate_stock(
+                    ln, location=b.take_from if b else None), key=_sort_key)
+            except ApiError as exc:
+                skipped.append(f"{clean(ln.part_label)}: {exc}")
+                continue
+            for s in cands:
+                free = s.free - used.get(s.pk, Decimal(0))
+                if free > 0 and not s.is_serialized:
+                    q = min(ln.still_needed, free)
+                    used[s.pk] = used.get(s.pk, Decimal(0)) + q
+                    self.proposals.append((ln, s, q))
+                    rows.append((f"l{ln.pk}", (text(ln.part_label[:30]), text(s.serial or s.batch or s.label),
+                                               text(s.location_detail.path if s.location_detail else "-"),
+                                               text(qty(q)))))
+                    break
+            else:
+                skipped.append(f"{clean(ln.part_label)}: no free stock")
+        self.query_one("#proposals", KeyedTable).sync(rows)
+        if skipped:
+            self.show_errors({"form": ["Not proposed: " + "; ".join(skipped)]})
+
+    @on(DataTable.RowSelected, "#proposals")
+    def _enter(self) -> None:
+        self.action_submit()
+
+    def validate_local(self) -> dict[str, list[str]]:
+        return {} if self.proposals else {"form": ["Nothing to allocate."]}
+
+    async def send(self) -> str:
+        await self.model.store.client.allocate(self.model.pk, [
+            {"build_line": ln.pk, "stock_item": s.pk, "quantity": q, "output": None} for ln, s, q in self.proposals])
+        return f"Allocated {len(self.proposals)} line(s) in one request"

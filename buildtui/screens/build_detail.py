@@ -35,7 +35,7 @@ TABS = ["tab-lines", "tab-pick", "tab-outputs", "tab-children", "tab-notes"]
 TAB_PARTS = {"tab-lines": ("build", "lines"), "tab-pick": ("build", "lines"), "tab-outputs": ("build", "outputs"),
              "tab-children": ("build", "children"), "tab-notes": ("build",)}
 OUTPUT_ACTIONS = {"new_output", "complete_outputs", "scrap_outputs", "delete_outputs"}
-ALLOC_ACTIONS = {"allocate", "auto_allocate", "unallocate", "unallocate_all", "consume", "edit_allocation"}
+ALLOC_ACTIONS = {"allocate", "auto_allocate", "unallocate", "unallocate_all", "consume", "edit_allocation", "mark_line"}
 
 
 class BuildDetailScreen(LiveScreen):
@@ -57,6 +57,7 @@ class BuildDetailScreen(LiveScreen):
         Binding("D", "delete_outputs", "Delete outputs", show=False),
         Binding("n", "toggle_needed", "Only lines needing stock", show=False),
         Binding("space", "expand", "Expand line", show=False),
+        Binding("v", "mark_line", "Mark line (a allocates all marked)", show=False),
         Binding("1", "tab(0)", "Lines tab", show=False),
         Binding("2", "tab(1)", "Pick list tab", show=False),
         Binding("3", "tab(2)", "Outputs tab", show=False),
@@ -73,6 +74,7 @@ class BuildDetailScreen(LiveScreen):
         self.only_needed = False
         self._binding_signature: tuple[int, bool] | None = None
         self._wanted: set[str] = set()
+        self.marked_lines: set[int] = set()
 
     def compose(self) -> ComposeResult:
         yield QuietStatic("Loading…", id="detail-header")
@@ -216,6 +218,8 @@ class BuildDetailScreen(LiveScreen):
                 continue
             flags = ("O" if ln.optional else "") + ("C" if ln.consumable else "") + ("T" if ln.trackable else "")
             tick = "✓" if ln.fully_allocated else ("▸" if ln.pk not in self.expanded else "▾")
+            if ln.pk in self.marked_lines:
+                tick = "●"
             done = ln.allocated + ln.consumed
             avail = ln.available_total
             cells: list[Text] = [text(tick, "bold"), text(ln.part_label[:30] if compact else ln.part_label[:44])]
@@ -425,10 +429,22 @@ class BuildDetailScreen(LiveScreen):
         assert self.model
         self._dialog(FinishBuildDialog(self.model))
 
+    def action_mark_line(self) -> None:
+        line = self.selected_line()
+        if line is not None:
+            self.marked_lines ^= {line.pk}
+            self._paint()
+            self.query_one("#lines", KeyedTable).action_cursor_down()
+
     def action_allocate(self, output: int | None = None) -> None:
-        from ..dialogs.allocate import AllocateDialog
+        from ..dialogs.allocate import AllocateDialog, MultiAllocateDialog
 
         assert self.model
+        marked = [ln for ln in self.model.lines if ln.pk in self.marked_lines]
+        if marked:
+            self.marked_lines.clear()
+            self._dialog(MultiAllocateDialog(self.model, marked))
+            return
         line = self.selected_line()
         if line is None:
             self.tui.notify("Select a line on the Lines tab first.", markup=False, severity="warning")
