@@ -473,3 +473,59 @@ class TestMultiLineAllocation:
             assert len([1 for m, _ in server.sim.log if m == "POST"]) == before + 1
             done = {ln.part_detail.IPN: ln.allocated for ln in screen.model.lines}
             assert done["R-0603-10K"] == 20 and done["U-ATM328"] == 5 and done["PCB-SB-C"] == 5
+
+
+class TestFinishAndTrackedOutputs:
+    async def test_finish_from_the_dialog(self, app):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_build(11)
+            await settle(pilot)
+            screen = app.screen
+            await app.client.issue(11)
+            out = (await app.client.create_outputs(11, quantity=5))[0]
+            from decimal import Decimal
+
+            await app.client.complete_outputs(11, [(out.pk, Decimal(5))], location=7)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            await pilot.press("F")
+            await settle(pilot)
+            dialog = app.screen
+            await pilot.press("ctrl+s")  # unallocated lines not accepted: refused beside the checkbox
+            await settle(pilot)
+            assert app.screen is dialog and "not been fully allocated" in str(
+                dialog.query_one("#err-accept_unallocated").render())
+            dialog.query_one("#accept_unallocated").value = True
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen) and screen.model.build.status == 40
+
+    async def test_tracked_output_from_outputs_tab(self, app):
+        """On the outputs tab, a allocates a tracked component to the selected output; completing it
+        without the component is refused until accepted."""
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_build(17)  # controller, pending
+            await settle(pilot)
+            screen = app.screen
+            await app.client.create_outputs(17, quantity=1, serial_numbers="200")
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CompleteOutputsDialog)
+            assert "missing" in str(dialog.query_one("#short-list").render())
+            assert "not fully allocated" in str(dialog.query_one("#err-outputs").render())
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("3", "a")
+            await settle(pilot)
+            assert isinstance(app.screen, AllocateDialog) and app.screen.output == screen.model.incomplete_outputs[0].pk
+            await pilot.press("enter")
+            await settle(pilot)
+            wifi = next(ln for ln in screen.model.lines if ln.trackable)
+            assert wifi.allocated == 1 and wifi.allocations[0].install_into == screen.model.incomplete_outputs[0].pk

@@ -429,6 +429,26 @@ class BuildDetailScreen(LiveScreen):
         assert self.model
         self._dialog(FinishBuildDialog(self.model))
 
+    @work(group="detail-choose", exit_on_error=False)
+    async def _allocate_to_output(self, output: StockItem) -> None:
+        from ..dialogs.allocate import AllocateDialog
+        from ..dialogs.chooser import ChooserDialog
+
+        assert self.model is not None
+        tracked = [ln for ln in self.model.lines if ln.trackable and not ln.consumable]
+        if not tracked:
+            self.tui.notify("This build has no tracked components to allocate to an output.", markup=False)
+            return
+        line = tracked[0]
+        if len(tracked) > 1:
+            choice = await self.app.push_screen_wait(ChooserDialog(
+                f"Allocate to output {output.serial or output.pk}: which component?",
+                [ln.part_label for ln in tracked]))
+            if choice is None:
+                return
+            line = tracked[choice]
+        self._dialog(AllocateDialog(self.model, line, output=output.pk))
+
     def action_mark_line(self) -> None:
         line = self.selected_line()
         if line is not None:
@@ -440,6 +460,10 @@ class BuildDetailScreen(LiveScreen):
         from ..dialogs.allocate import AllocateDialog, MultiAllocateDialog
 
         assert self.model
+        output_row = self.selected_output()
+        if output_row is not None and output_row.is_building and output is None:
+            self._allocate_to_output(output_row)  # from the outputs tab: a tracked component for this output
+            return
         marked = [ln for ln in self.model.lines if ln.pk in self.marked_lines]
         if marked:
             self.marked_lines.clear()
