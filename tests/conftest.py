@@ -63,3 +63,10 @@ def make_app(url: str, token: str | None, **config: object) -> BuildTUI:
 @pytest.fixture
 def app(server: SimulatorServer, token: str) -> BuildTUI:
     return make_app(server.url, token)
+
+
+async def settle(pilot, times: int = 3) -> None:
+    """Wait until the app's workers are done and the screen has caught up."""
+    for _ in range(times):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()

@@ -10,13 +10,7 @@ from buildtui.dialogs.outputs import CompleteOutputsDialog, CreateOutputDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.screens.build_list import BuildListScreen
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import make_app
-
-
-async def settle(pilot, times: int = 3) -> None:
-    for _ in range(times):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+from tests.conftest import make_app, settle
 
 
 def table(app, selector: str = "#builds") -> KeyedTable:

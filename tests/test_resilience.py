@@ -19,7 +19,7 @@ from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.safe import clean, text
-from tests.conftest import make_app
+from tests.conftest import make_app, settle
 
 HOSTILE = ["[@click=app.quit]x", "[b]bold[/b]", "[$error @click=app.quit]y[/]", "\x1b[31mred\x1b[0m",
            "\x1b]52;c;aGVsbG8=\x07", "bell\x07", "tab\there", "\u202eevil"]
@@ -88,12 +88,6 @@ class TestRandomJson:
     def test_any_error_body_gives_a_sentence(self, body):
         exc = ValidationFailed(body)
         assert isinstance(str(exc), str) and str(exc)
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 class TestServerFaults:

@@ -13,7 +13,7 @@ from buildtui.dialogs.outputs import CompleteOutputsDialog
 from buildtui.scan_detector import ScanDetector
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.screens.build_list import BuildListScreen
-from tests.conftest import make_app
+from tests.conftest import make_app, settle
 
 SCANNER = 0.005  # 5 ms between keys
 HUMAN = 0.15  # 150 ms between keys
@@ -25,12 +25,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.t
-
-
-async def settle(pilot, times: int = 3) -> None:
-    for _ in range(times):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def feed(pilot, text: str, gap: float, *, enter: bool = True, wait: bool = True) -> None:

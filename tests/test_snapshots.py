@@ -9,15 +9,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from tests.conftest import make_app
+from tests.conftest import make_app, settle
 
 SIZES = [(80, 24), (120, 40)]
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def steady(pilot) -> None:
