@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from textual.widgets import Input
 
-from buildtui.api import BadResponse, InvenTreeClient, ValidationFailed
+from buildtui.api import BadResponse, InvenTreeClient, RequestTimeout, ValidationFailed
 from buildtui.api.models import Build, BuildItem, BuildLine, StockItem
 from buildtui.dialogs.allocate import AllocateDialog
 from buildtui.screens.build_detail import BuildDetailScreen
@@ -178,3 +178,99 @@ class TestAuthentication:
             assert isinstance(app.screen, BuildListScreen)
             assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
             assert app.client.has_token and "revoked" not in repr(app.client)
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def posts(server) -> list[str]:
+    return [p for m, p in server.sim.log if m in ("POST", "PUT", "PATCH", "DELETE")]
+
+
+class TestWriteTimeouts:
+    """A write that times out is never re-sent by itself; the app re-reads and says whether it took effect."""
+
+    async def test_client_never_retries_a_post(self, server, token):
+        server.sim.late_answer_ms = 800
+        async with InvenTreeClient(server.url, token, timeout=0.3, get_retries=2) as c:
+            with pytest.raises(RequestTimeout) as caught:
+                await c.hold(11)
+            assert caught.value.outcome_unknown and "may or may not" in str(caught.value)
+            assert len(posts(server)) == 1
+            server.sim.late_answer_ms = 0
+            assert (await c.get_build(11)).status == 25  # it was carried out, only the answer was late
+
+    async def _allocate_dialog(self, app, pilot) -> AllocateDialog:
+        app.open_build(11)
+        await settle(pilot)
+        await pilot.press(*["down"] * 6, "a")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AllocateDialog)
+        return dialog
+
+    async def test_late_answer_that_took_effect_closes_the_dialog(self, server, token):
+        app = make_app(server.url, token, timeout=0.4)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            dialog = await self._allocate_dialog(app, pilot)
+            line = dialog.line
+            server.sim.late_answer_ms = 1200
+            await pilot.press("enter")
+            await settle(pilot)
+            server.sim.late_answer_ms = 0
+            assert isinstance(app.screen, BuildDetailScreen)
+            assert any("answered late, but the action took effect" in m for m in notes(app))
+            assert len(posts(server)) == 1 and dialog.sent_count == 1
+            assert app.screen.model.line(line.pk).allocated == line.allocated + 5
+
+    async def test_lost_write_keeps_the_dialog_and_says_not_done(self, server, token):
+        app = make_app(server.url, token, timeout=0.4)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            dialog = await self._allocate_dialog(app, pilot)
+            line = dialog.line
+            dialog.query_one("#quantity", Input).value = "3"
+            server.sim.lost_write_ms = 1200
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog
+            assert "it did NOT take effect" in str(dialog.query_one("#err-form").render())
+            assert dialog.query_one("#quantity", Input).value == "3"  # the input is still there
+            assert len(posts(server)) == 1
+            # the operator decides to try again: now it goes through, once
+            server.sim.lost_write_ms = 0
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+            assert len(posts(server)) == 2
+            allocs = httpx.get(server.url + "/api/build/item/", headers={"Authorization": f"Token {token}"},
+                               params={"build_line": line.pk}).json()
+            assert sum(float(a["quantity"]) for a in allocs) == float(line.allocated) + 3
+
+    @pytest.mark.parametrize("lost", [False, True], ids=["late-answer", "lost"])
+    async def test_one_key_action_rechecks(self, server, token, lost):
+        """Hold (one key, no dialog): after a timeout the operator is told whether the build is on hold."""
+        app = make_app(server.url, token, timeout=0.4)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            app.open_build(3)  # in production
+            await settle(pilot)
+            if lost:
+                server.sim.lost_write_ms = 1200
+            else:
+                server.sim.late_answer_ms = 1200
+            await pilot.press("h")
+            await settle(pilot)
+            server.sim.lost_write_ms = server.sim.late_answer_ms = 0
+            said = " | ".join(notes(app))
+            if lost:
+                assert "it did NOT put the build on hold" in said
+                assert app.screen.model.build.status == 20
+            else:
+                assert "answered late, but it took effect" in said
+                await pilot.press("ctrl+r")
+                await settle(pilot)
+                assert app.screen.model.build.status == 25
+            assert len(posts(server)) == 1

@@ -175,9 +175,16 @@ class InvenTreeClient:
         text = str(exc) or exc.__class__.__name__
         cause: BaseException | None = exc
         while cause is not None:
+            if isinstance(cause, ssl.SSLCertVerificationError):
+                why = cause.verify_message or cause.reason or "not trusted"
+                return Unreachable(f"TLS failed talking to {self.base_url}: its certificate could not be verified "
+                                   f"({why}). If your site uses its own certificate authority, set ca_bundle in "
+                                   "the config.", reason="tls", action=action)
             if isinstance(cause, ssl.SSLError):
-                return Unreachable(f"TLS failed talking to {self.base_url}: {cause.reason or cause}. Check the "
-                                   "certificate or set ca_bundle in the config.", reason="tls", action=action)
+                why = (cause.reason or str(cause)).replace("_", " ").lower()
+                return Unreachable(f"TLS failed talking to {self.base_url} ({why}). Check that the address is "
+                                   "https and the certificate, or set ca_bundle in the config.", reason="tls",
+                                   action=action)
             cause = cause.__cause__ or cause.__context__
         low = text.lower()
         if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low \

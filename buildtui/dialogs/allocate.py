@@ -263,6 +263,15 @@ class AutoAllocateDialog(BuildDialog):
                 lines = await client.list_lines(self.model.pk, allocations=False)
         return auto_summary(before, lines, optional=optional, interchangeable=interchangeable)
 
+    async def check_outcome(self) -> bool | None:
+        # auto-allocation may rightly allocate nothing, so "no change" is not proof it did not run
+        before = {ln.pk: ln.allocated for ln in self.model.lines}
+        lines = await self.model.store.client.list_lines(self.model.pk, allocations=False)
+        return True if any(ln.allocated > before.get(ln.pk, ln.allocated) for ln in lines) else None
+
+    def outcome_result(self) -> str | None:
+        return "Auto-allocation ran (the server answered late): look at the lines"
+
 
 def auto_summary(before: dict[int, Decimal], after: list[BuildLine], *, optional: bool,
                  interchangeable: bool) -> str:
@@ -337,6 +346,13 @@ class ConsumeDialog(BuildDialog):
         await client.consume(self.model.pk, lines=[self.line.pk], notes=notes)
         return f"Consumed the allocations of {clean(self.line.part_label)}"
 
+    async def check_outcome(self) -> bool | None:
+        line = await self.model.store.client.get_line(self.line.pk)
+        return line.consumed > self.line.consumed
+
+    def outcome_result(self) -> str | None:
+        return f"Consumed: {clean(self.line.part_label)}"
+
 
 class EditAllocationDialog(BuildDialog):
     TITLE_TEXT = "Change allocated quantity"
@@ -364,6 +380,14 @@ class EditAllocationDialog(BuildDialog):
         assert value is not None
         await self.model.store.client.update_allocation(self.allocation.pk, value)
         return f"Allocation changed to {qty(value)}"
+
+    async def check_outcome(self) -> bool | None:
+        value, _ = parse_quantity(self.query_one("#quantity", Input).value)
+        now = {a.pk: a.quantity for a in await self.model.store.client.list_allocations(self.model.pk)}
+        return now.get(self.allocation.pk) == value
+
+    def outcome_result(self) -> str | None:
+        return "Allocation changed"
 
 
 class InfoDialog(FormDialog[str]):
@@ -454,3 +478,11 @@ class MultiAllocateDialog(BuildDialog):
         await self.model.store.client.allocate(self.model.pk, [
             {"build_line": ln.pk, "stock_item": s.pk, "quantity": q, "output": None} for ln, s, q in self.proposals])
         return f"Allocated {len(self.proposals)} line(s) in one request"
+
+    async def check_outcome(self) -> bool | None:
+        # one request: all lines or none (the server allocates atomically)
+        ln, _, _ = self.proposals[0]
+        return (await self.model.store.client.get_line(ln.pk)).allocated > ln.allocated
+
+    def outcome_result(self) -> str | None:
+        return f"Allocated {len(self.proposals)} line(s)"

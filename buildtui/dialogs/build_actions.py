@@ -20,12 +20,14 @@ class ConfirmDialog(FormDialog[str]):
     INITIAL_FOCUS = "#cancel"
 
     def __init__(self, title: str, question: str, action: Callable[[], Awaitable[str]], *,
-                 confirm: str = "Yes", danger: bool = False) -> None:
+                 confirm: str = "Yes", danger: bool = False,
+                 check: Callable[[], Awaitable[bool]] | None = None) -> None:
         self.TITLE_TEXT = title
         self.SUBMIT_LABEL = confirm
         self.SUBMIT_VARIANT = "error" if danger else "primary"
         self.question = question
         self.action_fn = action
+        self.check_fn = check
         super().__init__()
 
     def compose_fields(self) -> ComposeResult:
@@ -33,6 +35,12 @@ class ConfirmDialog(FormDialog[str]):
 
     async def send(self) -> str:
         return await self.action_fn()
+
+    async def check_outcome(self) -> bool | None:
+        return await self.check_fn() if self.check_fn is not None else None
+
+    def outcome_result(self) -> str | None:
+        return f"{self.TITLE_TEXT}: done"
 
 
 class CancelBuildDialog(BuildDialog):
@@ -61,6 +69,12 @@ class CancelBuildDialog(BuildDialog):
             b.pk, remove_allocated_stock=self.query_one("#remove_allocated_stock", Checkbox).value,
             remove_incomplete_outputs=self.query_one("#remove_incomplete_outputs", Checkbox).value)
         return f"{b.reference} cancelled"
+
+    async def check_outcome(self) -> bool | None:
+        return (await self.model.store.client.get_build(self.model.pk)).status == 30
+
+    def outcome_result(self) -> str | None:
+        return "Build cancelled"
 
 
 class FinishBuildDialog(BuildDialog):

@@ -247,6 +247,13 @@ class _OutputsDialog(BuildDialog):
         q = self.quantity_for()
         return [(o.pk, q if q is not None and q != o.quantity else None) for o in self.chosen()]
 
+    async def outputs_changed(self) -> bool:
+        """After a timeout: every chosen output is gone from the incomplete ones, or smaller (partial)."""
+        outs = await self.model.store.client.list_outputs(self.model.pk, is_building=True)
+        still = {o.pk: o.quantity for o in outs}
+        was = {o.pk: o.quantity for o in self.chosen()}
+        return all(pk not in still or still[pk] < was[pk] for pk, _ in self._pairs())
+
 
 class CompleteOutputsDialog(_OutputsDialog):
     TITLE_TEXT = "Complete build outputs"
@@ -295,10 +302,7 @@ class CompleteOutputsDialog(_OutputsDialog):
         return f"{len(pairs)} output(s) completed into {clean(self.model.store.location_name(loc))}"
 
     async def check_outcome(self) -> bool | None:
-        outs = await self.model.store.client.list_outputs(self.model.pk, is_building=True)
-        still = {o.pk: o.quantity for o in outs}
-        return all(pk not in still or (q is not None and still[pk] < next(
-            o.quantity for o in self.chosen() if o.pk == pk)) for pk, q in self._pairs())
+        return await self.outputs_changed()
 
     def outcome_result(self) -> str | None:
         return "Outputs completed"
@@ -332,6 +336,12 @@ class ScrapOutputsDialog(_OutputsDialog):
                                                     discard_allocations=self.query_one("#discard", Checkbox).value)
         return f"{len(pairs)} output(s) scrapped into {clean(self.model.store.location_name(loc))}"
 
+    async def check_outcome(self) -> bool | None:
+        return await self.outputs_changed()
+
+    def outcome_result(self) -> str | None:
+        return "Outputs scrapped"
+
 
 class DeleteOutputsDialog(BuildDialog):
     """Lists exactly what will be deleted; the safe choice (Cancel) has the focus."""
@@ -357,3 +367,10 @@ class DeleteOutputsDialog(BuildDialog):
     async def send(self) -> str:
         await self.model.store.client.delete_outputs(self.model.pk, [o.pk for o in self.outputs])
         return f"{len(self.outputs)} output(s) deleted"
+
+    async def check_outcome(self) -> bool | None:
+        left = {o.pk for o in await self.model.store.client.list_outputs(self.model.pk, is_building=True)}
+        return not left.intersection(o.pk for o in self.outputs)
+
+    def outcome_result(self) -> str | None:
+        return "Outputs deleted"

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, TabbedContent, TabPane
 
 from ..api import ApiError, ValidationFailed
-from ..api.errors import AuthenticationRequired, NotFound
+from ..api.errors import AuthenticationRequired, NotFound, RequestTimeout
 from ..api.models import BuildItem, BuildLine, StockItem
 from ..clock import today
 from ..format import bar, date, qty
@@ -373,17 +373,24 @@ class BuildDetailScreen(LiveScreen):
         if key.startswith("b"):
             self.tui.open_build(int(key[1:]))
 
-    def _run(self, what: str, call: Callable[[], Awaitable[Any]], done: str) -> None:
-        """A one-key action (issue, hold, unallocate): never twice at once, never retried."""
+    def _run(self, what: str, call: Callable[[], Awaitable[Any]], done: str,
+             check: Callable[[], Awaitable[bool]] | None = None) -> None:
+        """A one-key action (issue, hold, unallocate): never twice at once, never retried.
+
+        ``check`` re-reads the server after a timeout to tell whether the action took effect.
+        """
         if self.busy:
             return
         self.busy = True
-        self._do(what, call, done)
+        self._do(what, call, done, check)
 
     @work(group="detail-action", exit_on_error=False)
-    async def _do(self, what: str, call: Callable[[], Awaitable[Any]], done: str) -> None:
+    async def _do(self, what: str, call: Callable[[], Awaitable[Any]], done: str,
+                  check: Callable[[], Awaitable[bool]] | None) -> None:
         try:
             await call()
+        except RequestTimeout as exc:
+            await self._after_timeout(exc, what, done, check)
         except AuthenticationRequired as exc:
             self.tui.request_login(exc)
         except ApiError as exc:
@@ -393,6 +400,31 @@ class BuildDetailScreen(LiveScreen):
         finally:
             self.busy = False
         self.refresh_data()
+
+    async def _after_timeout(self, exc: RequestTimeout, what: str, done: str,
+                             check: Callable[[], Awaitable[bool]] | None) -> None:
+        """No answer in time: re-read and say whether the action took effect, before any retry."""
+        took: bool | None = None
+        if exc.outcome_unknown and check is not None:
+            try:
+                took = await check()
+            except ApiError:
+                took = None
+        if took is True:
+            self.tui.notify(f"{done} (the server answered late, but it took effect).", markup=False)
+        elif took is False:
+            self.tui.notify(f"The server did not answer in time. Checked again: it did NOT {what}. "
+                            "Press the key again to retry.", title="Not done", severity="warning", markup=False,
+                            timeout=10)
+        else:
+            self.tui.report(exc, what=what)
+
+    async def _status_is(self, status: int) -> bool:
+        return (await self.tui.client.get_build(self.pk)).status == status
+
+    async def _allocations_gone(self, pks: list[int]) -> bool:
+        left = {a.pk for a in await self.tui.client.list_allocations(self.pk)}
+        return not left.intersection(pks)
 
     def _dialog(self, dialog: Any, *, info_title: str | None = None) -> None:
         def after(result: str | None) -> None:
@@ -410,12 +442,14 @@ class BuildDetailScreen(LiveScreen):
     def action_issue(self) -> None:
         assert self.model and self.model.build
         ref = self.model.build.reference
-        self._run("issue the build", lambda: self.tui.client.issue(self.pk), f"{ref} issued: in production")
+        self._run("issue the build", lambda: self.tui.client.issue(self.pk), f"{ref} issued: in production",
+                  lambda: self._status_is(20))
 
     def action_hold(self) -> None:
         assert self.model and self.model.build
         ref = self.model.build.reference
-        self._run("put the build on hold", lambda: self.tui.client.hold(self.pk), f"{ref} is on hold")
+        self._run("put the build on hold", lambda: self.tui.client.hold(self.pk), f"{ref} is on hold",
+                  lambda: self._status_is(25))
 
     def action_cancel_build(self) -> None:
         from ..dialogs.build_actions import CancelBuildDialog
@@ -492,7 +526,7 @@ class BuildDetailScreen(LiveScreen):
         client = self.tui.client
         if alloc is not None:
             self._run("remove the allocation", lambda: client.delete_allocation(alloc.pk),
-                      f"Allocation of {qty(alloc.quantity)} removed")
+                      f"Allocation of {qty(alloc.quantity)} removed", lambda: self._allocations_gone([alloc.pk]))
             return
         line = self.selected_line()
         if line is None:
@@ -507,7 +541,8 @@ class BuildDetailScreen(LiveScreen):
             return f"{len(pks)} allocation(s) of {clean(line.part_label)} removed"
 
         self._dialog(ConfirmDialog("Unallocate line", f"Remove all {len(pks)} allocation(s) of "
-                                   f"{clean(line.part_label)}?", go, confirm="Remove"))
+                                   f"{clean(line.part_label)}?", go, confirm="Remove",
+                                   check=lambda: self._allocations_gone(pks)))
 
     def action_unallocate_all(self) -> None:
         from ..dialogs.build_actions import ConfirmDialog
@@ -524,7 +559,7 @@ class BuildDetailScreen(LiveScreen):
             return f"All {len(pks)} allocation(s) removed"
 
         self._dialog(ConfirmDialog("Unallocate everything", f"Remove all {len(pks)} allocations of this build?",
-                                   go, confirm="Remove all", danger=True))
+                                   go, confirm="Remove all", danger=True, check=lambda: self._allocations_gone(pks)))
 
     def action_edit_allocation(self) -> None:
         from ..dialogs.allocate import EditAllocationDialog

@@ -60,6 +60,9 @@ class Simulator:
         self.fail_rate = fail_rate
         self.request_count = 0
         self.down = False  # tests flip this to make every request fail like a dead upstream
+        # Writes (POST/PUT/PATCH/DELETE) that time out on the client, two ways:
+        self.late_answer_ms = 0.0  # carried out and committed, but the answer comes this much later
+        self.lost_write_ms = 0.0  # held this long, then dropped without being carried out (504)
         self.log: list[tuple[str, str]] = []
 
 
@@ -990,6 +993,11 @@ def make_app(sim: Simulator) -> Starlette:
             sim.log.append((request.method, request.url.path + ("?" + request.url.query if request.url.query else "")))
             if sim.latency_ms:
                 await asyncio.sleep(sim.latency_ms / 1000)
+            is_write = request.method not in ("GET", "HEAD", "OPTIONS")
+            if is_write and sim.lost_write_ms:
+                await asyncio.sleep(sim.lost_write_ms / 1000)
+                return Response("<html><body><h1>504 Gateway Time-out</h1></body></html>", status_code=504,
+                                media_type="text/html")
             if sim.down or (sim.fail_rate and random.random() < sim.fail_rate):
                 return Response("<html><body><h1>502 Bad Gateway</h1></body></html>", status_code=502,
                                 media_type="text/html")
@@ -1012,8 +1020,12 @@ def make_app(sim: Simulator) -> Starlette:
                         check_permission(sim.db, user, rulesets, request.method)
                     result = handler(Ctx(request, sim.db, user, body))
             except ApiError as err:
+                if is_write and sim.late_answer_ms:
+                    await asyncio.sleep(sim.late_answer_ms / 1000)
                 headers = {"WWW-Authenticate": "Token"} if err.status == 401 else None
                 return JSONResponse(err.body, status_code=err.status, headers=headers)
+            if is_write and sim.late_answer_ms:
+                await asyncio.sleep(sim.late_answer_ms / 1000)
             if isinstance(result, Response):
                 return result
             return JSONResponse(result)

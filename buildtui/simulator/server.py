@@ -42,17 +42,19 @@ def build_simulator(data: str | None = None, *, reset: bool = False, builds: int
 class SimulatorServer:
     """A uvicorn server on 127.0.0.1 running in a daemon thread."""
 
-    def __init__(self, sim: Simulator, port: int | None = None) -> None:
+    def __init__(self, sim: Simulator, port: int | None = None, *, certfile: str | None = None,
+                 keyfile: str | None = None) -> None:
         self.sim = sim
         self.port = port or free_port()
+        self.tls = bool(certfile)
         config = uvicorn.Config(make_app(sim), host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")
+                                access_log=False, lifespan="off", ssl_certfile=certfile, ssl_keyfile=keyfile)
         self.server = uvicorn.Server(config)
         self.thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> SimulatorServer:
         self.server.should_exit = False
