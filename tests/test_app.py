@@ -201,6 +201,10 @@ class TestBuildDetail:
             await settle(pilot)
             assert app.screen is dialog and box.value == "7"
             assert "Available quantity (2) exceeded" in str(dialog.query_one("#err-quantity").render())
+            # said in those words, with the figures re-read: the picker now shows what is left
+            said = str(dialog.query_one("#err-form").render())
+            assert "Someone else allocated" in said and "meanwhile: 2 of it is free now" in said
+            assert dialog.current().free == 2
             assert dialog.sent_count == 1
             assert screen.model.lines[6].allocated == 0
 
@@ -220,6 +224,30 @@ class TestBuildDetail:
             await settle(pilot)
             assert isinstance(app.screen, BuildDetailScreen)
             assert screen.model.build.completed == 5 and not screen.model.incomplete_outputs
+
+    async def test_output_completed_elsewhere_meanwhile(self, app):
+        """Another terminal completes the output while this one has the dialog open: refused, said so."""
+        from decimal import Decimal
+
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            await self.open(pilot, 11)
+            out = (await app.client.create_outputs(11, quantity=5))[0]
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CompleteOutputsDialog)
+            await app.client.complete_outputs(11, [(out.pk, Decimal(5))], location=7)  # the other terminal
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog
+            said = str(dialog.query_one("#err-form").render())
+            assert "Someone else changed this build meanwhile" in said and "5 of 5 completed" in said
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen.model.build.completed == 5 and not app.screen.model.incomplete_outputs
 
     async def test_create_serialised_outputs_prefilled(self, app):
         async with app.run_test(size=(120, 40)) as pilot:

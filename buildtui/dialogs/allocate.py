@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, Static
 
+from ..api import ApiError
 from ..api.models import BuildItem, BuildLine, StockItem
 from ..format import date, qty
 from ..widgets.keyed_table import KeyedTable
@@ -74,9 +75,7 @@ class AllocateDialog(BuildDialog):
 
     def compose_fields(self) -> ComposeResult:
         ln = self.line
-        yield Static(Content(f"{clean(ln.part_label)} · needs {qty(ln.still_needed)} more "
-                             f"(required {qty(ln.quantity)}, allocated {qty(ln.allocated)}, consumed "
-                             f"{qty(ln.consumed)})"), id="alloc-line")
+        yield Static(self._line_text(), id="alloc-line")
         table = KeyedTable(id="candidates")
         table.set_columns([("mark", " "), ("loc", "Location"), ("part", "Part"), ("lot", "Batch/Serial"),
                            ("exp", "Expiry"), ("free", "Free")])
@@ -87,6 +86,11 @@ class AllocateDialog(BuildDialog):
             outs = [(Text(clean(o.serial or o.label)), o.pk) for o in self.model.incomplete_outputs]
             yield from field("Output (tracked part: allocate to one output)",
                              Select(outs, value=self.output if self.output else Select.BLANK, id="output"), "output")
+
+    def _line_text(self) -> Content:
+        ln = self.line
+        return Content(f"{clean(ln.part_label)} · needs {qty(ln.still_needed)} more (required {qty(ln.quantity)}, "
+                       f"allocated {qty(ln.allocated)}, consumed {qty(ln.consumed)})")
 
     def on_mount(self) -> None:
         self.query_one("#candidates").focus()
@@ -208,6 +212,30 @@ class AllocateDialog(BuildDialog):
     async def check_outcome(self) -> bool | None:
         line = await self.model.store.client.get_line(self.line.pk)
         return line.allocated > self.line.allocated
+
+    async def explain_refusal(self, exc: ApiError) -> list[str]:
+        """Stock taken or the line allocated from another terminal: say so and show the new figures."""
+        said = await super().explain_refusal(exc)
+        client = self.model.store.client
+        chosen = self._items()
+        line = await client.get_line(self.line.pk)
+        b = self.model.build
+        fresh = {s.pk: s for s in await client.candidate_stock(line, location=b.take_from if b else None)}
+        for s, _ in chosen:
+            now = fresh.get(s.pk)
+            free = now.free if now is not None else Decimal(0)
+            if free < s.free:
+                said.append(f"Someone else allocated {clean(s.label)} meanwhile: {qty(free)} of it is free now "
+                            f"(was {qty(s.free)}).")
+        if line.allocated != self.line.allocated:
+            said.append(f"This line was allocated elsewhere meanwhile: {qty(line.allocated)} of "
+                        f"{qty(line.quantity)} now.")
+        if said:
+            self.line = line
+            self.query_one("#alloc-line", Static).update(self._line_text())
+            self.candidates = sorted(fresh.values(), key=_sort_key)
+            self._paint()
+        return said
 
     def outcome_result(self) -> str | None:
         return f"Allocated to {clean(self.line.part_label)}"

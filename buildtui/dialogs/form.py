@@ -9,7 +9,7 @@ asks ``check_outcome`` whether the action took effect before offering to try aga
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from textual import on, work
@@ -20,7 +20,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ..api import ApiError, AuthenticationRequired, RequestTimeout, ValidationFailed
+from ..api import ApiError, AuthenticationRequired, NotFound, RequestTimeout, ValidationFailed
+from ..format import qty
 from ..widgets.safe import clean
 
 if TYPE_CHECKING:
@@ -109,7 +110,11 @@ class FormDialog(ModalScreen[R], Generic[R]):
                             for m in messages]
         self.query_one("#err-form", FieldError).show(general)
 
-    def show_failure(self, exc: ApiError) -> None:
+    async def explain_refusal(self, exc: ApiError) -> list[str]:
+        """After a refusal: re-read what the dialog shows; sentences saying what changed meanwhile, if anything."""
+        return []
+
+    def show_failure(self, exc: ApiError, meanwhile: Sequence[str] = ()) -> None:
         if isinstance(exc, ValidationFailed):
             errors: dict[str, list[str]] = {}
             for key, messages in exc.fields.items():
@@ -121,9 +126,11 @@ class FormDialog(ModalScreen[R], Generic[R]):
                 errors.setdefault(base, []).extend(messages)
             if exc.non_field:
                 errors.setdefault("form", []).extend(exc.non_field)
+            if meanwhile:
+                errors["form"] = [*meanwhile, *errors.get("form", [])]
             self.show_errors(errors)
         else:
-            self.show_errors({"form": [f"{exc.title}: {exc}"]})
+            self.show_errors({"form": [*meanwhile, f"{exc.title}: {exc}"]})
 
     def action_cancel(self) -> None:
         if not self.busy:
@@ -170,6 +177,13 @@ class FormDialog(ModalScreen[R], Generic[R]):
         except AuthenticationRequired as exc:
             self.show_failure(exc)
             self.app.request_login(exc)  # type: ignore[attr-defined]
+        except (ValidationFailed, NotFound) as exc:
+            # refused: perhaps because someone else changed the data; say so, with the figures re-read
+            try:
+                meanwhile = await self.explain_refusal(exc)
+            except ApiError:
+                meanwhile = []
+            self.show_failure(exc, meanwhile)
         except ApiError as exc:
             self.show_failure(exc)
         else:
@@ -209,6 +223,18 @@ class BuildDialog(FormDialog[str]):
     def __init__(self, model: BuildDetailModel) -> None:
         super().__init__()
         self.model = model
+
+    async def explain_refusal(self, exc: ApiError) -> list[str]:
+        """The build itself changed since the dialog opened (completed, cancelled, put on hold elsewhere)?"""
+        was = self.model.build
+        now = await self.model.store.client.get_build(self.model.pk)
+        if was is None or (now.status, now.completed) == (was.status, was.completed):
+            return []
+        self.model.build = now
+        code = self.model.store.status_code(now.status_key)
+        status = code.label if code else (now.status_text or str(now.status))
+        return [f"Someone else changed this build meanwhile: it is now {clean(status)}, "
+                f"{qty(now.completed)} of {qty(now.quantity)} completed."]
 
 
 def field(label: str, widget: Any, name: str, hint: str = "") -> ComposeResult:
