@@ -224,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
         args.builds, args.rounds = 50, 1
     print(f"buildtui benchmarks · cpus={os.cpu_count()} · python {platform.python_version()} · "
           f"textual {textual.__version__} · {args.builds} extra builds", flush=True)
+    # as after `pip install .`, which byte-compiles the package: a checkout run with
+    # PYTHONDONTWRITEBYTECODE would otherwise compile every module from source at each launch
+    import compileall
+
+    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "buildtui"), quiet=1)
     bench = Bench(args.builds, args.rounds)
     print(f"  (simulator seeded in {bench.seed_s:.1f} s)", flush=True)
     try:

@@ -14,7 +14,7 @@ from textual.theme import Theme
 from textual.timer import Timer
 
 from . import config as config_mod
-from .api import ApiError, InvenTreeClient
+from .api import ApiError, BuildQuery, InvenTreeClient
 from .commands import ActionCommands
 from .config import Config
 from .paths import stylesheets
@@ -67,6 +67,11 @@ class BuildTUI(App[None]):
         self.register_theme(HIGH_CONTRAST)
         if config.theme:
             self.theme = config.theme if config.theme in self.available_themes else "textual-dark"
+
+    def on_load(self) -> None:
+        # The session requests and the first page of the list start now, before the stylesheet is read
+        # and the screens are built: on a real network the round trip is hidden behind start-up.
+        self.store.prefetch(BuildQuery())
 
     def get_default_screen(self) -> Any:
         from .screens.build_list import BuildListScreen

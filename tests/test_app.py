@@ -26,6 +26,14 @@ class TestBuildList:
             assert len(rows) == 17 and rows[0] == "21"
             assert "17 of 17 builds" in str(app.screen.query_one("#list-filters").render())
 
+    async def test_start_up_asks_each_thing_once(self, server, app):
+        """Session facts and the first page: five requests, started at load, none repeated."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            asked = sorted(p.split("?")[0] for m, p in server.sim.log if m == "GET" and "/token/" not in p)
+            assert asked == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/", "/api/user/roles/"]
+            assert len(table(app).row_keys) == 17
+
     async def test_filters_by_key(self, app):
         """a shows all builds, d overdue only, m mine, s cycles status."""
         async with app.run_test(size=(80, 24)) as pilot:

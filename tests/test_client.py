@@ -205,6 +205,20 @@ class TestErrorShapes:
         with pytest.raises(UnsupportedServer, match="API 300"):
             await mock_client(200, {"server": "InvenTree", "apiVersion": 300}).connect()
 
+    async def test_old_server_reported_before_what_it_does_not_know(self):
+        """The session requests go out together; the version check's verdict wins over their 404s."""
+        from buildtui.state import Store
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/api/":
+                return httpx.Response(200, json={"server": "InvenTree", "apiVersion": 300})
+            return httpx.Response(404, json={"detail": "Not found."})
+
+        store = Store(InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=0))
+        with pytest.raises(UnsupportedServer, match="API 300"):
+            await store.bootstrap()
+        assert not store.ready
+
     async def test_post_timeout_is_not_retried(self):
         calls = []
 

@@ -87,6 +87,13 @@ class TestTLS:
             await settle(pilot)
             assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
 
+    async def test_plain_http_client_still_verifies_any_https(self, tls_server):
+        """For http:// servers the CA bundle is not loaded (start-up time); https through it fails closed."""
+        srv, _ = tls_server
+        async with InvenTreeClient("http://127.0.0.1:9") as c:
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await c._http.get(srv.url + "/api/")
+
     async def test_verification_can_be_turned_off_explicitly(self, tls_server):
         srv, _ = tls_server
         async with InvenTreeClient(srv.url, verify=config_mod.Config(verify_tls=False).verify) as c:

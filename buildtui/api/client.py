@@ -100,7 +100,7 @@ class InvenTreeClient:
     """Async client on ``httpx.AsyncClient`` with InvenTree's token auth."""
 
     def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0,
-                 verify: bool | str = True, get_retries: int = 2, backoff: float = 0.3,
+                 verify: bool | str | ssl.SSLContext = True, get_retries: int = 2, backoff: float = 0.3,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
@@ -110,6 +110,11 @@ class InvenTreeClient:
         self.request_count = 0
         self.server_info: ServerInfo | None = None
         headers = {"User-Agent": f"buildtui/{__version__}", "Accept": "application/json"}
+        if verify is True and self.base_url.startswith("http://"):
+            # Plain http: no certificate is ever checked, so skip loading the CA bundle (~20 ms at start-up).
+            # The context still requires a valid certificate with an empty trust store: were an https
+            # request ever made through this client, it would fail closed, not go unverified.
+            verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         self._http = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout, verify=verify,
                                        transport=transport)
 

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, TabbedContent, TabPane
+from textual.widgets import DataTable, TabbedContent, TabPane
 
 from ..api import ApiError, ValidationFailed
 from ..api.errors import AuthenticationRequired, NotFound, RequestTimeout
@@ -21,7 +21,7 @@ from ..format import bar, date, qty
 from ..state import BuildDetailModel
 from ..state.store import PARTS
 from ..widgets.keyed_table import Cells, KeyedTable
-from ..widgets.quiet import QuietStatic
+from ..widgets.quiet import QuietFooter, QuietStatic
 from ..widgets.safe import clean, text
 from ..widgets.status_line import StatusLine
 from .base import LiveScreen
@@ -90,7 +90,7 @@ class BuildDetailScreen(LiveScreen):
             with TabPane("5 Notes", id="tab-notes"), VerticalScroll():
                 yield QuietStatic("", id="notes")
         yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.model = BuildDetailModel(self.tui.store, self.pk)

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from ..api import ApiError, BuildQuery
 from ..api.errors import AuthenticationRequired
@@ -21,7 +21,7 @@ from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildListModel
 from ..widgets.keyed_table import Cells, KeyedTable
-from ..widgets.quiet import QuietStatic
+from ..widgets.quiet import QuietFooter, QuietStatic
 from ..widgets.safe import clean, text
 from ..widgets.status_line import StatusLine
 from .base import LiveScreen
@@ -75,7 +75,7 @@ class BuildListScreen(LiveScreen):
             yield KeyedTable(id="builds")
             yield QuietStatic("", id="list-message")
         yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.model = BuildListModel(self.tui.store, BuildQuery())

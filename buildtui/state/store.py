@@ -23,6 +23,7 @@ from ..api.models import (
     BuildItem,
     BuildLine,
     CurrentUser,
+    Page,
     Roles,
     StatusCode,
     StatusCodes,
@@ -59,6 +60,8 @@ class Store:
         self.last_error: ApiError | None = None
         self.failures = 0
         self._next_poll_at = 0.0
+        self._boot: asyncio.Future[None] | None = None
+        self._prefetched: tuple[BuildQuery, asyncio.Future[Page[Build]]] | None = None
 
     # -- connection health ------------------------------------------------------
     async def call(self, factory: Callable[[], Awaitable[T]]) -> T:
@@ -101,12 +104,52 @@ class Store:
 
     # -- session -------------------------------------------------------------------
     async def bootstrap(self) -> None:
-        """Server version, user, roles and status codes: once per session (and after sign-in)."""
-        await self.call(self.client.connect)
-        user, roles, codes = await self.call(lambda: asyncio.gather(
-            self.client.me(), self.client.roles(), self.client.build_status_codes()))
+        """Server version, user, roles and status codes: once per session (and after sign-in).
+
+        One round trip: the four requests go out together. A failed version check is reported before
+        anything the other three say (an old server may not know them). A bootstrap already under way
+        (started by ``prefetch``) is joined, not repeated.
+        """
+        if self._boot is None or self._boot.done():
+            self._boot = asyncio.ensure_future(self._bootstrap())
+        try:
+            await asyncio.shield(self._boot)
+        finally:
+            if self._boot.done():
+                self._boot = None
+
+    async def _bootstrap(self) -> None:
+        c = self.client
+
+        async def all_four() -> tuple[Any, ...]:
+            results = await asyncio.gather(c.connect(), c.me(), c.roles(), c.build_status_codes(),
+                                           return_exceptions=True)
+            for r in results:
+                if isinstance(r, BaseException):
+                    raise r
+            return tuple(results)
+
+        _, user, roles, codes = await self.call(all_four)
         self.user, self.roles, self.build_status = user, roles, codes
         self.ready = True
+
+    def prefetch(self, query: BuildQuery) -> None:
+        """At app load, before any screen exists: start the session requests and the first page of
+        ``query`` so that they travel while the screens are built. ``take_prefetched`` hands the page over."""
+        self._boot = asyncio.ensure_future(self._bootstrap())
+        page = asyncio.ensure_future(self.call(lambda: self.client.list_builds(query, limit=PAGE, offset=0)))
+        for fut in (self._boot, page):  # if nobody awaits them (quit at once), their errors are not "unretrieved"
+            fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._prefetched = (query, page)
+
+    def take_prefetched(self, query: BuildQuery) -> asyncio.Future[Page[Build]] | None:
+        held, self._prefetched = self._prefetched, None
+        if held is None:
+            return None
+        if held[0] != query:
+            held[1].cancel()
+            return None
+        return held[1]
 
     async def ensure_locations(self) -> list[StockLocation]:
         if self.locations is None:
@@ -151,8 +194,12 @@ class BuildListModel:
         return len(self.rows) < self.count
 
     async def reload(self) -> None:
-        """A new query: the first page only."""
-        page = await self.store.call(lambda: self.store.client.list_builds(self.query, limit=PAGE, offset=0))
+        """A new query: the first page only (at start-up, the page the store began fetching at load)."""
+        pending = self.store.take_prefetched(self.query)
+        if pending is not None:
+            page = await pending
+        else:
+            page = await self.store.call(lambda: self.store.client.list_builds(self.query, limit=PAGE, offset=0))
         self.rows, self.count, self.loaded_once = list(page.results), page.count, True
 
     async def load_more(self) -> int:
