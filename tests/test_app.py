@@ -34,6 +34,12 @@ class TestBuildList:
             assert asked == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/", "/api/user/roles/"]
             assert len(table(app).row_keys) == 17
 
+    async def test_custom_state_shown_by_its_label(self, app):
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            row = table(app).get_row("19")
+            assert "Awaiting QA" in [str(c) for c in row]
+
     async def test_filters_by_key(self, app):
         """a shows all builds, d overdue only, m mine, s cycles status."""
         async with app.run_test(size=(80, 24)) as pilot:

@@ -126,6 +126,18 @@ class TestRule2Status:
         post(http, b["pk"], "issue", {})
         assert http.get(f"/api/build/{b['pk']}/").json()["status"] == 20
 
+    def test_custom_state(self, http):
+        """An admin-defined state: listed with its logical key, filterable, left by any transition."""
+        codes = http.get("/api/build/status/").json()["values"]
+        assert codes["AWAITING_QA"] == {"key": 101, "name": "AWAITING_QA", "label": "Awaiting QA", "color": "info",
+                                        "logical_key": 20, "custom": True}
+        found = http.get("/api/build/", params={"status": 101}).json()
+        assert [(b["reference"], b["status"], b["status_custom_key"]) for b in found] == [("BO-0019", 20, 101)]
+        pk = found[0]["pk"]
+        assert post(http, pk, "hold", {}).status_code == 201
+        b = http.get(f"/api/build/{pk}/").json()
+        assert (b["status"], b["status_custom_key"]) == (25, 25)
+
     def test_finish_requires_production(self, http):
         b = new_build(http)
         r = post(http, b["pk"], "finish", {"accept_unallocated": True, "accept_incomplete": True})

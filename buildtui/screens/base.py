@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from textual.binding import Binding
 from textual.screen import Screen
 
 if TYPE_CHECKING:
@@ -15,6 +16,9 @@ WIDE = 110  # below this many columns, the least important columns drop out
 
 class LiveScreen(Screen[None]):
     """Subclasses implement ``has_data``, ``poll`` (start a refresh worker) and ``update_columns``."""
+
+    # first in the footer, so that it is still there at 80 columns when the actions fill the line
+    BINDINGS = [Binding("question_mark,f1", "app.help", "Help", key_display="?")]
 
     def __init__(self) -> None:
         super().__init__()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,7 +23,7 @@ from ..format import bar, date, qty
 from ..state import BuildListModel
 from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.quiet import QuietFooter, QuietStatic
-from ..widgets.safe import clean, text
+from ..widgets.safe import clean
 from ..widgets.status_line import StatusLine
 from .base import LiveScreen
 
@@ -34,8 +35,17 @@ WIDE_COLUMNS = [("ref", "Reference"), ("part", "Part"), ("title", "Title"), ("pr
                 ("status", "Status"), ("priority", "Pri"), ("target", "Target"), ("responsible", "Responsible")]
 NARROW_COLUMNS = [("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status"),
                   ("target", "Target")]
+STATUS_MAX = 14  # a custom state's label longer than this is cut (with …)
+SCROLLBAR = 2
 COLOR_STYLES = {"primary": "primary", "secondary": "foreground", "warning": "warning", "danger": "error",
                 "success": "success", "info": "accent", "dark": "foreground"}
+
+
+def fit(value: str, cells: int | None) -> str:
+    """``value`` cut to ``cells`` terminal cells, with … when cut (wide characters count double)."""
+    if cells is None or cell_len(value) <= cells:
+        return value
+    return set_cell_size(value, max(cells - 1, 0)) + "…"
 
 
 def status_style(app: Any, color: str | None) -> str:
@@ -67,6 +77,7 @@ class BuildListScreen(LiveScreen):
         super().__init__()
         self.model: BuildListModel | None = None
         self._search_timer: Timer | None = None
+        self._laid_out_for = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="list-body"):
@@ -154,42 +165,51 @@ class BuildListScreen(LiveScreen):
 
     # -- rendering ---------------------------------------------------------------------
     def update_columns(self) -> None:
-        if not self.narrow_changed():
-            return
-        table = self.query_one("#builds", KeyedTable)
-        table.set_columns(NARROW_COLUMNS if self._compact else WIDE_COLUMNS)
-        if self.has_data():
+        changed = self.narrow_changed()
+        if changed:
+            self.query_one("#builds", KeyedTable).set_columns(NARROW_COLUMNS if self._compact else WIDE_COLUMNS)
+        if self.has_data() and (changed or self.size.width != self._laid_out_for):
             self._apply()
 
-    def _cells(self, b: Build) -> Cells:
+    def _fields(self, b: Build) -> dict[str, tuple[str, str]]:
+        """Each column's text and style for one build (server text cleaned, long labels cut)."""
         store = self.tui.store
         code = store.status_code(b.status_key)
         label = code.label if code else clean(b.status_text) or str(b.status)
-        style = status_style(self.app, code.color if code else None)
         overdue = b.overdue_on(today())
-        part = b.part_detail.label if b.part_detail else (b.part_name or "")
-        progress = f"{bar(b.completed, b.quantity, 6)} {qty(b.completed)}/{qty(b.quantity)}"
-        target = ("! " if overdue else "") + date(b.target_date)
-        target_style = f"bold {self.app.current_theme.warning}" if overdue else ""
-        compact = bool(self._compact)
-        part_cell = text(part[:28] if compact else part[:34])
-        cells = [text(b.reference, "bold"), part_cell]
-        if not compact:
-            cells.append(text((b.title or "")[:30]))
-        cells += [text(progress), text(label, style)]
-        if not compact:
-            cells.append(text(str(b.priority or 0)))
-        cells.append(Text(target, style=target_style))
-        if not compact:
-            cells.append(text((b.responsible_detail.name if b.responsible_detail else "")[:14]))
-        return tuple(cells)
+        return {
+            "ref": (clean(b.reference), "bold"),
+            "part": (clean(b.part_detail.label if b.part_detail else (b.part_name or "")), ""),
+            "title": (clean(b.title or ""), ""),
+            "progress": (f"{bar(b.completed, b.quantity, 6)} {qty(b.completed)}/{qty(b.quantity)}", ""),
+            "status": (fit(clean(label), STATUS_MAX), status_style(self.app, code.color if code else None)),
+            "priority": (str(b.priority or 0), ""),
+            "target": (("! " if overdue else "") + date(b.target_date),
+                       f"bold {self.app.current_theme.warning}" if overdue else ""),
+            "responsible": (fit(clean(b.responsible_detail.name if b.responsible_detail else ""), 14), ""),
+        }
+
+    def _rows(self) -> list[tuple[str, Cells]]:
+        """Rows that fit the width: the fixed columns as wide as their content, part and title share the rest."""
+        assert self.model is not None
+        columns = NARROW_COLUMNS if self._compact else WIDE_COLUMNS
+        builds = [(str(b.pk), self._fields(b)) for b in self.model.rows]
+        fixed = sum(max([cell_len(header), *(cell_len(f[key][0]) for _, f in builds)])
+                    for key, header in columns if key not in ("part", "title"))
+        # every column has one cell of padding each side; keep room for the vertical scrollbar
+        room = max(self.size.width - 2 * len(columns) - SCROLLBAR - fixed, 0)
+        caps = {"part": max(room, 8)} if self._compact else {"part": max(room * 55 // 100, 8),
+                                                             "title": max(room - room * 55 // 100, 5)}
+        self._laid_out_for = self.size.width
+        return [(pk, tuple(Text(fit(f[key][0], caps.get(key)), style=f[key][1], no_wrap=True)
+                           for key, _ in columns)) for pk, f in builds]
 
     def _apply(self) -> None:
         assert self.model is not None
         self.query_one(StatusLine).tick()
         table = self.query_one("#builds", KeyedTable)
         table.set_class(False, "-stale")
-        table.sync([(str(b.pk), self._cells(b)) for b in self.model.rows])
+        table.sync(self._rows())
         self._show_filters()
         if not self.model.rows:
             self._message("No build orders match. Press a for all builds, or Esc to clear the search.")

@@ -88,6 +88,8 @@ def recompute_lines(db: Database, build: Row) -> None:
 
 
 def save_build(db: Database, build_id: int, **values: Any) -> Row:
+    if "status" in values:
+        values.setdefault("status_custom_key", None)  # a transition leaves any custom state
     if values:
         db.update("build", build_id, **values)
     b = db.get("build", build_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import random
 from decimal import Decimal
 from typing import Any
@@ -295,7 +296,11 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
     actions.scrap_outputs(db, fresh(b18), {"outputs": [{"output": o18[0]}], "location": loc["Quarantine"],
                                             "notes": "Solder bridges on U1"})
     actions.cancel(db, fresh(b18), {}, 1)
-    _build(db, p["sensor"], 15, "Sensor boards for line 3", status=20, target=3, responsible=3)
+    b19 = _build(db, p["sensor"], 15, "Sensor boards for line 3", status=20, target=3, responsible=3)
+    # an admin-defined state (Settings → custom states): "Awaiting QA", logically in production (§2.2)
+    db.insert("setting", key="custom_build_status:101", value=json.dumps(
+        {"key": 101, "name": "AWAITING_QA", "label": "Awaiting QA", "color": "info", "logical_key": 20}))
+    db.update("build", b19["id"], status_custom_key=101)
     _build(db, p["pump"], 6, "Pump controller, customer Ø", status=10, target=-12, priority=2)
     _build(db, p["harness"], 10, "Old harness run", status=20, target=-90)
 

@@ -45,25 +45,29 @@ class KeyedTable(DataTable[Text]):
             return None
         return self._keys[self.cursor_row]
 
+    def _update_changed(self, rows: Sequence[tuple[str, Cells]]) -> None:
+        col_keys = [k for k, _ in self._columns]
+        for key, cells in rows:
+            old = self._cells.get(key)
+            if old == cells:
+                continue
+            for i, cell in enumerate(cells):
+                if old is None or i >= len(old) or old[i] != cell:
+                    try:
+                        self.update_cell(key, col_keys[i], cell, update_width=True)
+                    except (CellDoesNotExist, RowDoesNotExist):
+                        pass
+            self._cells[key] = cells
+
     def sync(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Make the table show ``rows`` (key, cells), keeping the cursor on the same key."""
         keys = [k for k, _ in rows]
         if keys == self._keys:
-            col_keys = [k for k, _ in self._columns]
-            for key, cells in rows:
-                old = self._cells.get(key)
-                if old == cells:
-                    continue
-                for i, cell in enumerate(cells):
-                    if old is None or i >= len(old) or old[i] != cell:
-                        try:
-                            self.update_cell(key, col_keys[i], cell, update_width=True)
-                        except (CellDoesNotExist, RowDoesNotExist):
-                            pass
-                self._cells[key] = cells
+            self._update_changed(rows)
             return
         if keys[: len(self._keys)] == self._keys and self._keys:
-            # rows appended (paging): add only the new ones
+            # rows appended (paging): update what changed in the rows shown, add only the new ones
+            self._update_changed(rows[: len(self._keys)])
             for key, cells in rows[len(self._keys):]:
                 self.add_row(*cells, key=key)
                 self._cells[key] = cells

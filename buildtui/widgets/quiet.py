@@ -42,6 +42,13 @@ class QuietFooter(Footer):
         self._shown_keys: tuple[object, ...] | None = None
         self._rebuild_pending = False
 
+    def on_resize(self) -> None:
+        # At 80 columns the roomy layout pushed Quit and Help off the line: go compact and leave out the
+        # palette key (ctrl+p still opens it; the help screen lists it).
+        narrow = self.size.width < 100
+        self.compact = narrow
+        self.show_command_palette = not narrow
+
     def _keys(self) -> tuple[object, ...]:
         return (self.show_command_palette, self.compact, *(
             (binding.key, binding.description, binding.group, enabled, tooltip)
