@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App
@@ -22,6 +22,9 @@ from .scan_detector import TERMINATORS, ScanDetector, holdable
 from .scanning import ScanHandler
 from .state import Store
 from .widgets.safe import clean
+
+if TYPE_CHECKING:
+    from .state.early import EarlyFetch
 
 log = logging.getLogger("buildtui.app")
 
@@ -50,9 +53,10 @@ class BuildTUI(App[None]):
     ]
 
     def __init__(self, config: Config, *, client: InvenTreeClient | None = None, save_token: bool = True,
-                 server_label: str | None = None) -> None:
+                 server_label: str | None = None, early: EarlyFetch | None = None) -> None:
         super().__init__()
         self.config = config
+        self.early = early
         self.client = client or InvenTreeClient(config.server, config.token or None, timeout=config.timeout,
                                                 verify=config.verify)
         self.store = Store(self.client, poll_interval=config.poll_interval)
@@ -71,7 +75,7 @@ class BuildTUI(App[None]):
     def on_load(self) -> None:
         # The session requests and the first page of the list start now, before the stylesheet is read
         # and the screens are built: on a real network the round trip is hidden behind start-up.
-        self.store.prefetch(BuildQuery())
+        self.store.prefetch(BuildQuery(), self.early)
 
     def get_default_screen(self) -> Any:
         from .screens.build_list import BuildListScreen

@@ -34,6 +34,35 @@ class TestBuildList:
             assert asked == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/", "/api/user/roles/"]
             assert len(table(app).row_keys) == 17
 
+    async def test_early_fetch_is_used_not_repeated(self, server, token):
+        """As `buildtui` runs: the start-up requests went out before Textual was imported; the app uses
+        those answers and asks nothing twice."""
+        from buildtui.api import BuildQuery
+        from buildtui.state.early import EarlyFetch
+
+        early = EarlyFetch(server.url, token, query=BuildQuery(), limit=50, timeout=10, verify=True).start()
+        app = make_app(server.url, token)
+        app.early = early
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert len(table(app).row_keys) == 17 and app.store.ready and app.store.user.username == "admin"
+            asked = sorted(p.split("?")[0] for m, p in server.sim.log if m == "GET" and "/token/" not in p)
+            assert asked == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/", "/api/user/roles/"]
+
+    async def test_early_fetch_failure_takes_the_normal_path(self, server):
+        """A revoked token: the early answers are 401s; the app asks again itself and opens sign-in."""
+        from buildtui.api import BuildQuery
+        from buildtui.dialogs.login import LoginDialog
+        from buildtui.state.early import EarlyFetch
+
+        early = EarlyFetch(server.url, "inv-revoked", query=BuildQuery(), limit=50, timeout=10,
+                           verify=True).start()
+        app = make_app(server.url, "inv-revoked")
+        app.early = early
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, LoginDialog)
+
     async def test_custom_state_shown_by_its_label(self, app):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)

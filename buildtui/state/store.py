@@ -14,9 +14,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..api import ApiError, BuildQuery, InvenTreeClient, Unreachable
+from ..api.client import MIN_API_VERSION
 from ..api.errors import BadResponse, ServerError
 from ..api.models import (
     Build,
@@ -30,6 +31,9 @@ from ..api.models import (
     StockItem,
     StockLocation,
 )
+
+if TYPE_CHECKING:
+    from .early import EarlyFetch
 
 T = TypeVar("T")
 PAGE = 50
@@ -133,14 +137,46 @@ class Store:
         self.user, self.roles, self.build_status = user, roles, codes
         self.ready = True
 
-    def prefetch(self, query: BuildQuery) -> None:
+    def prefetch(self, query: BuildQuery, early: EarlyFetch | None = None) -> None:
         """At app load, before any screen exists: start the session requests and the first page of
-        ``query`` so that they travel while the screens are built. ``take_prefetched`` hands the page over."""
-        self._boot = asyncio.ensure_future(self._bootstrap())
-        page = asyncio.ensure_future(self.call(lambda: self.client.list_builds(query, limit=PAGE, offset=0)))
+        ``query`` so that they travel while the screens are built. ``take_prefetched`` hands the page over.
+
+        With ``early`` (requests sent before Textual was imported), use its answers; whatever failed
+        there is asked again here, through the normal error handling.
+        """
+        def first() -> Awaitable[Page[Build]]:
+            return self.client.list_builds(query, limit=PAGE, offset=0)
+
+        if early is not None and early.query == query:
+            self._boot = asyncio.ensure_future(self._bootstrap_from(early))
+            page = asyncio.ensure_future(self._page_from(early, first))
+        else:
+            self._boot = asyncio.ensure_future(self._bootstrap())
+            page = asyncio.ensure_future(self.call(first))
         for fut in (self._boot, page):  # if nobody awaits them (quit at once), their errors are not "unretrieved"
             fut.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._prefetched = (query, page)
+
+    async def _bootstrap_from(self, early: EarlyFetch) -> None:
+        got = await early.answers()
+        if got is None or not got.session_ok:
+            await self._bootstrap()
+            return
+        assert not isinstance(got.info, BaseException)
+        if got.info.apiVersion < MIN_API_VERSION:  # the normal path words the refusal
+            await self._bootstrap()
+            return
+        self.client.server_info = got.info
+        self.user, self.roles, self.build_status = got.user, got.roles, got.codes  # type: ignore[assignment]
+        self._answered()
+        self.ready = True
+
+    async def _page_from(self, early: EarlyFetch, first: Callable[[], Awaitable[Page[Build]]]) -> Page[Build]:
+        got = await early.answers()
+        if got is None or isinstance(got.page, BaseException):
+            return await self.call(first)
+        self._answered()
+        return got.page
 
     def take_prefetched(self, query: BuildQuery) -> asyncio.Future[Page[Build]] | None:
         held, self._prefetched = self._prefetched, None
