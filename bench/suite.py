@@ -86,8 +86,8 @@ class Bench:
         finally:
             self.sim.latency_ms = 0
         s_med = statistics.median(slow)
-        self.row("1b launch, server answering 50 ms late", f"{s_med * 1000:.0f} ms (+{(s_med - a_med) * 1000:.0f} ms "
-                 "for 50 ms of latency: the start-up requests travel while the screens are built)", "-")
+        self.row("1b launch, server answering 50 ms late", f"{s_med * 1000:.0f} ms ({(s_med - a_med) * 1000:+.0f} ms "
+                 "for 50 ms of latency: the start-up requests leave before Textual is imported)", "-")
 
     # 2 ------------------------------------------------------------------------------------------
     def open_build(self) -> None:
