@@ -70,3 +70,16 @@ async def settle(pilot, times: int = 3) -> None:
     for _ in range(times):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+async def open_allocate(pilot, build: int = 11, downs: int = 6):
+    """Open ``build`` and the stock picker on its line ``downs`` rows down (build 11: the PCB line)."""
+    from buildtui.dialogs.allocate import AllocateDialog
+
+    pilot.app.open_build(build)
+    await settle(pilot)
+    await pilot.press(*["down"] * downs, "a")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, AllocateDialog)
+    return dialog

@@ -14,12 +14,11 @@ from textual.widgets import Input
 
 from buildtui.api import BadResponse, InvenTreeClient, RequestTimeout, ValidationFailed
 from buildtui.api.models import Build, BuildItem, BuildLine, StockItem
-from buildtui.dialogs.allocate import AllocateDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.safe import clean, text
-from tests.conftest import make_app, settle
+from tests.conftest import make_app, open_allocate, settle
 
 HOSTILE = ["[@click=app.quit]x", "[b]bold[/b]", "[$error @click=app.quit]y[/]", "\x1b[31mred\x1b[0m",
            "\x1b]52;c;aGVsbG8=\x07", "bell\x07", "tab\there", "\u202eevil"]
@@ -119,12 +118,7 @@ class TestServerFaults:
         app = make_app(server.url, token)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.open_build(11)
-            await settle(pilot)
-            await pilot.press(*["down"] * 6, "a")
-            await settle(pilot)
-            dialog = app.screen
-            assert isinstance(dialog, AllocateDialog)
+            dialog = await open_allocate(pilot)
             server.sim.latency_ms = 400
             dialog.action_submit()
             dialog.action_submit()
@@ -141,11 +135,7 @@ class TestServerFaults:
         app = make_app(server.url, token)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.open_build(11)
-            await settle(pilot)
-            await pilot.press(*["down"] * 6, "a")
-            await settle(pilot)
-            dialog = app.screen
+            dialog = await open_allocate(pilot)
             box = dialog.query_one("#quantity", Input)
             box.value = value
             before = len(server.sim.log)
@@ -201,20 +191,11 @@ class TestWriteTimeouts:
             server.sim.late_answer_ms = 0
             assert (await c.get_build(11)).status == 25  # it was carried out, only the answer was late
 
-    async def _allocate_dialog(self, app, pilot) -> AllocateDialog:
-        app.open_build(11)
-        await settle(pilot)
-        await pilot.press(*["down"] * 6, "a")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, AllocateDialog)
-        return dialog
-
     async def test_late_answer_that_took_effect_closes_the_dialog(self, server, token):
         app = make_app(server.url, token, timeout=0.4)
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
-            dialog = await self._allocate_dialog(app, pilot)
+            dialog = await open_allocate(pilot)
             line = dialog.line
             server.sim.late_answer_ms = 1200
             await pilot.press("enter")
@@ -229,7 +210,7 @@ class TestWriteTimeouts:
         app = make_app(server.url, token, timeout=0.4)
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
-            dialog = await self._allocate_dialog(app, pilot)
+            dialog = await open_allocate(pilot)
             line = dialog.line
             dialog.query_one("#quantity", Input).value = "3"
             server.sim.lost_write_ms = 1200

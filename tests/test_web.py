@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import CHROMIUM, chromium_page, required
+from .browser import CHROMIUM, chromium_page, required, stop
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>]")
 
@@ -67,8 +67,4 @@ async def test_browser_shows_the_build_list_and_takes_keys(tmp_path: Path):
         log = "\n".join(p.read_text() for p in (tmp_path / "logs").glob("*.log*"))
         assert "build list drawn: 17 of 17 builds" in log
     finally:
-        web.terminate()
-        try:
-            web.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            web.kill()
+        stop(web)
