@@ -17,6 +17,7 @@ from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, Sta
 from ..api import ApiError
 from ..api.models import BuildItem, BuildLine, StockItem
 from ..format import date, qty
+from ..widgets.fit import fit_rows
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean, text
 from .form import BuildDialog, FieldError, FormDialog, field
@@ -57,6 +58,10 @@ def _sort_key(s: StockItem) -> tuple[Any, ...]:
     return (expiry, s.pk, s.location_detail.path if s.location_detail else "")
 
 
+CANDIDATE_COLUMNS = [("mark", " "), ("loc", "Location"), ("part", "Part"), ("lot", "Batch/Serial"),
+                     ("exp", "Expiry"), ("free", "Free")]
+
+
 class AllocateDialog(BuildDialog):
     """Stock picker for one line: valid candidates in stock, quantity defaulting to what is still needed."""
 
@@ -77,8 +82,7 @@ class AllocateDialog(BuildDialog):
         ln = self.line
         yield Static(self._line_text(), id="alloc-line")
         table = KeyedTable(id="candidates")
-        table.set_columns([("mark", " "), ("loc", "Location"), ("part", "Part"), ("lot", "Batch/Serial"),
-                           ("exp", "Expiry"), ("free", "Free")])
+        table.set_columns(CANDIDATE_COLUMNS)
         yield table
         yield FieldError(id="err-candidates")
         yield from field("Quantity", Input(id="quantity", restrict=r"[0-9.]*", max_length=20), "quantity")
@@ -115,13 +119,17 @@ class AllocateDialog(BuildDialog):
             self._default_quantity()
 
     def _paint(self) -> None:
-        rows = []
-        for s in self.candidates:
-            mark = "✓" if s.pk in self.marked else ""
-            rows.append((str(s.pk), (text(mark), text(s.location_detail.path if s.location_detail else "-"),
-                                     text(s.part_detail.label if s.part_detail else s.part),
-                                     text(s.serial or s.batch or ""), text(date(s.expiry_date)), text(qty(s.free)))))
-        self.query_one("#candidates", KeyedTable).sync(rows)
+        table = self.query_one("#candidates", KeyedTable)
+        rows = [(str(s.pk), {
+            "mark": ("✓" if s.pk in self.marked else "", ""),
+            "loc": (clean(s.location_detail.path if s.location_detail else "-"), ""),
+            "part": (clean(s.part_detail.label if s.part_detail else s.part), ""),
+            "lot": (clean(s.serial or s.batch or ""), ""),
+            "exp": (date(s.expiry_date), ""),
+            "free": (qty(s.free), "")}) for s in self.candidates]
+        # the free quantity must stay in sight; of location and part, the location (where to pick) matters more
+        width = table.size.width or self.app.size.width - 10
+        table.sync(fit_rows(CANDIDATE_COLUMNS, rows, width, {"loc": 65, "part": 35}))
 
     def select_candidate(self, pk: int) -> bool:
         """A scanned stock item moves the cursor to it when it is a candidate."""

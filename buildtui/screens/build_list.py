@@ -6,8 +6,6 @@ import asyncio
 import logging
 from typing import Any
 
-from rich.cells import cell_len, set_cell_size
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +19,7 @@ from ..api.models import Build
 from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildListModel
+from ..widgets.fit import fit, fit_rows
 from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.quiet import QuietFooter, QuietStatic
 from ..widgets.safe import clean
@@ -36,16 +35,8 @@ WIDE_COLUMNS = [("ref", "Reference"), ("part", "Part"), ("title", "Title"), ("pr
 NARROW_COLUMNS = [("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status"),
                   ("target", "Target")]
 STATUS_MAX = 14  # a custom state's label longer than this is cut (with …)
-SCROLLBAR = 2
 COLOR_STYLES = {"primary": "primary", "secondary": "foreground", "warning": "warning", "danger": "error",
                 "success": "success", "info": "accent", "dark": "foreground"}
-
-
-def fit(value: str, cells: int | None) -> str:
-    """``value`` cut to ``cells`` terminal cells, with … when cut (wide characters count double)."""
-    if cells is None or cell_len(value) <= cells:
-        return value
-    return set_cell_size(value, max(cells - 1, 0)) + "…"
 
 
 def status_style(app: Any, color: str | None) -> str:
@@ -190,19 +181,12 @@ class BuildListScreen(LiveScreen):
         }
 
     def _rows(self) -> list[tuple[str, Cells]]:
-        """Rows that fit the width: the fixed columns as wide as their content, part and title share the rest."""
+        """Rows that fit the width: part and title share what the other columns leave."""
         assert self.model is not None
         columns = NARROW_COLUMNS if self._compact else WIDE_COLUMNS
-        builds = [(str(b.pk), self._fields(b)) for b in self.model.rows]
-        fixed = sum(max([cell_len(header), *(cell_len(f[key][0]) for _, f in builds)])
-                    for key, header in columns if key not in ("part", "title"))
-        # every column has one cell of padding each side; keep room for the vertical scrollbar
-        room = max(self.size.width - 2 * len(columns) - SCROLLBAR - fixed, 0)
-        caps = {"part": max(room, 8)} if self._compact else {"part": max(room * 55 // 100, 8),
-                                                             "title": max(room - room * 55 // 100, 5)}
         self._laid_out_for = self.size.width
-        return [(pk, tuple(Text(fit(f[key][0], caps.get(key)), style=f[key][1], no_wrap=True)
-                           for key, _ in columns)) for pk, f in builds]
+        return fit_rows(columns, [(str(b.pk), self._fields(b)) for b in self.model.rows], self.size.width,
+                        {"part": 55, "title": 45}, minimum=8)
 
     def _apply(self) -> None:
         assert self.model is not None

@@ -1,0 +1,39 @@
+"""Table rows that fit the width: fixed columns as wide as their content, flexible ones share the rest.
+
+A DataTable grows each column to its widest cell; with server text (part names, titles, custom status
+labels) that pushes columns off the right edge and brings a horizontal scrollbar, at 80 columns above
+all. ``fit_rows`` measures the fixed columns and cuts the flexible ones (with …) to what is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+
+Field = tuple[str, str]  # text, style
+Row = tuple[str, Mapping[str, Field]]  # key, column -> field
+
+SCROLLBAR = 2  # DataTable's vertical scrollbar
+
+
+def fit(value: str, cells: int | None) -> str:
+    """``value`` cut to ``cells`` terminal cells, with … when cut (wide characters count double)."""
+    if cells is None or cell_len(value) <= cells:
+        return value
+    return set_cell_size(value, max(cells - 1, 0)) + "…"
+
+
+def fit_rows(columns: Sequence[tuple[str, str]], rows: Sequence[Row], width: int,
+             shares: Mapping[str, int], *, minimum: int = 6) -> list[tuple[str, tuple[Text, ...]]]:
+    """Cells for a table ``width`` cells wide; ``shares`` names the flexible columns and their weights."""
+    fixed = sum(max([cell_len(header), *(cell_len(f[key][0]) for _, f in rows)])
+                for key, header in columns if key not in shares)
+    flexible = [key for key, _ in columns if key in shares]
+    # one cell of padding each side of every column
+    room = max(width - 2 * len(columns) - SCROLLBAR - fixed, 0)
+    total = sum(shares[k] for k in flexible) or 1
+    caps = {k: max(room * shares[k] // total, minimum) for k in flexible}
+    return [(key, tuple(Text(fit(f[col][0], caps.get(col)), style=f[col][1], no_wrap=True)
+                        for col, _ in columns)) for key, f in rows]
