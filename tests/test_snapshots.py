@@ -80,3 +80,17 @@ def test_floor_terminal_colours(snap_compare, server, token, monkeypatch, mode):
         monkeypatch.setenv("TEXTUAL_COLOR_SYSTEM", "standard")
     app = make_app(server.url, token)
     assert snap_compare(app, terminal_size=(80, 24), run_before=scenario("d"))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+async def test_nothing_scrolls_sideways_at_80_columns(server, token, case):
+    """At 80x24 every table fits its width: no column (the free quantity, the status) hides off the edge."""
+    from textual.widgets import DataTable
+
+    app = make_app(server.url, token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await CASES[case](pilot)
+        wide = [(t.id, t.virtual_size.width, t.scrollable_content_region.width)
+                for t in app.screen.query(DataTable)
+                if t.scrollable_content_region.width and t.virtual_size.width > t.scrollable_content_region.width]
+        assert not wide, f"tables wider than their space: {wide}"

@@ -25,6 +25,7 @@ class LiveScreen(Screen[None]):
         self.busy = False  # an action is in flight: do not poll over it
         self._last_refresh = 0.0
         self._compact: bool | None = None
+        self._laid_out_for = 0  # the width the tables were last fitted to
 
     @property
     def tui(self) -> BuildTUI:

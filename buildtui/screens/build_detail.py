@@ -20,6 +20,7 @@ from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildDetailModel
 from ..state.store import PARTS
+from ..widgets.fit import fit_rows
 from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.quiet import QuietFooter, QuietStatic
 from ..widgets.safe import clean, text
@@ -36,6 +37,9 @@ TAB_PARTS = {"tab-lines": ("build", "lines"), "tab-pick": ("build", "lines"), "t
              "tab-children": ("build", "children"), "tab-notes": ("build",)}
 OUTPUT_ACTIONS = {"new_output", "complete_outputs", "scrap_outputs", "delete_outputs"}
 ALLOC_ACTIONS = {"allocate", "auto_allocate", "unallocate", "unallocate_all", "consume", "edit_allocation", "mark_line"}
+
+
+PICK_COLUMNS = [("loc", "Location"), ("part", "Part"), ("lot", "Serial/batch"), ("qty", "Qty"), ("line", "For")]
 
 
 class BuildDetailScreen(LiveScreen):
@@ -145,6 +149,8 @@ class BuildDetailScreen(LiveScreen):
     # -- rendering ----------------------------------------------------------------------------
     def update_columns(self) -> None:
         if not self.narrow_changed():
+            if self.has_data() and self.size.width != self._laid_out_for:
+                self._paint()  # the pick list's flexible columns follow the width
             return
         compact = self._compact
         lines = [("tick", " "), ("part", "Part"), ("req", "Req"), ("alloc", "Alloc"), ("cons", "Used"),
@@ -153,8 +159,7 @@ class BuildDetailScreen(LiveScreen):
             lines[2:2] = [("ref", "BOM ref")]
             lines += [("order", "On order"), ("prod", "In prod")]
         self.query_one("#lines", KeyedTable).set_columns(lines)
-        self.query_one("#picks", KeyedTable).set_columns(
-            [("loc", "Location"), ("part", "Part"), ("lot", "Serial/batch"), ("qty", "Qty"), ("line", "For")])
+        self.query_one("#picks", KeyedTable).set_columns(PICK_COLUMNS)
         self.query_one("#outputs", KeyedTable).set_columns(
             [("state", "State"), ("out", "Serial/batch"), ("qty", "Qty"), ("loc", "Location"), ("status", "Status")])
         self.query_one("#children", KeyedTable).set_columns(
@@ -255,15 +260,17 @@ class BuildDetailScreen(LiveScreen):
                 where = a.location_detail.path if a.location_detail else "(no location)"
                 items.append((where, ln, a))
         items.sort(key=lambda x: (x[0], x[1].part_label))
-        rows: list[tuple[str, Cells]] = []
+        rows = []
         last = None
         for where, ln, a in items:
             s = a.stock_item_detail
             lot = (f"#{s.serial}" if s.serial else (s.batch or "")) if s else ""
-            rows.append((f"a{a.pk}", (text(where if where != last else "", "bold"), text(ln.part_label[:36]),
-                                      text(lot), text(qty(a.quantity)), text(ln.reference or ""))))
+            rows.append((f"a{a.pk}", {"loc": (clean(where) if where != last else "", "bold"),
+                                      "part": (clean(ln.part_label), ""), "lot": (clean(lot), ""),
+                                      "qty": (qty(a.quantity), ""), "line": (clean(ln.reference or ""), "")}))
             last = where
-        return rows
+        self._laid_out_for = self.size.width
+        return fit_rows(PICK_COLUMNS, rows, self.size.width, {"loc": 40, "part": 45, "line": 15}, minimum=4)
 
     def _output_rows(self) -> list[tuple[str, Cells]]:
         assert self.model is not None

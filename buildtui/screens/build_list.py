@@ -68,7 +68,6 @@ class BuildListScreen(LiveScreen):
         super().__init__()
         self.model: BuildListModel | None = None
         self._search_timer: Timer | None = None
-        self._laid_out_for = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="list-body"):

@@ -76,6 +76,8 @@ class KeyedTable(DataTable[Text]):
         current = self.current_key
         screen_offset = self.cursor_row - int(self.scroll_y)
         self.clear()
+        for column in self.columns.values():  # widths follow the new rows (clear() keeps the old widths)
+            column.content_width = column.label.cell_len
         for key, cells in rows:
             self.add_row(*cells, key=key)
         self._keys = keys
