@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -71,6 +72,15 @@ class BuildTUI(App[None]):
         self.register_theme(HIGH_CONTRAST)
         if config.theme:
             self.theme = config.theme if config.theme in self.available_themes else "textual-dark"
+
+    def on_mount(self) -> None:
+        self.set_timer(5, self.startup_done)  # at the latest: a server that never answers must not keep GC off
+
+    def startup_done(self) -> None:
+        """The first rows are on screen (or it is taking long): collect garbage again, as usual."""
+        if not gc.isenabled():
+            gc.freeze()  # what start-up made lives as long as the app: keep it out of every later scan
+            gc.enable()
 
     def on_load(self) -> None:
         # The session requests and the first page of the list start now, before the stylesheet is read

@@ -63,6 +63,20 @@ class TestBuildList:
             await settle(pilot)
             assert isinstance(app.screen, LoginDialog)
 
+    async def test_garbage_collection_resumes_after_first_rows(self, app):
+        """`buildtui` pauses the cyclic GC while it starts; the first rows drawn turn it back on."""
+        import gc
+
+        gc.disable()
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await settle(pilot)
+                assert len(table(app).row_keys) == 17
+                assert gc.isenabled()
+        finally:
+            gc.enable()
+            gc.unfreeze()
+
     async def test_custom_state_shown_by_its_label(self, app):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)

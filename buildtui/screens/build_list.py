@@ -104,6 +104,7 @@ class BuildListScreen(LiveScreen):
         table = self.query_one("#builds", KeyedTable)
         self._apply()
         log.info("build list drawn: %d of %d builds", len(self.model.rows), self.model.count)
+        self.call_after_refresh(self.tui.startup_done)
         if self.model.rows:
             table.move_cursor(row=0, animate=False)
 
