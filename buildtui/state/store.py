@@ -38,13 +38,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 PAGE = 50
 
-BUILD_STATUS_FALLBACK = StatusCodes(status_class="BuildStatus", values={
-    "PENDING": StatusCode(key=10, name="PENDING", label="Pending", color="secondary"),
-    "PRODUCTION": StatusCode(key=20, name="PRODUCTION", label="Production", color="primary"),
-    "ON_HOLD": StatusCode(key=25, name="ON_HOLD", label="On Hold", color="warning"),
-    "CANCELLED": StatusCode(key=30, name="CANCELLED", label="Cancelled", color="danger"),
-    "COMPLETE": StatusCode(key=40, name="COMPLETE", label="Complete", color="success"),
-})
+# InvenTree's own build states, until the server's list (with any custom states) arrives. Built with
+# model_construct: these literals need no validation, and validating them here would build the
+# models' validators during start-up, on the main thread, before anything is on screen.
+BUILD_STATUS_FALLBACK = StatusCodes.model_construct(status_class="BuildStatus", values={
+    name: StatusCode.model_construct(key=key, name=name, label=label, color=color, logical_key=None, custom=False)
+    for key, name, label, color in [(10, "PENDING", "Pending", "secondary"), (20, "PRODUCTION", "Production", "primary"),
+                                    (25, "ON_HOLD", "On Hold", "warning"), (30, "CANCELLED", "Cancelled", "danger"),
+                                    (40, "COMPLETE", "Complete", "success")]})
 
 
 class Store:
