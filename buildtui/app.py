@@ -17,7 +17,7 @@ from textual.timer import Timer
 from . import config as config_mod
 from .api import ApiError, BuildQuery, InvenTreeClient
 from .commands import ActionCommands
-from .config import Config
+from .config import Config, insecure_warning
 from .paths import stylesheets
 from .scan_detector import TERMINATORS, ScanDetector, holdable
 from .scanning import ScanHandler
@@ -75,6 +75,11 @@ class BuildTUI(App[None]):
 
     def on_mount(self) -> None:
         self.set_timer(5, self.startup_done)  # at the latest: a server that never answers must not keep GC off
+        warning = insecure_warning(self.config.server)
+        if warning:  # printed before start-up too, but the full-screen app covers the terminal
+            log.warning("%s", warning)
+            self.notify(warning[len("warning: "):], title="Not encrypted", severity="warning", timeout=15,
+                        markup=False)
 
     def startup_done(self) -> None:
         """The first rows are on screen (or it is taking long): collect garbage again, as usual."""

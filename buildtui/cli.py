@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import gc
 import getpass
-import ipaddress
 import os
 import sys
 from typing import Any, NoReturn
@@ -14,7 +13,7 @@ from urllib.parse import urlparse
 
 from . import __version__
 from . import config as config_mod
-from .config import Config, ConfigError
+from .config import Config, ConfigError, insecure_warning
 
 DEMO_USER = ("admin", "inventree")
 
@@ -88,19 +87,6 @@ def check_server_url(url: str) -> str | None:
     return None
 
 
-def insecure_warning(url: str) -> str | None:
-    parsed = urlparse(url)
-    if parsed.scheme != "http" or not parsed.hostname:
-        return None
-    host = parsed.hostname
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return None
-    except ValueError:
-        if host == "localhost":
-            return None
-    return (f"warning: {host} is reached over plain http; the token crosses the network unencrypted. "
-            "Use https.")
 
 
 def run_tui(args: argparse.Namespace) -> None:

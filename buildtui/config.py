@@ -5,12 +5,14 @@ Environment names are those of InvenTree's own Python client.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from .paths import config_path
 
@@ -140,3 +142,18 @@ def save(updates: dict[str, Any], path: Path | None = None) -> Path:
 
 def with_overrides(config: Config, **changes: Any) -> Config:
     return replace(config, **changes)
+
+
+def insecure_warning(url: str) -> str | None:
+    parsed = urlparse(url)
+    if parsed.scheme != "http" or not parsed.hostname:
+        return None
+    host = parsed.hostname
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        if host == "localhost":
+            return None
+    return (f"warning: {host} is reached over plain http; the token crosses the network unencrypted. "
+            "Use https.")

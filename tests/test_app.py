@@ -77,6 +77,14 @@ class TestBuildList:
             gc.enable()
             gc.unfreeze()
 
+    async def test_plain_http_to_another_host_is_flagged_on_screen(self):
+        app = make_app("http://192.0.2.1:9", "x", timeout=0.2)
+        app.client.get_retries = 0
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            said = [n.message for n in app._notifications]
+            assert any("192.0.2.1 is reached over plain http" in m for m in said)
+
     async def test_custom_state_shown_by_its_label(self, app):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
