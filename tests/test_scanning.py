@@ -190,7 +190,10 @@ class TestOnABuild:
             assert "Wrong part" in last_log(scan_app).outcome
             quarantined = api(scan_app).get("/api/stock/", params={"status": 75}).json()[0]["pk"]
             await feed(pilot, f"INV-SI{quarantined}", SCANNER)
-            assert "not in stock" in last_log(scan_app).outcome
+            assert "is not in stock (status: Quarantined)" in last_log(scan_app).outcome
+            used = api(scan_app).get("/api/stock/", params={"search": "C100-OLD"}).json()[0]["pk"]  # consumed by BO-0001
+            await feed(pilot, f"INV-SI{used}", SCANNER)
+            assert "C100-OLD was used up by a build: it cannot be allocated" in last_log(scan_app).outcome
             # all of the fuse stock allocated to another build: nothing free
             fuse = api(scan_app).get("/api/stock/", params={"search": "F-2A", "in_stock": "true"}).json()[0]
             line = api(scan_app).get("/api/build/line/", params={"build": 9, "part_detail": "true"}).json()

@@ -156,8 +156,29 @@ class StockItem(Model):
     build: int | None = None
     belongs_to: int | None = None
     consumed_by: int | None = None
+    sales_order: int | None = None
+    customer: int | None = None
     notes: str | None = ""
     updated: str | None = None
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why this item cannot be allocated, in an operator's words; None when it is in stock."""
+        if self.is_building:
+            return "is a build output still in production"
+        if self.consumed_by is not None:
+            return "was used up by a build"
+        if self.belongs_to is not None:
+            return "is installed in another item"
+        if self.customer is not None:
+            return "has been sent to a customer"
+        if self.sales_order is not None:
+            return "is assigned to a sales order"
+        if self.quantity <= 0:
+            return "has nothing left"
+        if self.in_stock is False:
+            return f"is not in stock (status: {self.status_text or self.status})"
+        return None
 
     @field_validator("allocated", "quantity", mode="before")
     @classmethod

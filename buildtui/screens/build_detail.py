@@ -618,8 +618,9 @@ class BuildDetailScreen(LiveScreen):
         name = clean(item.part_detail.label if item.part_detail else f"part {item.part}")
         if not self.tui.store.can("add"):
             raise ScanRefused("You are not allowed to allocate stock.")
-        if item.is_building or item.consumed_by is not None or item.in_stock is False:
-            raise ScanRefused(f"{name} {clean(item.label)} is not in stock ({clean(item.status_text or 'unavailable')}).")
+        why = item.unavailable_reason
+        if why:
+            raise ScanRefused(f"{name} {clean(item.label)} {clean(why)}: it cannot be allocated.")
         matches = await self._lines_for(item)
         if not matches:
             raise ScanRefused(f"Wrong part: {name} is not on the BOM of {clean(model.build.reference)}.")
