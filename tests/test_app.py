@@ -273,6 +273,21 @@ class TestBuildDetail:
             assert dialog.sent_count == 1
             assert screen.model.lines[6].allocated == 0
 
+    async def test_enter_on_an_output_completes_that_one(self, app):
+        """Two outputs, none marked: Enter on the second completes the second only."""
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await self.open(pilot, 3)
+            first, second = screen.model.incomplete_outputs
+            await pilot.press("c")
+            await settle(pilot)
+            assert isinstance(app.screen, CompleteOutputsDialog) and not app.screen.marked
+            await pilot.press("down", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+            assert [o.pk for o in screen.model.incomplete_outputs] == [first.pk]
+            assert screen.model.build.completed == 4 + second.quantity
+
     async def test_complete_one_output_in_two_keys(self, app):
         """c, Enter: the only incomplete output is completed into the build's destination."""
         async with app.run_test(size=(120, 40), notifications=True) as pilot:

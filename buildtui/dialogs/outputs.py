@@ -204,6 +204,11 @@ class _OutputsDialog(BuildDialog):
 
     @on(DataTable.RowSelected, "#outputs-table")
     def _enter(self) -> None:
+        # Enter on an output with none marked means that output
+        key = self.query_one("#outputs-table", KeyedTable).current_key
+        if not self.marked and key is not None:
+            self.marked = {int(key)}
+            self._paint()
         self.action_submit()
 
     def mark_output(self, pk: int) -> bool:
