@@ -1,0 +1,55 @@
+"""KeyedTable: rows kept by key, and column widths that follow the cells both ways."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from buildtui.widgets.fit import fit, fit_rows
+from buildtui.widgets.keyed_table import KeyedTable
+
+
+class One(App[None]):
+    def compose(self) -> ComposeResult:
+        table = KeyedTable()
+        table.set_columns([("ref", "Ref"), ("part", "Part")])
+        yield table
+
+
+def widths(table: KeyedTable) -> list[int]:
+    return [c.content_width for c in table.columns.values()]
+
+
+async def test_column_widths_shrink_and_grow_with_the_cells():
+    app = One()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.sync([(str(i), (Text(f"r{i}"), Text("x" * (10 + i % 30)))) for i in range(300)])
+        await pilot.pause()
+        assert widths(table) == [4, 39]
+        # every cell narrower (a resize, a new fit): the column follows
+        table.sync([(str(i), (Text(f"r{i}"), Text("y" * (5 + i % 20)))) for i in range(300)])
+        await pilot.pause()
+        assert widths(table) == [4, 24]
+        # one cell wider: the column grows to it
+        rows = [(str(i), (Text(f"r{i}"), Text("y" * (5 + i % 20)))) for i in range(300)]
+        rows[7] = ("7", (Text("r7"), Text("z" * 50)))
+        table.sync(rows)
+        await pilot.pause()
+        assert widths(table) == [4, 50]
+        assert table.virtual_size.width == 4 + 50 + 2 * 2 * table.cell_padding
+
+
+def test_fit_cuts_by_terminal_cells():
+    assert fit("Ölpumpe Steuerplatine", 10) == "Ölpumpe S…"
+    assert fit("検査待ち工程", 7) == "検査待…"  # wide characters count two cells
+    assert fit("short", 10) == "short" and fit("anything", None) == "anything"
+
+
+def test_fit_rows_shares_what_the_fixed_columns_leave():
+    columns = [("ref", "Reference"), ("part", "Part"), ("status", "Status")]
+    rows = [("1", {"ref": ("BO-0001", "bold"), "part": ("P" * 80, ""), "status": ("Awaiting QA", "")})]
+    (key, cells), = fit_rows(columns, rows, 60, {"part": 1})
+    # 60 - 3 columns x 2 padding - 2 scrollbar - "Reference" 9 - "Awaiting QA" 11 = 32 for the part
+    assert key == "1" and [c.cell_len for c in cells] == [7, 32, 11]
+    assert cells[1].plain.endswith("…") and cells[0].style == "bold"
