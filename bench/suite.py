@@ -1,7 +1,7 @@
 """The benchmark suite: what an operator feels, each figure beside its target, in one run.
 
     python bench/suite.py                 # all figures, 10,000 builds
-    python bench/suite.py --only keys     # one figure: launch, open, keys, scan, idle, rss, bytes, api
+    python bench/suite.py --only keys     # one figure: launch, open, keys, scan, idle, rss, api, refit
     python bench/suite.py --quick         # tiny dataset and few rounds (the smoke test uses this)
 
 The simulator runs in this process (its request log is read directly); the app runs as a real process in
