@@ -85,6 +85,24 @@ class TestBuildList:
             said = [n.message for n in app._notifications]
             assert any("192.0.2.1 is reached over plain http" in m for m in said)
 
+    async def test_early_timeout_is_not_waited_for_twice(self, server, token):
+        """A server that does not answer in time: the early requests' timeouts are what the operator sees;
+        the app does not send the same five requests again and wait once more."""
+        from buildtui.api import BuildQuery
+        from buildtui.state.early import EarlyFetch
+
+        server.sim.latency_ms = 600
+        early = EarlyFetch(server.url, token, query=BuildQuery(), limit=50, timeout=0.2, verify=True).start()
+        app = make_app(server.url, token, timeout=0.2)
+        app.early = early
+        app.client.get_retries = 0
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            message = str(app.screen.query_one("#list-message").render())
+            assert "did not answer within 0.2 s" in message and "Retrying" in message
+            assert len([p for m, p in server.sim.log if m == "GET" and "/token/" not in p]) == 5
+        server.sim.latency_ms = 0
+
     async def test_custom_state_shown_by_its_label(self, app):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)

@@ -4,9 +4,8 @@ Importing Textual and building the first screen take most of a launch (~200 ms h
 facts (version, user, roles, status codes) and the first page of the list do not need any of it, so
 ``EarlyFetch`` sends them on a thread of its own, with its own short-lived client, while the main
 thread goes on importing; the store picks the answers up when the list screen asks. The thread mostly
-waits on the network, so it does not slow the imports down. Anything that failed is simply asked
-again through the app's own client, where the usual error handling (sign-in, offline, old server)
-applies: the early answers are a head start, never a second code path for errors.
+waits on the network. A failure among the early answers goes through the store's usual error handling
+(sign-in, offline, old server) as if it had just happened, so a dead server is not waited for twice.
 """
 
 from __future__ import annotations
@@ -28,9 +27,11 @@ class EarlyAnswers:
     codes: StatusCodes | BaseException
     page: Page[Build] | BaseException
 
-    @property
-    def session_ok(self) -> bool:
-        return not any(isinstance(v, BaseException) for v in (self.info, self.user, self.roles, self.codes))
+    def session_error(self) -> BaseException | None:
+        """The first failure among the session answers, the version check first (an old server may not
+        know the others)."""
+        return next((v for v in (self.info, self.user, self.roles, self.codes) if isinstance(v, BaseException)),
+                    None)
 
 
 class EarlyFetch:

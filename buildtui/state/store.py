@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..api import ApiError, BuildQuery, InvenTreeClient, Unreachable
-from ..api.client import MIN_API_VERSION
 from ..api.errors import BadResponse, ServerError
 from ..api.models import (
     Build,
@@ -46,6 +45,13 @@ BUILD_STATUS_FALLBACK = StatusCodes.model_construct(status_class="BuildStatus", 
     for key, name, label, color in [(10, "PENDING", "Pending", "secondary"), (20, "PRODUCTION", "Production", "primary"),
                                     (25, "ON_HOLD", "On Hold", "warning"), (30, "CANCELLED", "Cancelled", "danger"),
                                     (40, "COMPLETE", "Complete", "success")]})
+
+
+def _replay(exc: BaseException) -> Callable[[], Awaitable[Any]]:
+    async def again() -> Any:
+        raise exc
+
+    return again
 
 
 class Store:
@@ -160,22 +166,25 @@ class Store:
 
     async def _bootstrap_from(self, early: EarlyFetch) -> None:
         got = await early.answers()
-        if got is None or not got.session_ok:
-            await self._bootstrap()
+        failed = got.session_error() if got is not None else None
+        if got is None or (failed is not None and not isinstance(failed, ApiError)):
+            await self._bootstrap()  # the early attempt itself broke: ask the normal way
             return
-        assert not isinstance(got.info, BaseException)
-        if got.info.apiVersion < MIN_API_VERSION:  # the normal path words the refusal
-            await self._bootstrap()
-            return
-        self.client.server_info = got.info
+        if failed is not None:
+            # recorded and raised as if asked just now (sign-in, offline, old server...), without a second
+            # wait on a server that did not answer
+            await self.call(_replay(failed))
+        self.client.server_info = got.info  # type: ignore[assignment]
         self.user, self.roles, self.build_status = got.user, got.roles, got.codes  # type: ignore[assignment]
         self._answered()
         self.ready = True
 
     async def _page_from(self, early: EarlyFetch, first: Callable[[], Awaitable[Page[Build]]]) -> Page[Build]:
         got = await early.answers()
-        if got is None or isinstance(got.page, BaseException):
+        if got is None or (isinstance(got.page, BaseException) and not isinstance(got.page, ApiError)):
             return await self.call(first)
+        if isinstance(got.page, ApiError):
+            return await self.call(_replay(got.page))
         self._answered()
         return got.page
 
