@@ -53,3 +53,21 @@ def test_fit_rows_shares_what_the_fixed_columns_leave():
     # 60 - 3 columns x 2 padding - 2 scrollbar - "Reference" 9 - "Awaiting QA" 11 = 32 for the part
     assert key == "1" and [c.cell_len for c in cells] == [7, 32, 11]
     assert cells[1].plain.endswith("…") and cells[0].style == "bold"
+
+
+async def test_footer_follows_the_width(server, token):
+    """Below 100 columns the footer is compact and leaves out the palette key; wider, it comes back."""
+    from buildtui.widgets.quiet import QuietFooter
+    from tests.conftest import make_app, settle
+
+    app = make_app(server.url, token)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(QuietFooter)
+        assert not footer.compact and footer.query(".-command-palette")
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert footer.compact and not footer.query(".-command-palette")
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert not footer.compact and footer.query(".-command-palette")

@@ -46,8 +46,10 @@ class QuietFooter(Footer):
         # At 80 columns the roomy layout pushed Quit and Help off the line: go compact and leave out the
         # palette key (ctrl+p still opens it; the help screen lists it).
         narrow = self.size.width < 100
-        self.compact = narrow
-        self.show_command_palette = not narrow
+        if (self.compact, self.show_command_palette) != (narrow, not narrow):
+            self.compact = narrow
+            self.show_command_palette = not narrow
+            self.bindings_changed(self.screen)  # rebuild: the keys shown depend on both
 
     def _keys(self) -> tuple[object, ...]:
         return (self.show_command_palette, self.compact, *(
