@@ -148,8 +148,8 @@ class Store:
         """At app load, before any screen exists: start the session requests and the first page of
         ``query`` so that they travel while the screens are built. ``take_prefetched`` hands the page over.
 
-        With ``early`` (requests sent before Textual was imported), use its answers; whatever failed
-        there is asked again here, through the normal error handling.
+        With ``early`` (requests sent before Textual was imported), use its answers; a failure among them
+        goes through the normal error handling as if it had just happened (it is not asked again).
         """
         def first() -> Awaitable[Page[Build]]:
             return self.client.list_builds(query, limit=PAGE, offset=0)
