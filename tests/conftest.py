@@ -72,12 +72,21 @@ async def settle(pilot, times: int = 3) -> None:
         await pilot.pause()
 
 
+async def open_build(pilot, pk: int):
+    """Open build ``pk`` and wait for its detail screen to load."""
+    from buildtui.screens.build_detail import BuildDetailScreen
+
+    pilot.app.open_build(pk)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, BuildDetailScreen)
+    return pilot.app.screen
+
+
 async def open_allocate(pilot, build: int = 11, downs: int = 6):
     """Open ``build`` and the stock picker on its line ``downs`` rows down (build 11: the PCB line)."""
     from buildtui.dialogs.allocate import AllocateDialog
 
-    pilot.app.open_build(build)
-    await settle(pilot)
+    await open_build(pilot, build)
     await pilot.press(*["down"] * downs, "a")
     await settle(pilot)
     dialog = pilot.app.screen

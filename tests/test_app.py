@@ -10,7 +10,7 @@ from buildtui.dialogs.outputs import CompleteOutputsDialog, CreateOutputDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.screens.build_list import BuildListScreen
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import make_app, settle
+from tests.conftest import make_app, open_build, settle
 
 
 def table(app, selector: str = "#builds") -> KeyedTable:
@@ -204,16 +204,10 @@ class TestBuildList:
 
 
 class TestBuildDetail:
-    async def open(self, pilot, pk: int) -> BuildDetailScreen:
-        pilot.app.open_build(pk)
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, BuildDetailScreen)
-        return pilot.app.screen
-
     async def test_shows_lines_picks_outputs(self, app):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 3)
+            screen = await open_build(pilot, 3)
             assert len(table(app, "#lines").row_keys) == 8
             assert len(table(app, "#picks").row_keys) == 3
             assert len(table(app, "#outputs").row_keys) == 3
@@ -226,7 +220,7 @@ class TestBuildDetail:
     async def test_issue_and_hold_offered_by_status(self, app):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 11)  # pending
+            screen = await open_build(pilot, 11)  # pending
             assert screen.check_action("issue", ()) is True and screen.check_action("finish", ()) is False
             await pilot.press("i")
             await settle(pilot)
@@ -241,14 +235,14 @@ class TestBuildDetail:
         app = make_app(server.url, get_token(server.url, "reader", "readonly"))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 11)
+            screen = await open_build(pilot, 11)
             assert screen.check_action("issue", ()) is False and screen.check_action("allocate", ()) is False
 
     async def test_allocate_from_picker(self, app):
         """a on a line opens the stock picker; Enter allocates the default quantity."""
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 11)
+            screen = await open_build(pilot, 11)
             await pilot.press("down", "down", "down", "down", "down", "down")  # PCB line
             assert screen.selected_line().part_detail.IPN == "PCB-SB-C"
             await pilot.press("a")
@@ -264,7 +258,7 @@ class TestBuildDetail:
         """A quantity the server refuses leaves the dialog open with the input and the reason beside it."""
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 11)
+            screen = await open_build(pilot, 11)
             await pilot.press("down", "down", "down", "down", "down", "down", "a")
             await settle(pilot)
             dialog = app.screen
@@ -295,7 +289,7 @@ class TestBuildDetail:
         """Two outputs, none marked: Enter on the second completes the second only."""
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 3)
+            screen = await open_build(pilot, 3)
             first, second = screen.model.incomplete_outputs
             await pilot.press("c")
             await settle(pilot)
@@ -310,7 +304,7 @@ class TestBuildDetail:
         """c, Enter: the only incomplete output is completed into the build's destination."""
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 11)
+            screen = await open_build(pilot, 11)
             await app.client.create_outputs(11, quantity=5)
             await pilot.press("ctrl+r")
             await settle(pilot)
@@ -329,7 +323,7 @@ class TestBuildDetail:
 
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
-            await self.open(pilot, 11)
+            await open_build(pilot, 11)
             out = (await app.client.create_outputs(11, quantity=5))[0]
             await pilot.press("ctrl+r")
             await settle(pilot)
@@ -350,7 +344,7 @@ class TestBuildDetail:
     async def test_create_serialised_outputs_prefilled(self, app):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 17)  # controller, pending, quantity 2
+            screen = await open_build(pilot, 17)  # controller, pending, quantity 2
             await pilot.press("N")
             await settle(pilot)
             dialog = app.screen
@@ -370,7 +364,7 @@ class TestBuildDetail:
     async def test_finish_dialog_lists_blockers(self, app):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            await self.open(pilot, 3)
+            await open_build(pilot, 3)
             await pilot.press("F")
             await settle(pilot)
             text = str(app.screen.query_one("#blockers").render())
@@ -382,17 +376,12 @@ class TestBuildDetail:
 
 
 class TestMoreActions:
-    async def open(self, pilot, pk: int) -> BuildDetailScreen:
-        pilot.app.open_build(pk)
-        await settle(pilot)
-        return pilot.app.screen
-
     async def test_scrap_requires_reason_then_scraps(self, app):
         from buildtui.dialogs.outputs import ScrapOutputsDialog
 
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 3)
+            screen = await open_build(pilot, 3)
             await pilot.press("3", "S")
             await settle(pilot)
             dialog = app.screen
@@ -412,7 +401,7 @@ class TestMoreActions:
 
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 3)
+            screen = await open_build(pilot, 3)
             await pilot.press("3", "D")
             await settle(pilot)
             assert isinstance(app.screen, DeleteOutputsDialog)
@@ -430,7 +419,7 @@ class TestMoreActions:
 
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 3)
+            screen = await open_build(pilot, 3)
             assert screen.model.lines[0].allocated == 60
             await pilot.press("u")
             await settle(pilot)
@@ -450,7 +439,7 @@ class TestMoreActions:
 
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 11)
+            screen = await open_build(pilot, 11)
             await pilot.press("A")
             await settle(pilot)
             assert isinstance(app.screen, AutoAllocateDialog)
@@ -494,16 +483,11 @@ class TestErgonomics:
 
 
 class TestOutputsAndAllocations:
-    async def open(self, pilot, pk: int) -> BuildDetailScreen:
-        pilot.app.open_build(pk)
-        await settle(pilot)
-        return pilot.app.screen
-
     async def test_create_untracked_then_complete_partially(self, app):
         """N creates the remaining quantity as one output; c with a quantity completes part of it."""
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 11)
+            screen = await open_build(pilot, 11)
             await pilot.press("N")
             await settle(pilot)
             dialog = app.screen
@@ -522,7 +506,7 @@ class TestOutputsAndAllocations:
     async def test_over_quantity_refused_with_input_kept(self, app):
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            await self.open(pilot, 3)
+            await open_build(pilot, 3)
             await pilot.press("3", "c")
             await settle(pilot)
             dialog = app.screen
@@ -537,7 +521,7 @@ class TestOutputsAndAllocations:
 
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 3)
+            screen = await open_build(pilot, 3)
             await pilot.press("space", "down")  # expand the resistor line, select its allocation
             assert screen.selected_allocation() is not None
             await pilot.press("e")

@@ -13,7 +13,7 @@ from buildtui.dialogs.outputs import CompleteOutputsDialog
 from buildtui.scan_detector import ScanDetector
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.screens.build_list import BuildListScreen
-from tests.conftest import make_app, settle
+from tests.conftest import make_app, open_build, settle
 
 SCANNER = 0.005  # 5 ms between keys
 HUMAN = 0.15  # 150 ms between keys
@@ -130,16 +130,11 @@ class TestAnywhere:
 
 
 class TestOnABuild:
-    async def open(self, pilot, pk: int) -> BuildDetailScreen:
-        pilot.app.open_build(pk)
-        await settle(pilot)
-        return pilot.app.screen
-
     async def test_stock_allocated_to_its_line_and_undo(self, scan_app):
         """Scanning the PCB stock on BO-0011 allocates min(still needed, free) to the PCB line; ctrl+z undoes."""
         async with scan_app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 11)
+            screen = await open_build(pilot, 11)
             before = scan_app.client.request_count
             await feed(pilot, "INV-SI13", SCANNER)  # PCB-C-01 stock
             assert scan_app.client.request_count - before <= 3  # scan, allocate, lines
@@ -153,7 +148,7 @@ class TestOnABuild:
     async def test_substitute_and_custom_barcode(self, scan_app):
         async with scan_app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 11)
+            screen = await open_build(pilot, 11)
             await feed(pilot, "INV-SI4", SCANNER)  # Yageo 4k7: substitute for R-0603-4K7
             r4k7 = next(ln for ln in screen.model.lines if ln.part_detail.IPN == "R-0603-4K7")
             assert r4k7.allocated == 10
@@ -164,7 +159,7 @@ class TestOnABuild:
     async def test_variant_allowed(self, scan_app):
         async with scan_app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 11)
+            screen = await open_build(pilot, 11)
             await feed(pilot, "INV-SI6", SCANNER)  # 100nF 0603: a variant of the template on the BOM
             cap = next(ln for ln in screen.model.lines if ln.part_detail.IPN == "C-100N")
             assert cap.allocated == 30
@@ -173,7 +168,7 @@ class TestOnABuild:
         """R-0603-10K is on the pump BOM twice: a one-key chooser asks which line."""
         async with scan_app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            screen = await self.open(pilot, 13)
+            screen = await open_build(pilot, 13)
             await feed(pilot, "INV-SI1", SCANNER, wait=False)
             await pilot.pause(0.3)
             assert isinstance(scan_app.screen, ChooserDialog)
@@ -185,7 +180,7 @@ class TestOnABuild:
     async def test_failures_say_why(self, scan_app):
         async with scan_app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            await self.open(pilot, 13)  # pump: no LEDs on its BOM
+            await open_build(pilot, 13)  # pump: no LEDs on its BOM
             await feed(pilot, "INV-SI11", SCANNER)  # LED stock
             assert "Wrong part" in last_log(scan_app).outcome
             quarantined = api(scan_app).get("/api/stock/", params={"status": 75}).json()[0]["pk"]
