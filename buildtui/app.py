@@ -16,6 +16,7 @@ from textual.timer import Timer
 
 from . import config as config_mod
 from .api import ApiError, BuildQuery, InvenTreeClient
+from .api.transport import warm_up
 from .commands import ActionCommands
 from .config import Config, insecure_warning
 from .paths import stylesheets
@@ -86,6 +87,7 @@ class BuildTUI(App[None]):
         if not gc.isenabled():
             gc.freeze()  # what start-up made lives as long as the app: keep it out of every later scan
             gc.enable()
+        warm_up()  # the start-up requests went without httpx; load it now, before the operator's first action
 
     def on_load(self) -> None:
         # The session requests and the first page of the list start now, before the stylesheet is read

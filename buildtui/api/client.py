@@ -13,9 +13,8 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from .. import __version__
@@ -47,7 +46,12 @@ from .models import (
     StockLocation,
     TaskDetail,
 )
+from .transport import Answer, HttpxSender, Sender, SendFailed, SendTimeout, basic_auth
 
+if TYPE_CHECKING:
+    import httpx
+
+HEADERS = {"User-Agent": f"buildtui/{__version__}", "Accept": "application/json"}  # the token: per request
 MIN_API_VERSION = 386  # consume/ appeared in 386; everything else the UI uses is older
 PAGE_SIZE = 50
 ALL_ROWS = 1000  # "fetch everything" still sends a limit and pages (§1.2)
@@ -97,11 +101,12 @@ def _dec(value: Decimal | int | float | str) -> str:
 
 
 class InvenTreeClient:
-    """Async client on ``httpx.AsyncClient`` with InvenTree's token auth."""
+    """Async client with InvenTree's token auth. Requests go through a ``Sender``: by default one pooled
+    ``httpx.AsyncClient``, made at the first request (``api/transport.py``)."""
 
     def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0,
                  verify: bool | str | ssl.SSLContext = True, get_retries: int = 2, backoff: float = 0.3,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, sender: Sender | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.timeout = timeout
@@ -109,14 +114,16 @@ class InvenTreeClient:
         self.backoff = backoff
         self.request_count = 0
         self.server_info: ServerInfo | None = None
-        headers = {"User-Agent": f"buildtui/{__version__}", "Accept": "application/json"}
-        if verify is True and self.base_url.startswith("http://"):
-            # Plain http: no certificate is ever checked, so skip loading the CA bundle (~20 ms at start-up).
-            # The context still requires a valid certificate with an empty trust store: were an https
-            # request ever made through this client, it would fail closed, not go unverified.
-            verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        self._http = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=timeout, verify=verify,
-                                       transport=transport)
+        self._verify = verify
+        self._transport = transport
+        self._sender = sender
+
+    @property
+    def sender(self) -> Sender:
+        if self._sender is None:
+            self._sender = HttpxSender(self.base_url, headers=HEADERS, timeout=self.timeout,
+                                       verify=self._verify, transport=self._transport)
+        return self._sender
 
     # the token is kept out of repr() and logs
     def __repr__(self) -> str:
@@ -130,7 +137,8 @@ class InvenTreeClient:
         self._token = token
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._sender is not None:
+            await self._sender.aclose()
 
     async def __aenter__(self) -> InvenTreeClient:
         return self
@@ -140,10 +148,12 @@ class InvenTreeClient:
 
     # -- transport -------------------------------------------------------------
     async def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                    json_body: Any = None, action: str = "", auth: httpx.Auth | None = None,
+                    json_body: Any = None, action: str = "", authorization: str | None = None,
                     anonymous: bool = False) -> Any:
         headers = {}
-        if self._token and not anonymous and auth is None:
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        elif self._token and not anonymous:
             headers["Authorization"] = f"Token {self._token}"
         attempts = 1 + (self.get_retries if method == "GET" else 0)
         last: ApiError | None = None
@@ -152,12 +162,12 @@ class InvenTreeClient:
                 await asyncio.sleep(self.backoff * (2 ** (attempt - 1)))
             try:
                 self.request_count += 1
-                response = await self._http.request(method, path, params=params, json=json_body,
-                                                    headers=headers, auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT)
-            except httpx.TimeoutException:
+                response = await self.sender.send(method, path, params=params, json_body=json_body,
+                                                  headers=headers)
+            except SendTimeout:
                 last = RequestTimeout(self._timeout_text(method), method=method, action=action)
                 continue
-            except httpx.HTTPError as exc:
+            except SendFailed as exc:
                 last = self._unreachable(exc, action)
                 continue
             try:
@@ -203,7 +213,7 @@ class InvenTreeClient:
                                reason="refused", action=action)
         return Unreachable(f"Cannot reach {self.base_url}: {text}", reason="network", action=action)
 
-    def _decode(self, response: httpx.Response, action: str) -> Any:
+    def _decode(self, response: Answer, action: str) -> Any:
         status = response.status_code
         body: Any = None
         if response.content:
@@ -297,7 +307,7 @@ class InvenTreeClient:
 
     async def get_token(self, username: str, password: str, name: str = "buildtui") -> str:
         body = await self._call("GET", "/api/user/token/", params={"name": name},
-                                auth=httpx.BasicAuth(username, password), action="sign in")
+                                authorization=basic_auth(username, password), action="sign in")
         if not isinstance(body, dict) or not isinstance(body.get("token"), str):
             raise BadResponse("The server did not return a token.")
         token: str = body["token"]

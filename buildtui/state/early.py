@@ -4,7 +4,8 @@ Importing Textual and building the first screen take most of a launch (~200 ms h
 facts (version, user, roles, status codes) and the first page of the list do not need any of it, so
 ``EarlyFetch`` sends them on a thread of its own, with its own short-lived client, while the main
 thread goes on importing; the store picks the answers up when the list screen asks. The thread mostly
-waits on the network. A failure among the early answers goes through the store's usual error handling
+waits on the network, and it does not need httpx: the standard library's ``http.client`` sends these
+few GETs (``BlockingSender``), and httpx is imported in the background once the rows are drawn. A failure among the early answers goes through the store's usual error handling
 (sign-in, offline, old server) as if it had just happened, so a dead server is not waited for twice.
 """
 
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api import BuildQuery, InvenTreeClient
+from ..api.client import HEADERS
 from ..api.models import Build, CurrentUser, Page, Roles, ServerInfo, StatusCodes
+from ..api.transport import BlockingSender, plain_route
 
 
 @dataclass
@@ -39,9 +42,11 @@ class EarlyFetch:
                  verify: Any) -> None:
         self.query = query
         self.limit = limit
-        # built here, on the main thread (httpx imports its transport now, which the app's own client
-        # needs anyway), so that the thread has nothing to do but send and wait
-        self._client = InvenTreeClient(server, token, timeout=timeout, verify=verify, get_retries=0)
+        # The standard library's http.client sends these, so that httpx need not be imported before the
+        # first rows are drawn (api/transport.py); through a proxy, httpx sends them as it always does.
+        sender = BlockingSender(server.rstrip("/"), headers=HEADERS, timeout=timeout,
+                                verify=verify) if plain_route() else None
+        self._client = InvenTreeClient(server, token, timeout=timeout, verify=verify, get_retries=0, sender=sender)
         self._answers: EarlyAnswers | None = None
         self._thread = threading.Thread(target=self._run, name="buildtui-early-fetch", daemon=True)
 

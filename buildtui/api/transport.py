@@ -1,0 +1,229 @@
+"""How the client's requests travel: ``HttpxSender`` (the client's own, pooled, async) and
+``BlockingSender`` (the standard library's ``http.client`` on worker threads, for the start-up requests).
+
+``InvenTreeClient`` reads answers and failures only through what is here, so both senders give the same
+results, errors and messages. The blocking sender exists for start-up only: the first page and the session
+facts are asked for before httpx (with httpcore and anyio: ~60 ms of imports) is loaded, and httpx is then
+loaded in the background after the first rows are drawn (``warm_up``). Anything the blocking sender does
+not do the same way (a proxy) means it is not used (``plain_route``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import json
+import os
+import ssl
+import sys
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlencode, urlsplit
+
+if TYPE_CHECKING:
+    import httpx
+
+
+class SendTimeout(Exception):
+    """No answer within the timeout."""
+
+
+class SendFailed(Exception):
+    """No answer at all (DNS, refused, TLS, connection dropped); ``__cause__`` is the original error."""
+
+
+class Answer(Protocol):
+    """The parts of an HTTP answer the client reads (``httpx.Response`` has them too)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    def json(self) -> Any: ...
+
+
+class Sender(Protocol):
+    async def send(self, method: str, path: str, *, params: Mapping[str, Any] | None, json_body: Any,
+                   headers: Mapping[str, str]) -> Answer: ...
+
+    async def aclose(self) -> None: ...
+
+
+def basic_auth(username: str, password: str) -> str:
+    """The value of an ``Authorization`` header for HTTP basic auth (as httpx encodes it: UTF-8)."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+
+
+@functools.lru_cache(maxsize=8)
+def _verifying_context(cafile: str | None, capath: str | None) -> ssl.SSLContext:
+    if cafile is None and capath is None:
+        import certifi  # httpx's default trust store
+
+        cafile = certifi.where()
+    return ssl.create_default_context(cafile=cafile, capath=capath)
+
+
+def tls_context(verify: bool | str | ssl.SSLContext, base_url: str) -> ssl.SSLContext:
+    """The TLS settings for ``base_url``, as httpx would make them from ``verify`` (True: certifi's bundle,
+    or ``SSL_CERT_FILE``/``SSL_CERT_DIR``; a path: that bundle or directory; False: no verification).
+    One context per setting is made and shared, so the CA bundle is read once per process."""
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify is False:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    if verify is True and base_url.startswith("http://"):
+        # Plain http: no certificate is ever checked, so the CA bundle is not loaded (~20 ms at start-up).
+        # The context still requires a valid certificate with an empty trust store: were an https request
+        # ever made with it, it would fail closed, not go unverified.
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if verify is True:
+        if os.environ.get("SSL_CERT_FILE"):
+            return _verifying_context(os.environ["SSL_CERT_FILE"], None)
+        if os.environ.get("SSL_CERT_DIR"):
+            return _verifying_context(None, os.environ["SSL_CERT_DIR"])
+        return _verifying_context(None, None)
+    if os.path.isdir(verify):
+        return _verifying_context(None, verify)
+    return _verifying_context(verify, None)
+
+
+class HttpxSender:
+    """The client's sender: one pooled ``httpx.AsyncClient`` (keep-alive, HTTP/1.1)."""
+
+    def __init__(self, base_url: str, *, headers: Mapping[str, str], timeout: float,
+                 verify: bool | str | ssl.SSLContext, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        import httpx
+
+        self._httpx = httpx
+        self._client = httpx.AsyncClient(base_url=base_url, headers=dict(headers), timeout=timeout,
+                                         verify=tls_context(verify, base_url), transport=transport)
+
+    async def send(self, method: str, path: str, *, params: Mapping[str, Any] | None, json_body: Any,
+                   headers: Mapping[str, str]) -> Answer:
+        httpx = self._httpx
+        try:
+            return await self._client.request(method, path, params=params, json=json_body, headers=dict(headers))
+        except httpx.TimeoutException as exc:
+            raise SendTimeout(str(exc)) from exc
+        except httpx.HTTPError as exc:
+            raise SendFailed(str(exc) or exc.__class__.__name__) from exc
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class _Answer:
+    __slots__ = ("content", "headers", "status_code")
+
+    def __init__(self, status_code: int, content: bytes, headers: dict[str, str]) -> None:
+        self.status_code = status_code
+        self.content = content
+        self.headers = headers
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class BlockingSender:
+    """``http.client`` on worker threads: one connection per request, nothing pooled. For a handful of
+    GETs at start-up, before httpx is imported; same TLS settings, timeout and headers as ``HttpxSender``."""
+
+    def __init__(self, base_url: str, *, headers: Mapping[str, str], timeout: float,
+                 verify: bool | str | ssl.SSLContext) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {base_url!r}")
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname
+        self._port = parts.port or (443 if self._https else 80)
+        self._prefix = parts.path.rstrip("/")
+        self._base_url = base_url
+        self._verify = verify
+        self._headers = dict(headers)
+        self._timeout = timeout
+
+    async def send(self, method: str, path: str, *, params: Mapping[str, Any] | None, json_body: Any,
+                   headers: Mapping[str, str]) -> Answer:
+        return await asyncio.to_thread(self._send, method, path, params, json_body, headers)
+
+    def _send(self, method: str, path: str, params: Mapping[str, Any] | None, json_body: Any,
+              headers: Mapping[str, str]) -> _Answer:
+        import http.client
+
+        target = self._prefix + path + (("?" + urlencode(params, doseq=True)) if params else "")
+        body = None if json_body is None else json.dumps(json_body).encode()
+        sent = {**self._headers, **headers, "Host": self._host_header()}
+        if body is not None:
+            sent["Content-Type"] = "application/json"
+        conn: http.client.HTTPConnection
+        try:
+            if self._https:
+                conn = http.client.HTTPSConnection(self._host, self._port, timeout=self._timeout,
+                                                   context=tls_context(self._verify, self._base_url))
+            else:
+                conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+            try:
+                conn.request(method, target, body=body, headers=sent)
+                response = conn.getresponse()
+                content = response.read()
+                got = {k.lower(): v for k, v in response.getheaders()}
+                return _Answer(response.status, content, got)
+            finally:
+                conn.close()
+        except TimeoutError as exc:  # socket.timeout is TimeoutError
+            raise SendTimeout(str(exc) or "timed out") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise SendFailed(str(exc) or exc.__class__.__name__) from exc
+
+    def _host_header(self) -> str:
+        default = 443 if self._https else 80
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return host if self._port == default else f"{host}:{self._port}"
+
+    async def aclose(self) -> None:
+        return None
+
+
+def plain_route() -> bool:
+    """True when requests go straight to the server: no proxy configured, so ``BlockingSender`` (which
+    does not do proxies) reaches it exactly as httpx would."""
+    if any(k.lower() in ("http_proxy", "https_proxy", "all_proxy") and v for k, v in os.environ.items()):
+        return False
+    if sys.platform in ("darwin", "win32"):  # system proxy settings, read the way httpx reads them
+        from urllib.request import getproxies
+
+        return not any(k in ("http", "https", "all") for k in getproxies())
+    return True
+
+
+_warmed = threading.Event()
+
+
+def warm_up() -> threading.Thread | None:
+    """Import httpx and its transport on a background thread, so that the first request after start-up
+    does not pay for it (~60 ms). Once per process; returns the thread (None when already done/running)."""
+    if _warmed.is_set():
+        return None
+    _warmed.set()
+
+    def run() -> None:
+        try:
+            import anyio._backends._asyncio  # noqa: F401  (httpcore's locks use it under asyncio)
+            import httpcore  # noqa: F401
+            import httpx  # noqa: F401
+        except Exception:  # noqa: BLE001 - only a head start; the real import reports any problem
+            pass
+
+    thread = threading.Thread(target=run, name="buildtui-warm-up")
+    thread.start()
+    return thread
