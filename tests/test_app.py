@@ -48,6 +48,42 @@ class TestBuildList:
             assert len(table(app).row_keys) == 17 and app.store.ready and app.store.user.username == "admin"
             asked = sorted(p.split("?")[0] for m, p in server.sim.log if m == "GET" and "/token/" not in p)
             assert asked == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/", "/api/user/roles/"]
+        from buildtui.api.transport import BlockingSender
+
+        assert isinstance(early._client.sender, BlockingSender)  # http.client: httpx was not needed for them
+
+    def test_start_up_requests_do_not_import_httpx(self, server, token):
+        """In a fresh interpreter, as `buildtui` starts: the session facts and the first page arrive through
+        http.client; httpx (with httpcore and anyio) is imported only by warm_up, after the first rows."""
+        import subprocess
+        import sys
+
+        code = f"""
+import sys
+from buildtui.api import BuildQuery
+from buildtui.api.transport import warm_up
+from buildtui.state.early import EarlyFetch
+got = EarlyFetch({server.url!r}, {token!r}, query=BuildQuery(), limit=50, timeout=10, verify=True).start().wait()
+assert got is not None and got.session_error() is None, got
+print(got.page.count, got.user.username, sorted(m for m in ("httpx", "httpcore", "anyio") if m in sys.modules))
+warm_up().join()
+print(sorted(m for m in ("httpx", "httpcore", "anyio._backends._asyncio") if m in sys.modules))
+"""
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.splitlines() == ["17 admin []", "['anyio._backends._asyncio', 'httpcore', 'httpx']"]
+
+    def test_through_a_proxy_the_start_up_requests_use_httpx(self, monkeypatch):
+        """http.client does not do proxies: with one configured, httpx sends the start-up requests."""
+        from buildtui.api import BuildQuery
+        from buildtui.api.transport import HttpxSender, plain_route
+        from buildtui.state.early import EarlyFetch
+
+        assert plain_route()
+        monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+        assert not plain_route()
+        early = EarlyFetch("https://inventree.example", "t", query=BuildQuery(), limit=50, timeout=10, verify=True)
+        assert isinstance(early._client.sender, HttpxSender)
 
     async def test_early_fetch_failure_takes_the_normal_path(self, server):
         """A revoked token: the early answers are 401s; the app asks again itself and opens sign-in."""

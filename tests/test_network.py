@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from buildtui import config as config_mod
-from buildtui.api import InvenTreeClient, Unreachable
+from buildtui.api import InvenTreeClient, RequestTimeout, Unreachable
+from buildtui.api.client import HEADERS
+from buildtui.api.transport import BlockingSender, HttpxSender
 from buildtui.simulator import SimulatorServer, build_simulator
 from buildtui.widgets.keyed_table import KeyedTable
 from tests.conftest import get_token, make_app, settle
@@ -46,15 +48,26 @@ def tls_server(tmp_path_factory):
     srv.stop()
 
 
+@pytest.fixture(params=["httpx", "http.client"])
+def client_for(request):
+    """Clients on either sender: the app's own (httpx) and the start-up one (http.client) must fail alike."""
+    def make(url: str, **kw) -> InvenTreeClient:
+        if request.param == "http.client":
+            kw["sender"] = BlockingSender(url, headers=HEADERS, timeout=kw.get("timeout", 10.0),
+                                          verify=kw.get("verify", True))
+        return InvenTreeClient(url, **kw)
+    return make
+
+
 def tls_token(srv: SimulatorServer, ca: Path) -> str:
     r = httpx.get(srv.url + "/api/user/token/", auth=("admin", "inventree"), verify=str(ca))
     return str(r.json()["token"])
 
 
 class TestTLS:
-    async def test_certificates_are_verified_by_default(self, tls_server):
+    async def test_certificates_are_verified_by_default(self, client_for, tls_server):
         srv, _ = tls_server
-        async with InvenTreeClient(srv.url, get_retries=0) as c:
+        async with client_for(srv.url, get_retries=0) as c:
             with pytest.raises(Unreachable) as caught:
                 await c.get_server_info()
         err = caught.value
@@ -62,13 +75,13 @@ class TestTLS:
         assert f"TLS failed talking to {srv.url}" in str(err) and "certificate could not be verified (unable to get local issuer certificate)" in str(err)
         assert "ca_bundle" in str(err)  # and what to do about it
 
-    async def test_ca_bundle_from_the_config_file(self, tls_server, tmp_path):
+    async def test_ca_bundle_from_the_config_file(self, client_for, tls_server, tmp_path):
         srv, ca = tls_server
         path = tmp_path / "config.toml"
         path.write_text(f'server = "{srv.url}"\nca_bundle = "{ca}"\n')
         cfg = config_mod.load({}, path, {})
         assert cfg.verify == str(ca)
-        async with InvenTreeClient(srv.url, verify=cfg.verify) as c:
+        async with client_for(srv.url, verify=cfg.verify) as c:
             info = await c.get_server_info()
         assert info.apiVersion >= 425
 
@@ -87,33 +100,66 @@ class TestTLS:
             await settle(pilot)
             assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
 
+    async def test_the_start_up_requests_say_tls_failed_too(self, tls_server):
+        """The early requests (http.client, before Textual is imported) verify the same way and their failure
+        is what the operator reads; with the bundle configured they bring the list."""
+        from buildtui.api import BuildQuery
+        from buildtui.state.early import EarlyFetch
+
+        srv, ca = tls_server
+        token = tls_token(srv, ca)
+        for verify, rows in ((True, 0), (str(ca), 17)):
+            early = EarlyFetch(srv.url, token, query=BuildQuery(), limit=50, timeout=10, verify=verify).start()
+            app = make_app(srv.url, token, ca_bundle=None if verify is True else str(ca))
+            app.early = early
+            app.client.get_retries = 0
+            async with app.run_test(size=(80, 24)) as pilot:
+                await settle(pilot)
+                assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == rows
+                if not rows:
+                    message = str(app.screen.query_one("#list-message").render())
+                    assert "TLS failed" in message and "could not be verified" in message and "ca_bundle" in message
+
     async def test_plain_http_client_still_verifies_any_https(self, tls_server):
         """For http:// servers the CA bundle is not loaded (start-up time); https through it fails closed."""
         srv, _ = tls_server
-        async with InvenTreeClient("http://127.0.0.1:9") as c:
-            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-                await c._http.get(srv.url + "/api/")
+        sender = HttpxSender("http://127.0.0.1:9", headers=HEADERS, timeout=10, verify=True)
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await sender._client.get(srv.url + "/api/")
+        await sender.aclose()
 
-    async def test_verification_can_be_turned_off_explicitly(self, tls_server):
+    async def test_verification_can_be_turned_off_explicitly(self, client_for, tls_server):
         srv, _ = tls_server
-        async with InvenTreeClient(srv.url, verify=config_mod.Config(verify_tls=False).verify) as c:
+        async with client_for(srv.url, verify=config_mod.Config(verify_tls=False).verify) as c:
             assert (await c.get_server_info()).apiVersion >= 425
 
 
 class TestUnreachable:
-    async def test_dns_failure_named(self):
+    async def test_dns_failure_named(self, client_for):
         url = "http://buildtui-no-such-host.invalid:8000"
-        async with InvenTreeClient(url, get_retries=0, timeout=10) as c:
+        async with client_for(url, get_retries=0, timeout=10) as c:
             with pytest.raises(Unreachable) as caught:
                 await c.get_server_info()
         assert caught.value.reason == "dns"
         assert str(caught.value) == f"Cannot find the server {url} (DNS lookup failed)."
 
-    async def test_refused_named(self):
-        async with InvenTreeClient("http://127.0.0.1:9", get_retries=0) as c:
+    async def test_refused_named(self, client_for):
+        async with client_for("http://127.0.0.1:9", get_retries=0) as c:
             with pytest.raises(Unreachable) as caught:
                 await c.get_server_info()
         assert caught.value.reason == "refused" and "connection refused" in str(caught.value)
+
+    async def test_no_answer_in_time_is_a_timeout(self, client_for):
+        sim = build_simulator()
+        sim.latency_ms = 400
+        srv = SimulatorServer(sim).start()
+        try:
+            async with client_for(srv.url, get_retries=0, timeout=0.1) as c:
+                with pytest.raises(RequestTimeout) as caught:
+                    await c.get_server_info()
+            assert str(caught.value) == f"{srv.url} did not answer within 0.1 s."
+        finally:
+            srv.stop()
 
     async def test_app_starting_with_dns_failure_says_which_server(self):
         app = make_app("http://buildtui-no-such-host.invalid:8000", "x")
