@@ -85,6 +85,44 @@ print(sorted(m for m in ("httpx", "httpcore", "anyio._backends._asyncio") if m i
         early = EarlyFetch("https://inventree.example", "t", query=BuildQuery(), limit=50, timeout=10, verify=True)
         assert isinstance(early._client.sender, HttpxSender)
 
+    async def test_session_ready_meanwhile_is_not_asked_again(self, server, token):
+        """The list saw the session not ready and asked to bootstrap; by the time that ran, the early
+        answers had arrived: nothing is asked again (it was, on some launches: 4 requests through httpx)."""
+        from buildtui.api import BuildQuery
+        from buildtui.state.early import EarlyFetch
+        from buildtui.state.store import Store
+
+        early = EarlyFetch(server.url, token, query=BuildQuery(), limit=50, timeout=10, verify=True).start()
+        early.wait()
+        store = Store(make_app(server.url, token).client)
+        store.prefetch(BuildQuery(), early)
+        asked_late = store.bootstrap()  # made while not ready; it runs after the early answers are in
+        await store._boot
+        assert store.ready
+        mark = len(server.sim.log)
+        await asked_late
+        assert server.sim.log[mark:] == [] and store.ready
+
+    async def test_first_resume_is_not_a_return(self, server, app):
+        """The screen's first resume can come after the first rows: it does not re-read them. Coming back
+        from a screen on top does."""
+        from textual import events
+
+        def list_reads() -> int:
+            return len([p for m, p in server.sim.log if m == "GET" and p.startswith("/api/build/?")])
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert list_reads() == 1
+            app.screen.post_message(events.ScreenResume())
+            await settle(pilot)
+            assert list_reads() == 1
+            await pilot.press("question_mark")
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert list_reads() == 2
+
     async def test_early_fetch_failure_takes_the_normal_path(self, server):
         """A revoked token: the early answers are 401s; the app asks again itself and opens sign-in."""
         from buildtui.api import BuildQuery

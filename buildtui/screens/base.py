@@ -26,6 +26,7 @@ class LiveScreen(Screen[None]):
         self._last_refresh = 0.0
         self._compact: bool | None = None
         self._laid_out_for = 0  # the width the tables were last fitted to
+        self._left = False  # another screen was on top: refresh when it goes
 
     @property
     def tui(self) -> BuildTUI:
@@ -61,9 +62,15 @@ class LiveScreen(Screen[None]):
         self.mark_refreshed()
         self.poll()
 
+    def on_screen_suspend(self) -> None:
+        self._left = True
+
     def on_screen_resume(self) -> None:
-        if self.has_data():
+        """Back from a screen or dialog on top: show what changed meanwhile at once. The first resume (the
+        screen being shown at all) is not a return: it can arrive after the first rows, which are fresh."""
+        if self._left and self.has_data():
             self.poll()
+        self._left = False
 
     def on_resize(self) -> None:
         self.update_columns()

@@ -122,6 +122,8 @@ class Store:
         (started by ``prefetch``) is joined, not repeated.
         """
         if self._boot is None or self._boot.done():
+            if self.ready:  # done meanwhile (the caller saw it not ready a moment ago): not again
+                return
             self._boot = asyncio.ensure_future(self._bootstrap())
         try:
             await asyncio.shield(self._boot)
