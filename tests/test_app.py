@@ -50,11 +50,12 @@ class TestBuildList:
             assert asked == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/", "/api/user/roles/"]
         from buildtui.api.transport import BlockingSender
 
-        assert isinstance(early._client.sender, BlockingSender)  # http.client: httpx was not needed for them
+        assert isinstance(early._client.sender, BlockingSender)  # plain sockets: httpx was not needed for them
 
     def test_start_up_requests_do_not_import_httpx(self, server, token):
         """In a fresh interpreter, as `buildtui` starts: the session facts and the first page arrive through
-        http.client; httpx (with httpcore and anyio) is imported only by warm_up, after the first rows."""
+        plain sockets; httpx (with httpcore and anyio) and http.client are imported only by warm_up, after the
+        first rows."""
         import subprocess
         import sys
 
@@ -65,7 +66,7 @@ from buildtui.api.transport import warm_up
 from buildtui.state.early import EarlyFetch
 got = EarlyFetch({server.url!r}, {token!r}, query=BuildQuery(), limit=50, timeout=10, verify=True).start().wait()
 assert got is not None and got.session_error() is None, got
-print(got.page.count, got.user.username, sorted(m for m in ("httpx", "httpcore", "anyio") if m in sys.modules))
+print(got.page.count, got.user.username, sorted(m for m in ("httpx", "httpcore", "anyio", "http.client") if m in sys.modules))
 warm_up().join()
 print(sorted(m for m in ("httpx", "httpcore", "anyio._backends._asyncio") if m in sys.modules))
 """
@@ -74,7 +75,7 @@ print(sorted(m for m in ("httpx", "httpcore", "anyio._backends._asyncio") if m i
         assert out.stdout.splitlines() == ["17 admin []", "['anyio._backends._asyncio', 'httpcore', 'httpx']"]
 
     def test_through_a_proxy_the_start_up_requests_use_httpx(self, monkeypatch):
-        """http.client does not do proxies: with one configured, httpx sends the start-up requests."""
+        """The start-up sockets do not do proxies: with one configured, httpx sends the start-up requests."""
         from buildtui.api import BuildQuery
         from buildtui.api.transport import HttpxSender, plain_route
         from buildtui.state.early import EarlyFetch

@@ -239,3 +239,65 @@ class TestErrorShapes:
         client = InvenTreeClient("http://test", "inv-secret-token")
         assert "secret" not in repr(client)
         await client.aclose()
+
+
+class TestStartUpSockets:
+    """``read_answer``: what the start-up sender makes of the bytes a server sends back."""
+
+    def test_content_length(self):
+        from buildtui.api.transport import read_answer
+
+        got = read_answer(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
+                          b'{"count":3}')
+        assert (got.status_code, got.json(), got.headers["content-type"]) == (200, {"count": 3}, "application/json")
+
+    def test_chunked_with_extension_and_trailer(self):
+        from buildtui.api.transport import read_answer
+
+        got = read_answer(b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          b'5;x=1\r\n{"a":\r\n3\r\n12}\r\n0\r\nX-Trailer: y\r\n\r\n')
+        assert (got.status_code, got.json()) == (201, {"a": 12})
+
+    def test_interim_answers_skipped_and_headers_joined(self):
+        from buildtui.api.transport import read_answer
+
+        got = read_answer(b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"
+                          b"HTTP/1.1 404 Not Found\r\nVary: Accept\r\nVary: Cookie\r\n\r\n{}")
+        assert (got.status_code, got.headers["vary"], got.content) == (404, "Accept, Cookie", b"{}")
+
+    def test_cut_short_is_a_network_failure(self):
+        from buildtui.api.transport import SendFailed, read_answer
+
+        for data in (b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"a\"", b"HTTP/1.1 200 OK\r\nContent-Le",
+                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc"):
+            with pytest.raises(SendFailed):
+                read_answer(data)
+
+    def test_what_it_cannot_read_is_asked_through_httpx(self):
+        from buildtui.api.transport import UnreadableAnswer, read_answer
+
+        for data in (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+                     b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n\x1f\x8b",
+                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
+            with pytest.raises(UnreadableAnswer):
+                read_answer(data)
+
+    async def test_the_app_takes_the_normal_path_when_the_sockets_cannot_read(self, server, token, monkeypatch):
+        """Start-up answers the sockets could not read: the app asks again through httpx and shows the list."""
+        from buildtui.api import BuildQuery
+        from buildtui.api.transport import BlockingSender, UnreadableAnswer
+        from buildtui.state.early import EarlyFetch
+        from buildtui.widgets.keyed_table import KeyedTable
+        from tests.conftest import make_app, settle
+
+        def unreadable(self, request: bytes) -> bytes:
+            raise UnreadableAnswer("test")
+
+        monkeypatch.setattr(BlockingSender, "_exchange", unreadable)
+        early = EarlyFetch(server.url, token, query=BuildQuery(), limit=50, timeout=10, verify=True).start()
+        app = make_app(server.url, token)
+        app.early = early
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
+            assert app.store.ready and app.store.user.username == "admin"

@@ -48,11 +48,11 @@ def tls_server(tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture(params=["httpx", "http.client"])
+@pytest.fixture(params=["httpx", "sockets"])
 def client_for(request):
-    """Clients on either sender: the app's own (httpx) and the start-up one (http.client) must fail alike."""
+    """Clients on either sender: the app's own (httpx) and the start-up one (plain sockets) must fail alike."""
     def make(url: str, **kw) -> InvenTreeClient:
-        if request.param == "http.client":
+        if request.param == "sockets":
             kw["sender"] = BlockingSender(url, headers=HEADERS, timeout=kw.get("timeout", 10.0),
                                           verify=kw.get("verify", True))
         return InvenTreeClient(url, **kw)
@@ -101,7 +101,7 @@ class TestTLS:
             assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
 
     async def test_the_start_up_requests_say_tls_failed_too(self, tls_server):
-        """The early requests (http.client, before Textual is imported) verify the same way and their failure
+        """The early requests (plain sockets, before Textual is imported) verify the same way and their failure
         is what the operator reads; with the bundle configured they bring the list."""
         from buildtui.api import BuildQuery
         from buildtui.state.early import EarlyFetch

@@ -1,5 +1,5 @@
 """How the client's requests travel: ``HttpxSender`` (the client's own, pooled, async) and
-``BlockingSender`` (the standard library's ``http.client`` on worker threads, for the start-up requests).
+``BlockingSender`` (plain sockets on worker threads, for the start-up requests).
 
 ``InvenTreeClient`` reads answers and failures only through what is here, so both senders give the same
 results, errors and messages. The blocking sender exists for start-up only: the first page and the session
@@ -15,6 +15,7 @@ import base64
 import functools
 import json
 import os
+import socket
 import ssl
 import sys
 import threading
@@ -122,6 +123,11 @@ class HttpxSender:
         await self._client.aclose()
 
 
+class UnreadableAnswer(Exception):
+    """``BlockingSender`` could not read what came back as HTTP. Not a network failure: the caller asks
+    again through httpx (the start-up requests then take the normal path)."""
+
+
 class _Answer:
     __slots__ = ("content", "headers", "status_code")
 
@@ -134,9 +140,68 @@ class _Answer:
         return json.loads(self.content)
 
 
+def read_answer(data: bytes) -> _Answer:
+    """An HTTP/1.1 answer read to the end of a ``Connection: close`` exchange: status, headers and body
+    (by Content-Length, or chunked, or up to the close). Interim 1xx answers are skipped."""
+    while True:
+        head, sep, body = data.partition(b"\r\n\r\n")
+        if not sep:
+            raise SendFailed("the connection closed before the answer was complete")
+        lines = head.decode("latin-1").split("\r\n")
+        version, _, rest = lines[0].partition(" ")
+        code = rest[:3]
+        if not version.startswith("HTTP/1.") or not (code.isdigit() and len(code) == 3):
+            raise UnreadableAnswer(f"not an HTTP answer: {lines[0][:60]!r}")
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, colon, value = line.partition(":")
+            if not colon or not name.strip():
+                raise UnreadableAnswer(f"not an HTTP header: {line[:60]!r}")
+            key = name.strip().lower()
+            headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+        if not 100 <= int(code) < 200:
+            break
+        data = body
+    if headers.get("content-encoding", "identity").lower() != "identity":  # none was asked for
+        raise UnreadableAnswer(f"an answer encoded as {headers['content-encoding']}")
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body = _dechunk(body)
+    elif "content-length" in headers:
+        length = headers["content-length"].split(",")[0].strip()
+        if not length.isdigit():
+            raise UnreadableAnswer(f"a Content-Length of {length!r}")
+        if len(body) < int(length):
+            raise SendFailed(f"the connection closed after {len(body)} of {length} bytes of the answer")
+        body = body[:int(length)]
+    return _Answer(int(code), body, headers)
+
+
+def _dechunk(body: bytes) -> bytes:
+    out = bytearray()
+    at = 0
+    while True:
+        end = body.find(b"\r\n", at)
+        if end < 0:
+            raise SendFailed("the connection closed in the middle of the answer")
+        size_text = body[at:end].split(b";")[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise UnreadableAnswer(f"a chunk size of {size_text[:20]!r}") from None
+        if size == 0:
+            return bytes(out)
+        start = end + 2
+        if len(body) < start + size + 2:
+            raise SendFailed("the connection closed in the middle of the answer")
+        out += body[start:start + size]
+        at = start + size + 2
+
+
 class BlockingSender:
-    """``http.client`` on worker threads: one connection per request, nothing pooled. For a handful of
-    GETs at start-up, before httpx is imported; same TLS settings, timeout and headers as ``HttpxSender``."""
+    """Plain sockets on worker threads: one ``Connection: close`` exchange per request, nothing pooled.
+    For the handful of GETs at start-up, before httpx is imported (the standard library's http.client
+    would import the email package: ~7 ms of start-up). Same TLS context, timeout and headers as
+    ``HttpxSender``; anything it cannot read raises ``UnreadableAnswer`` so that httpx is asked instead."""
 
     def __init__(self, base_url: str, *, headers: Mapping[str, str], timeout: float,
                  verify: bool | str | ssl.SSLContext) -> None:
@@ -158,32 +223,34 @@ class BlockingSender:
 
     def _send(self, method: str, path: str, params: Mapping[str, Any] | None, json_body: Any,
               headers: Mapping[str, str]) -> _Answer:
-        import http.client
-
         target = self._prefix + path + (("?" + urlencode(params, doseq=True)) if params else "")
-        body = None if json_body is None else json.dumps(json_body).encode()
-        sent = {**self._headers, **headers, "Host": self._host_header()}
-        if body is not None:
+        body = b"" if json_body is None else json.dumps(json_body).encode()
+        sent = {"Host": self._host_header(), **self._headers, **headers, "Connection": "close"}
+        if json_body is not None:
             sent["Content-Type"] = "application/json"
-        conn: http.client.HTTPConnection
+        if body or method not in ("GET", "HEAD", "DELETE"):
+            sent["Content-Length"] = str(len(body))
+        request = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in sent.items()) + "\r\n"
         try:
-            if self._https:
-                conn = http.client.HTTPSConnection(self._host, self._port, timeout=self._timeout,
-                                                   context=tls_context(self._verify, self._base_url))
-            else:
-                conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
-            try:
-                conn.request(method, target, body=body, headers=sent)
-                response = conn.getresponse()
-                content = response.read()
-                got = {k.lower(): v for k, v in response.getheaders()}
-                return _Answer(response.status, content, got)
-            finally:
-                conn.close()
+            data = self._exchange(request.encode("latin-1") + body)
         except TimeoutError as exc:  # socket.timeout is TimeoutError
             raise SendTimeout(str(exc) or "timed out") from exc
-        except (OSError, http.client.HTTPException) as exc:
+        except OSError as exc:  # refused, DNS (gaierror), TLS (SSLError), reset
             raise SendFailed(str(exc) or exc.__class__.__name__) from exc
+        return read_answer(data)
+
+    def _exchange(self, request: bytes) -> bytes:
+        sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
+        try:
+            if self._https:
+                sock = tls_context(self._verify, self._base_url).wrap_socket(sock, server_hostname=self._host)
+            sock.sendall(request)
+            received = bytearray()
+            while chunk := sock.recv(65536):
+                received += chunk
+            return bytes(received)
+        finally:
+            sock.close()
 
     def _host_header(self) -> str:
         default = 443 if self._https else 80

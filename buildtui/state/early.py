@@ -4,9 +4,10 @@ Importing Textual and building the first screen take most of a launch (~200 ms h
 facts (version, user, roles, status codes) and the first page of the list do not need any of it, so
 ``EarlyFetch`` sends them on a thread of its own, with its own short-lived client, while the main
 thread goes on importing; the store picks the answers up when the list screen asks. The thread mostly
-waits on the network, and it does not need httpx: the standard library's ``http.client`` sends these
-few GETs (``BlockingSender``), and httpx is imported in the background once the rows are drawn. A failure among the early answers goes through the store's usual error handling
-(sign-in, offline, old server) as if it had just happened, so a dead server is not waited for twice.
+waits on the network, and it does not need httpx: plain sockets carry these few GETs (``BlockingSender``),
+and httpx is imported in the background once the rows are drawn. A failure among the early answers goes
+through the store's usual error handling (sign-in, offline, old server) as if it had just happened, so a
+dead server is not waited for twice; an answer the sockets could not read is asked again through httpx.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ class EarlyFetch:
                  verify: Any) -> None:
         self.query = query
         self.limit = limit
-        # The standard library's http.client sends these, so that httpx need not be imported before the
-        # first rows are drawn (api/transport.py); through a proxy, httpx sends them as it always does.
+        # Plain sockets carry these, so that httpx need not be imported before the first rows are drawn
+        # (api/transport.py); through a proxy, httpx sends them as it always does.
         sender = BlockingSender(server.rstrip("/"), headers=HEADERS, timeout=timeout,
                                 verify=verify) if plain_route() else None
         self._client = InvenTreeClient(server, token, timeout=timeout, verify=verify, get_retries=0, sender=sender)
