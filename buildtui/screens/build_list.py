@@ -72,7 +72,6 @@ class BuildListScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="list-body"):
             yield QuietStatic("", id="list-filters")
-            yield Input(placeholder="Search reference, part, title…  (Enter: done, Esc: clear)", id="search")
             yield KeyedTable(id="builds")
             yield QuietStatic("", id="list-message")
         yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
@@ -80,7 +79,6 @@ class BuildListScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.model = BuildListModel(self.tui.store, BuildQuery())
-        self.query_one("#search", Input).display = False
         self.update_columns()
         self._show_filters()
         self.query_one("#builds", KeyedTable).focus()
@@ -265,18 +263,27 @@ class BuildListScreen(LiveScreen):
     def action_refresh(self) -> None:
         self.refresh_rows()
 
-    def action_search(self) -> None:
-        box = self.query_one("#search", Input)
+    def _search_box(self) -> Input | None:
+        found = self.query("#search")
+        return found.first(Input) if found else None
+
+    async def action_search(self) -> None:
+        box = self._search_box()
+        if box is None:  # made at first use: most sessions never search, and a hidden box costs its mount
+            box = Input(placeholder="Search reference, part, title…  (Enter: done, Esc: clear)", id="search")
+            await self.query_one("#list-body").mount(box, after="#list-filters")
         box.display = True
         box.focus()
 
     def action_clear_search(self) -> None:
-        box = self.query_one("#search", Input)
+        box = self._search_box()
         assert self.model is not None
-        if box.value or self.model.query.search:
-            box.value = ""
+        if (box is not None and box.value) or self.model.query.search:
+            if box is not None:
+                box.value = ""
             self._requery(search="")
-        box.display = False
+        if box is not None:
+            box.display = False
         self.query_one("#builds").focus()
 
     @on(Input.Changed, "#search")
@@ -297,7 +304,7 @@ class BuildListScreen(LiveScreen):
         self.query_one("#builds").focus()
 
     def on_key(self, event: Any) -> None:
-        if event.key == "escape" and self.focused is self.query_one("#search"):
+        if event.key == "escape" and self.focused is not None and self.focused is self._search_box():
             self.action_clear_search()
             event.stop()
 
