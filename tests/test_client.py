@@ -290,7 +290,7 @@ class TestStartUpSockets:
         from buildtui.widgets.keyed_table import KeyedTable
         from tests.conftest import make_app, settle
 
-        def unreadable(self, request: bytes) -> bytes:
+        def unreadable(self, request: bytes) -> object:
             raise UnreadableAnswer("test")
 
         monkeypatch.setattr(BlockingSender, "_exchange", unreadable)
@@ -301,3 +301,40 @@ class TestStartUpSockets:
             await settle(pilot)
             assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
             assert app.store.ready and app.store.user.username == "admin"
+
+    async def test_a_complete_answer_is_not_waited_past(self):
+        """A server that keeps the connection open after a complete answer (Content-Length or chunked):
+        the sockets stop at the end of the answer instead of waiting for the close (the timeout)."""
+        import socket
+        import threading
+        import time
+
+        from buildtui.api.client import HEADERS
+        from buildtui.api.transport import BlockingSender
+
+        answers = [b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{"ok": 1}',
+                   b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{"ok": 2}\r\n0\r\n\r\n',
+                   b"HTTP/1.1 204 No Content\r\n\r\n"]
+        listener = socket.create_server(("127.0.0.1", 0))
+        held: list[socket.socket] = []
+
+        def serve() -> None:
+            for answer in answers:
+                conn, _ = listener.accept()
+                conn.recv(65536)
+                conn.sendall(answer)
+                held.append(conn)  # not closed: as a server that ignores "Connection: close"
+
+        threading.Thread(target=serve, daemon=True).start()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        sender = BlockingSender(url, headers=HEADERS, timeout=5, verify=True)
+        try:
+            for expected in ({"ok": 1}, {"ok": 2}, None):
+                start = time.perf_counter()
+                got = await sender.send("GET", "/api/", params=None, json_body=None, headers={})
+                assert time.perf_counter() - start < 1
+                assert (got.json() if got.content else None) == expected
+        finally:
+            for conn in held:
+                conn.close()
+            listener.close()

@@ -19,7 +19,7 @@ import socket
 import ssl
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
@@ -140,13 +140,21 @@ class _Answer:
         return json.loads(self.content)
 
 
-def read_answer(data: bytes) -> _Answer:
-    """An HTTP/1.1 answer read to the end of a ``Connection: close`` exchange: status, headers and body
-    (by Content-Length, or chunked, or up to the close). Interim 1xx answers are skipped."""
+class _NeedMore(Exception):
+    """The answer is not complete yet, and the connection is still open."""
+
+
+def read_answer(data: bytes, *, closed: bool = True) -> _Answer:
+    """An HTTP/1.1 answer: status, headers and body (by Content-Length, chunked, or up to the close).
+    Interim 1xx answers are skipped. ``closed``: the server has closed the connection, so whatever is missing
+    never comes (a network failure); while it is open, a missing part raises ``_NeedMore``."""
+    def short(why: str) -> Exception:
+        return SendFailed(why) if closed else _NeedMore()
+
     while True:
         head, sep, body = data.partition(b"\r\n\r\n")
         if not sep:
-            raise SendFailed("the connection closed before the answer was complete")
+            raise short("the connection closed before the answer was complete")
         lines = head.decode("latin-1").split("\r\n")
         version, _, rest = lines[0].partition(" ")
         code = rest[:3]
@@ -162,27 +170,32 @@ def read_answer(data: bytes) -> _Answer:
         if not 100 <= int(code) < 200:
             break
         data = body
+    status = int(code)
+    if status in (204, 304):  # never a body
+        return _Answer(status, b"", headers)
     if headers.get("content-encoding", "identity").lower() != "identity":  # none was asked for
         raise UnreadableAnswer(f"an answer encoded as {headers['content-encoding']}")
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        body = _dechunk(body)
+        body = _dechunk(body, short)
     elif "content-length" in headers:
         length = headers["content-length"].split(",")[0].strip()
         if not length.isdigit():
             raise UnreadableAnswer(f"a Content-Length of {length!r}")
         if len(body) < int(length):
-            raise SendFailed(f"the connection closed after {len(body)} of {length} bytes of the answer")
+            raise short(f"the connection closed after {len(body)} of {length} bytes of the answer")
         body = body[:int(length)]
-    return _Answer(int(code), body, headers)
+    elif not closed:  # the close ends this body
+        raise _NeedMore()
+    return _Answer(status, body, headers)
 
 
-def _dechunk(body: bytes) -> bytes:
+def _dechunk(body: bytes, short: Callable[[str], Exception]) -> bytes:
     out = bytearray()
     at = 0
     while True:
         end = body.find(b"\r\n", at)
         if end < 0:
-            raise SendFailed("the connection closed in the middle of the answer")
+            raise short("the connection closed in the middle of the answer")
         size_text = body[at:end].split(b";")[0].strip()
         try:
             size = int(size_text, 16)
@@ -192,7 +205,7 @@ def _dechunk(body: bytes) -> bytes:
             return bytes(out)
         start = end + 2
         if len(body) < start + size + 2:
-            raise SendFailed("the connection closed in the middle of the answer")
+            raise short("the connection closed in the middle of the answer")
         out += body[start:start + size]
         at = start + size + 2
 
@@ -232,14 +245,13 @@ class BlockingSender:
             sent["Content-Length"] = str(len(body))
         request = f"{method} {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in sent.items()) + "\r\n"
         try:
-            data = self._exchange(request.encode("latin-1") + body)
+            return self._exchange(request.encode("latin-1") + body)
         except TimeoutError as exc:  # socket.timeout is TimeoutError
             raise SendTimeout(str(exc) or "timed out") from exc
         except OSError as exc:  # refused, DNS (gaierror), TLS (SSLError), reset
             raise SendFailed(str(exc) or exc.__class__.__name__) from exc
-        return read_answer(data)
 
-    def _exchange(self, request: bytes) -> bytes:
+    def _exchange(self, request: bytes) -> _Answer:
         sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
         try:
             if self._https:
@@ -248,7 +260,11 @@ class BlockingSender:
             received = bytearray()
             while chunk := sock.recv(65536):
                 received += chunk
-            return bytes(received)
+                try:  # complete by its length or last chunk: done, even if the server keeps the connection
+                    return read_answer(bytes(received), closed=False)
+                except _NeedMore:
+                    continue
+            return read_answer(bytes(received))
         finally:
             sock.close()
 
