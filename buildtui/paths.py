@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import platformdirs
 
@@ -18,7 +18,7 @@ def styles_dir() -> Path:
     raise FileNotFoundError("buildtui's stylesheets are missing: reinstall the package")
 
 
-def stylesheets(*names: str) -> list[str | Path]:
+def stylesheets(*names: str) -> list[str | PurePath]:
     base = styles_dir()
     return [base / f"{name}.tcss" for name in names]
 

@@ -102,7 +102,9 @@ class ScanHandler:
         if result.model == "stocklocation":
             return await self._location(result)
         if result.model == "stockitem":
-            item = result.stock_item() or await store.call(lambda: store.client.get_stock(result.pk))
+            item = result.stock_item()
+            if item is None:  # the scan answered without the item's details: ask for them
+                item = await store.call(lambda: store.client.get_stock(result.pk))
             return await self._stock_item(item)
         raise ScanRefused(f"Scanned a {result.model} (#{result.pk}): nothing to do with it here.")
 

@@ -25,4 +25,4 @@ class GotoBuildDialog(FormDialog[int]):
         build = await self.app.store.client.find_build(ref)  # type: ignore[attr-defined]
         if build is None:
             raise NotFound(f"No build order {ref}.")
-        return build.pk
+        return int(build.pk)

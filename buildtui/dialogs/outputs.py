@@ -151,7 +151,7 @@ class CreateOutputDialog(BuildDialog):
 class _OutputsDialog(BuildDialog):
     """Shared: a table of incomplete outputs that space marks and ``a`` marks all."""
 
-    BINDINGS = [*FormDialog.BINDINGS, Binding("space", "toggle", "Mark"), Binding("a", "mark_all", "Mark all")]
+    BINDINGS = [*FormDialog.BINDINGS, Binding("space", "mark", "Mark"), Binding("a", "mark_all", "Mark all")]
     FIELD_MAP = {"output": "outputs", "quantity": "quantity", "location": "location", "notes": "notes",
                  "outputs": "outputs", "status_custom_key": "status"}
 
@@ -176,7 +176,7 @@ class _OutputsDialog(BuildDialog):
         self._paint()
 
     def _output_rows(self) -> list[tuple[str, tuple[Text, ...]]]:
-        rows = []
+        rows: list[tuple[str, tuple[Text, ...]]] = []
         for o in self.model.incomplete_outputs:
             short = self.model.output_unallocated(o)
             rows.append((str(o.pk), (text("✓" if o.pk in self.marked else ""), text(o.serial or o.batch or f"#{o.pk}"),
@@ -191,7 +191,7 @@ class _OutputsDialog(BuildDialog):
     def on_marks_changed(self) -> None:
         pass
 
-    def action_toggle(self) -> None:
+    def action_mark(self) -> None:
         key = self.query_one("#outputs-table", KeyedTable).current_key
         if key is not None:
             self.marked ^= {int(key)}

@@ -643,7 +643,7 @@ class BuildDetailScreen(LiveScreen):
         output = None
         if line.trackable:
             output = await self._output_for_scan()
-            quantity = Decimal(1) if item.is_serialized else min(line.quantity / max(model.build.quantity, 1),
+            quantity = Decimal(1) if item.is_serialized else min(line.quantity / max(model.build.quantity, Decimal(1)),
                                                                   item.free)
         try:
             await self.tui.client.allocate(self.pk, [{"build_line": line.pk, "stock_item": item.pk,

@@ -473,8 +473,8 @@ def line_list(ctx: Ctx) -> Any:
 
 
 def _line_available(r: dict[str, Any]) -> bool:
-    return r["quantity"] <= (r["allocated"] + r["consumed"] + r["available_stock"] + r["available_substitute_stock"]
-                             + r["available_variant_stock"]) + 1e-9
+    return bool(r["quantity"] <= (r["allocated"] + r["consumed"] + r["available_stock"]
+                                  + r["available_substitute_stock"] + r["available_variant_stock"]) + 1e-9)
 
 
 def line_detail(ctx: Ctx) -> Any:
@@ -538,7 +538,7 @@ def item_where(ctx: Ctx, params: Any | None = None) -> Where:
     if loc is not None:
         locs = db.location_subtree(loc)
         w.add(f"s.location IN ({','.join('?' * len(locs))})", *locs)
-    for term in _search_terms(w.ctx):  # type: ignore[arg-type]
+    for term in _search_terms(w.ctx):
         w.add("contains(p.name || ' ' || p.IPN || ' ' || bom.reference, ?)", term)
     return w
 

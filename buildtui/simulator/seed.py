@@ -227,9 +227,9 @@ def _build(db: Database, part: int, qty: int, title: str, *, status: int = 10, t
         actions.issue(db, b)
     elif status == 25:
         actions.hold(db, b)
-    b = db.get("build", b["id"])
-    assert b is not None
-    return b
+    row = db.get("build", b["id"])
+    assert row is not None
+    return row
 
 
 def _line(db: Database, build: dict[str, Any], sub_part: int) -> int:
@@ -240,7 +240,11 @@ def _line(db: Database, build: dict[str, Any], sub_part: int) -> int:
 
 
 def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[str, int]) -> None:
-    fresh = lambda b: db.get("build", b["id"])  # noqa: E731
+    def fresh(b: dict[str, Any]) -> dict[str, Any]:
+        row = db.get("build", b["id"])
+        assert row is not None
+        return row
+
     # 1 complete, historic
     b1 = _build(db, p["sensor"], 10, "First article run", status=20, target=-60, start=-70, responsible=3)
     out = actions.create_output(db, fresh(b1), {"quantity": 10})

@@ -54,7 +54,7 @@ class KeyedTable(DataTable[Text]):
         narrower, triggers that rescan once.
         """
         col_keys = [k for k, _ in self._columns]
-        widest: dict[int, tuple[int, str, object]] = {}
+        widest: dict[int, tuple[int, str, Text]] = {}
         for key, cells in rows:
             old = self._cells.get(key)
             if old == cells:
