@@ -22,8 +22,21 @@ GENERAL = [
 ]
 
 
+KEY_NAMES = {"slash": "/", "question_mark": "?", "enter": "Enter", "escape": "Esc", "space": "Space",
+             "plus": "+", "minus": "-", "tab": "Tab", "delete": "Del", "backspace": "Backspace",
+             "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End", "up": "↑", "down": "↓",
+             "left": "←", "right": "→"}
+
+
+def _key_name(key: str) -> str:
+    """A key as printed on the keyboard: "/" not "slash", "F5" not "f5"; modifiers stay as written."""
+    *mods, name = key.strip().split("+")
+    name = KEY_NAMES.get(name, name.upper() if len(name) > 1 and name[0] == "f" and name[1:].isdigit() else name)
+    return "+".join([*mods, name])
+
+
 def _keys(binding: Binding) -> str:
-    return binding.key_display or ", ".join(k.replace("question_mark", "?") for k in binding.key.split(","))
+    return binding.key_display or ", ".join(_key_name(k) for k in binding.key.split(","))
 
 
 class HelpScreen(ModalScreen[None]):
