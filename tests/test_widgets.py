@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from buildtui.widgets.fit import fit, fit_rows
+from buildtui.widgets.fit import fit, fit_rows, join_fitting
 from buildtui.widgets.keyed_table import KeyedTable
 
 
@@ -44,6 +44,15 @@ def test_fit_cuts_by_terminal_cells():
     assert fit("Ölpumpe Steuerplatine", 10) == "Ölpumpe S…"
     assert fit("検査待ち工程", 7) == "検査待…"  # wide characters count two cells
     assert fit("short", 10) == "short" and fit("anything", None) == "anything"
+
+
+def test_join_fitting_breaks_between_facts_not_inside_them():
+    facts = [Text("Qty 25"), Text("done 4"), Text("target 2026-06-12 OVERDUE", "bold"), Text("priority 2")]
+    assert join_fitting(facts, 80).plain == "Qty 25 · done 4 · target 2026-06-12 OVERDUE · priority 2"
+    narrow = join_fitting(facts, 30)
+    assert narrow.plain.split("\n") == ["Qty 25 · done 4", "target 2026-06-12 OVERDUE", "priority 2"]
+    assert any(span.style == "bold" for span in narrow.spans)  # styles kept
+    assert join_fitting([Text("a very long fact that cannot fit")], 10).plain == "a very long fact that cannot fit"
 
 
 def test_fit_rows_shares_what_the_fixed_columns_leave():

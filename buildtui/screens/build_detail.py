@@ -20,7 +20,7 @@ from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildDetailModel
 from ..state.store import PARTS
-from ..widgets.fit import fit_rows
+from ..widgets.fit import fit_rows, join_fitting
 from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.quiet import QuietFooter, QuietStatic
 from ..widgets.safe import clean, text
@@ -199,20 +199,25 @@ class BuildDetailScreen(LiveScreen):
         if b.title:
             t.append(f" — {clean(b.title)}")
         t.append("\n")
-        t.append(f"Qty {qty(b.quantity)} · done {qty(b.completed)} · left {qty(b.remaining)} ")
-        t.append(bar(b.completed, b.quantity, 10))
-        t.append(f" · start {date(b.start_date)} · target ")
-        t.append(date(b.target_date) + (" OVERDUE" if overdue else ""), warn if overdue else "")
-        t.append(f" · priority {b.priority or 0}\n")
-        t.append(f"From {clean(store.location_name(b.take_from) if b.take_from else 'anywhere')}"
-                 f" → to {clean(store.location_name(b.destination))}")
-        t.append(f" · batch {clean(b.batch or '-')}")
-        t.append(f" · responsible {clean(b.responsible_detail.name if b.responsible_detail else '-')}")
+        header = self.query_one("#detail-header", QuietStatic)
+        width = max(self.size.width - 2, 20)  # the header spans the screen, less its padding (the screen's
+        # size is already the new one when a resize repaints; the header's own is not laid out yet)
+        target = Text(date(b.target_date) + (" OVERDUE" if overdue else ""), warn if overdue else "")
+        facts = [Text(f"Qty {qty(b.quantity)}"), Text(f"done {qty(b.completed)}"),
+                 Text(f"left {qty(b.remaining)} ") + Text(bar(b.completed, b.quantity, 10)),
+                 Text(f"start {date(b.start_date)}"), Text("target ") + target, Text(f"priority {b.priority or 0}")]
+        t.append_text(join_fitting(facts, width))
+        t.append("\n")
+        where = [Text(f"From {clean(store.location_name(b.take_from) if b.take_from else 'anywhere')}"
+                      f" → to {clean(store.location_name(b.destination))}"),
+                 Text(f"batch {clean(b.batch or '-')}"),
+                 Text(f"responsible {clean(b.responsible_detail.name if b.responsible_detail else '-')}")]
         if b.parent:
-            t.append(f" · parent build #{b.parent}")
+            where.append(Text(f"parent build #{b.parent}"))
         if self.only_needed:
-            t.append(" · showing only lines needing stock", "italic")
-        self.query_one("#detail-header", QuietStatic).show(t)
+            where.append(Text("showing only lines needing stock", "italic"))
+        t.append_text(join_fitting(where, width))
+        header.show(t)
 
     def _line_rows(self) -> list[tuple[str, Cells]]:
         assert self.model is not None

@@ -37,3 +37,20 @@ def fit_rows(columns: Sequence[tuple[str, str]], rows: Sequence[Row], width: int
     caps = {k: max(room * shares[k] // total, minimum) for k in flexible}
     return [(key, tuple(Text(fit(f[col][0], caps.get(col)), style=f[col][1], no_wrap=True)
                         for col, _ in columns)) for key, f in rows]
+
+
+def join_fitting(parts: Sequence[Text], width: int, sep: str = " · ") -> Text:
+    """``parts`` joined by ``sep``, a new line started before any part that would not fit in ``width``
+    cells: a line breaks between facts ("… · priority 0"), never inside one ("priority" / "0")."""
+    out = Text()
+    used = 0
+    for i, part in enumerate(parts):
+        if i and used + cell_len(sep) + part.cell_len > width:
+            out.append("\n")
+            used = 0
+        elif i:
+            out.append(sep)
+            used += cell_len(sep)
+        out.append_text(part)
+        used += part.cell_len
+    return out
