@@ -66,9 +66,20 @@ def app(server: SimulatorServer, token: str) -> BuildTUI:
 
 
 async def settle(pilot, times: int = 3) -> None:
-    """Wait until the app's workers are done and the screen has caught up."""
+    """Wait until the app's workers are done and the screen has caught up.
+
+    A worker cancelled meanwhile (an exclusive refresh replaced by a newer one, as the app does on purpose)
+    is not a failure: the wait goes on for the workers still running. On a slow machine that happens
+    often enough to fail a test that only wanted to wait."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(times):
-        await pilot.app.workers.wait_for_complete()
+        for _attempt in range(50):
+            try:
+                await pilot.app.workers.wait_for_complete()
+                break
+            except WorkerCancelled:
+                await pilot.pause()
         await pilot.pause()
 
 

@@ -126,7 +126,8 @@ class TestErrorsFromServer:
         with pytest.raises(AuthenticationRequired, match="Invalid token"):
             await bad.list_builds()
         await bad.aclose()
-        reader_token = await InvenTreeClient(server.url).get_token("reader", "readonly")
+        async with InvenTreeClient(server.url) as anonymous:
+            reader_token = await anonymous.get_token("reader", "readonly")
         reader = InvenTreeClient(server.url, reader_token)
         with pytest.raises(PermissionDenied, match="issue this build order"):
             await reader.issue(3)

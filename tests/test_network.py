@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import ssl
 import subprocess
 from pathlib import Path
 
@@ -60,7 +61,8 @@ def client_for(request):
 
 
 def tls_token(srv: SimulatorServer, ca: Path) -> str:
-    r = httpx.get(srv.url + "/api/user/token/", auth=("admin", "inventree"), verify=str(ca))
+    r = httpx.get(srv.url + "/api/user/token/", auth=("admin", "inventree"),
+                  verify=ssl.create_default_context(cafile=str(ca)))
     return str(r.json()["token"])
 
 
