@@ -20,6 +20,7 @@ from buildtui.api import (
     ValidationFailed,
 )
 from buildtui.api.errors import RequestTimeout
+from buildtui.api.transport import BlockingSender, SendFailed, UnreadableAnswer, read_answer
 
 
 class TestReads:
@@ -246,37 +247,27 @@ class TestStartUpSockets:
     """``read_answer``: what the start-up sender makes of the bytes a server sends back."""
 
     def test_content_length(self):
-        from buildtui.api.transport import read_answer
-
         got = read_answer(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
                           b'{"count":3}')
         assert (got.status_code, got.json(), got.headers["content-type"]) == (200, {"count": 3}, "application/json")
 
     def test_chunked_with_extension_and_trailer(self):
-        from buildtui.api.transport import read_answer
-
         got = read_answer(b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
                           b'5;x=1\r\n{"a":\r\n3\r\n12}\r\n0\r\nX-Trailer: y\r\n\r\n')
         assert (got.status_code, got.json()) == (201, {"a": 12})
 
     def test_interim_answers_skipped_and_headers_joined(self):
-        from buildtui.api.transport import read_answer
-
         got = read_answer(b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"
                           b"HTTP/1.1 404 Not Found\r\nVary: Accept\r\nVary: Cookie\r\n\r\n{}")
         assert (got.status_code, got.headers["vary"], got.content) == (404, "Accept, Cookie", b"{}")
 
     def test_cut_short_is_a_network_failure(self):
-        from buildtui.api.transport import SendFailed, read_answer
-
         for data in (b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"a\"", b"HTTP/1.1 200 OK\r\nContent-Le",
                      b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc"):
             with pytest.raises(SendFailed):
                 read_answer(data)
 
     def test_what_it_cannot_read_is_asked_through_httpx(self):
-        from buildtui.api.transport import UnreadableAnswer, read_answer
-
         for data in (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
                      b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n\x1f\x8b",
                      b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
@@ -286,7 +277,6 @@ class TestStartUpSockets:
     async def test_the_app_takes_the_normal_path_when_the_sockets_cannot_read(self, server, token, monkeypatch):
         """Start-up answers the sockets could not read: the app asks again through httpx and shows the list."""
         from buildtui.api import BuildQuery
-        from buildtui.api.transport import BlockingSender, UnreadableAnswer
         from buildtui.state.early import EarlyFetch
         from buildtui.widgets.keyed_table import KeyedTable
         from tests.conftest import make_app, settle
@@ -311,8 +301,6 @@ class TestStartUpSockets:
         import time
 
         from buildtui.api.client import HEADERS
-        from buildtui.api.transport import BlockingSender
-
         answers = [b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{"ok": 1}',
                    b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{"ok": 2}\r\n0\r\n\r\n',
                    b"HTTP/1.1 204 No Content\r\n\r\n"]
