@@ -20,7 +20,6 @@ from buildtui.api import (
     ValidationFailed,
 )
 from buildtui.api.errors import RequestTimeout
-from buildtui.api.transport import BlockingSender, SendFailed, UnreadableAnswer, read_answer
 
 
 class TestReads:
@@ -241,89 +240,3 @@ class TestErrorShapes:
         client = InvenTreeClient("http://test", "inv-secret-token")
         assert "secret" not in repr(client)
         await client.aclose()
-
-
-class TestStartUpSockets:
-    """``read_answer``: what the start-up sender makes of the bytes a server sends back."""
-
-    def test_content_length(self):
-        got = read_answer(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
-                          b'{"count":3}')
-        assert (got.status_code, got.json(), got.headers["content-type"]) == (200, {"count": 3}, "application/json")
-
-    def test_chunked_with_extension_and_trailer(self):
-        got = read_answer(b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          b'5;x=1\r\n{"a":\r\n3\r\n12}\r\n0\r\nX-Trailer: y\r\n\r\n')
-        assert (got.status_code, got.json()) == (201, {"a": 12})
-
-    def test_interim_answers_skipped_and_headers_joined(self):
-        got = read_answer(b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"
-                          b"HTTP/1.1 404 Not Found\r\nVary: Accept\r\nVary: Cookie\r\n\r\n{}")
-        assert (got.status_code, got.headers["vary"], got.content) == (404, "Accept, Cookie", b"{}")
-
-    def test_cut_short_is_a_network_failure(self):
-        for data in (b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"a\"", b"HTTP/1.1 200 OK\r\nContent-Le",
-                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc"):
-            with pytest.raises(SendFailed):
-                read_answer(data)
-
-    def test_what_it_cannot_read_is_asked_through_httpx(self):
-        for data in (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
-                     b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n\x1f\x8b",
-                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
-            with pytest.raises(UnreadableAnswer):
-                read_answer(data)
-
-    async def test_the_app_takes_the_normal_path_when_the_sockets_cannot_read(self, server, token, monkeypatch):
-        """Start-up answers the sockets could not read: the app asks again through httpx and shows the list."""
-        from buildtui.api import BuildQuery
-        from buildtui.state.early import EarlyFetch
-        from buildtui.widgets.keyed_table import KeyedTable
-        from tests.conftest import make_app, settle
-
-        def unreadable(self, request: bytes) -> object:
-            raise UnreadableAnswer("test")
-
-        monkeypatch.setattr(BlockingSender, "_exchange", unreadable)
-        early = EarlyFetch(server.url, token, query=BuildQuery(), limit=50, timeout=10, verify=True).start()
-        app = make_app(server.url, token)
-        app.early = early
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
-            assert app.store.ready and app.store.user.username == "admin"
-
-    async def test_a_complete_answer_is_not_waited_past(self):
-        """A server that keeps the connection open after a complete answer (Content-Length or chunked):
-        the sockets stop at the end of the answer instead of waiting for the close (the timeout)."""
-        import socket
-        import threading
-        import time
-
-        from buildtui.api.client import HEADERS
-        answers = [b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{"ok": 1}',
-                   b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{"ok": 2}\r\n0\r\n\r\n',
-                   b"HTTP/1.1 204 No Content\r\n\r\n"]
-        listener = socket.create_server(("127.0.0.1", 0))
-        held: list[socket.socket] = []
-
-        def serve() -> None:
-            for answer in answers:
-                conn, _ = listener.accept()
-                conn.recv(65536)
-                conn.sendall(answer)
-                held.append(conn)  # not closed: as a server that ignores "Connection: close"
-
-        threading.Thread(target=serve, daemon=True).start()
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        sender = BlockingSender(url, headers=HEADERS, timeout=5, verify=True)
-        try:
-            for expected in ({"ok": 1}, {"ok": 2}, None):
-                start = time.perf_counter()
-                got = await sender.send("GET", "/api/", params=None, json_body=None, headers={})
-                assert time.perf_counter() - start < 1
-                assert (got.json() if got.content else None) == expected
-        finally:
-            for conn in held:
-                conn.close()
-            listener.close()

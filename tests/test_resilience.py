@@ -202,7 +202,7 @@ class TestWriteTimeouts:
             await settle(pilot)
             server.sim.late_answer_ms = 0
             assert isinstance(app.screen, BuildDetailScreen)
-            assert any("answered late, but the action took effect" in m for m in notes(app))
+            assert any("answer was lost, but the action took effect" in m for m in notes(app))
             assert len(posts(server)) == 1 and dialog.sent_count == 1
             assert app.screen.model.line(line.pk).allocated == line.allocated + 5
 
@@ -250,7 +250,7 @@ class TestWriteTimeouts:
                 assert "it did NOT put the build on hold" in said
                 assert app.screen.model.build.status == 20
             else:
-                assert "answered late, but it took effect" in said
+                assert "answer was lost, but it took effect" in said
                 await pilot.press("ctrl+r")
                 await settle(pilot)
                 assert app.screen.model.build.status == 25

@@ -9,6 +9,7 @@ asks ``check_outcome`` whether the action took effect before offering to try aga
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -20,7 +21,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ..api import ApiError, AuthenticationRequired, NotFound, RequestTimeout, ValidationFailed
+from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
 from ..format import qty
 from ..widgets.safe import clean
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ..state import BuildDetailModel
 
 R = TypeVar("R")
+log = logging.getLogger("buildtui.dialogs")
 
 
 class FieldError(Static):
@@ -171,21 +173,27 @@ class FormDialog(ModalScreen[R], Generic[R]):
         try:
             self.sent_count += 1
             result = await self.send()
-        except RequestTimeout as exc:
-            if await self._after_timeout(exc):
-                return
         except AuthenticationRequired as exc:
             self.show_failure(exc)
             self.app.request_login(exc)  # type: ignore[attr-defined]
-        except (ValidationFailed, NotFound) as exc:
-            # refused: perhaps because someone else changed the data; say so, with the figures re-read
-            try:
-                meanwhile = await self.explain_refusal(exc)
-            except ApiError:
-                meanwhile = []
-            self.show_failure(exc, meanwhile)
         except ApiError as exc:
-            self.show_failure(exc)
+            if exc.outcome_unknown:  # the answer was lost: find out before offering to send it again
+                if await self._after_unknown(exc):
+                    return
+            elif isinstance(exc, (ValidationFailed, NotFound)):
+                # refused: perhaps because someone else changed the data; say so, with the figures re-read
+                try:
+                    meanwhile = await self.explain_refusal(exc)
+                except ApiError:
+                    meanwhile = []
+                self.show_failure(exc, meanwhile)
+            else:
+                self.show_failure(exc)
+        except Exception:  # noqa: BLE001 - a bug: logged, told in a sentence, the dialog stays usable
+            log.exception("%s: sending failed", type(self).__name__)
+            self.show_errors({"form": ["Something went wrong before the server's answer could be read; the "
+                                       "details are in the log. Look at the build before trying again."]})
+            self.app.unexpected("send this")  # type: ignore[attr-defined]
         else:
             self.busy = False
             self.dismiss(result)
@@ -193,27 +201,23 @@ class FormDialog(ModalScreen[R], Generic[R]):
         self.busy = False
         self._set_working(False)
 
-    async def _after_timeout(self, exc: RequestTimeout) -> bool:
+    async def _after_unknown(self, exc: ApiError) -> bool:
         """Returns True when the dialog was closed because the action did take effect."""
-        if not exc.outcome_unknown:
-            self.show_failure(exc)
-            return False
         try:
             took = await self.check_outcome()
         except ApiError:
             took = None
         if took is True:
             result = self.outcome_result()
-            self.app.notify("The server answered late, but the action took effect.", markup=False)
+            self.app.notify("The server's answer was lost, but the action took effect.", markup=False)
             self.busy = False
             self.dismiss(result)
             return True
         if took is False:
-            self.show_errors({"form": ["The server did not answer in time. Checked again: it did NOT take effect. "
-                                       "Press Enter to try again."]})
+            self.show_errors({"form": [f"{exc} Checked again: it did NOT take effect. Press Enter to try again."]})
         else:
-            self.show_errors({"form": ["The server did not answer in time and it could not be checked whether "
-                                       "the action took effect. Look at the build before trying again."]})
+            self.show_errors({"form": [f"{exc} It could not be checked whether the action took effect. Look at "
+                                       "the build before trying again."]})
         return False
 
 

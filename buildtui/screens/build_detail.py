@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -14,12 +15,12 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, TabbedContent, TabPane
 
 from ..api import ApiError, ValidationFailed
-from ..api.errors import AuthenticationRequired, NotFound, RequestTimeout
+from ..api.errors import AuthenticationRequired, NotFound
 from ..api.models import BuildItem, BuildLine, StockItem
 from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildDetailModel
-from ..state.store import PARTS
+from ..state.build_detail import PARTS
 from ..widgets.fit import fit_rows, join_fitting
 from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.quiet import QuietFooter, QuietStatic
@@ -30,6 +31,8 @@ from .base import LiveScreen
 if TYPE_CHECKING:
     from ..scanning import Allocation
 from .build_list import status_style
+
+log = logging.getLogger("buildtui.build_detail")
 
 TABS = ["tab-lines", "tab-pick", "tab-outputs", "tab-children", "tab-notes"]
 #: what a refresh re-reads while a tab is visible (the header always)
@@ -77,7 +80,6 @@ class BuildDetailScreen(LiveScreen):
         self.expanded: set[int] = set()
         self.only_needed = False
         self._binding_signature: tuple[int, bool] | None = None
-        self._wanted: set[str] = set()
         self.marked_lines: set[int] = set()
 
     def compose(self) -> ComposeResult:
@@ -104,47 +106,41 @@ class BuildDetailScreen(LiveScreen):
 
     # -- data -------------------------------------------------------------------------------
     def refresh_data(self, parts: tuple[str, ...] = PARTS) -> None:
-        """Re-read ``parts``; a newer refresh replaces an older one but inherits what it had still to read."""
-        self._wanted.update(parts)
-        self._refresh_worker()
+        """Re-read ``parts`` now, or once the read in flight has answered (merged with whatever else is asked)."""
+        self.request_read(*parts)
 
-    @work(exclusive=True, group="detail-refresh", exit_on_error=False)
-    async def _refresh_worker(self) -> None:
-        assert self.model is not None
-        parts = PARTS if self.model.build is None else tuple(p for p in PARTS if p in self._wanted)
+    async def read(self, parts: set[str]) -> bool:
+        model = self.model
+        assert model is not None
+        wanted = PARTS if model.build is None else tuple(p for p in PARTS if p in parts)
         try:
-            if self.tui.store.locations is None:
-                await self.tui.store.ensure_locations()
-            if self.tui.store.stock_status is None:
-                await self.tui.store.ensure_stock_status()
-            await self.model.refresh(parts)
-            self._wanted.difference_update(parts)
+            await model.refresh(wanted)
         except AuthenticationRequired as exc:
             self.tui.request_login(exc, then=self.refresh_data)
-            return
+            return False
         except NotFound:
             self.tui.notify("That build order no longer exists.", severity="error", markup=False)
             self.dismiss()
-            return
+            return True
         except ApiError as exc:
             self.query_one(StatusLine).tick()
-            if self.model.build is None:
+            if model.build is None:
                 self.query_one("#detail-header", QuietStatic).show(f"{exc.title}: {clean(exc)}\nRetrying…")
-            return
-        self.mark_refreshed()
+            return False
         self.query_one(StatusLine).tick()
         self._paint()
+        return True
 
     def has_data(self) -> bool:
         return self.model is not None and self.model.build is not None
 
-    def poll(self) -> None:
-        self.refresh_data(TAB_PARTS.get(self._active_tab(), PARTS))
+    def poll_parts(self) -> set[str]:
+        return set(TAB_PARTS.get(self._active_tab(), PARTS))
 
     @on(TabbedContent.TabActivated, "#detail-tabs")
     def _tab_shown(self) -> None:
         if self.has_data():
-            self.refresh_data(TAB_PARTS.get(self._active_tab(), PARTS))
+            self.poll()
 
     # -- rendering ----------------------------------------------------------------------------
     def update_columns(self) -> None:
@@ -401,33 +397,36 @@ class BuildDetailScreen(LiveScreen):
                   check: Callable[[], Awaitable[bool]] | None) -> None:
         try:
             await call()
-        except RequestTimeout as exc:
-            await self._after_timeout(exc, what, done, check)
         except AuthenticationRequired as exc:
             self.tui.request_login(exc)
         except ApiError as exc:
-            self.tui.report(exc, what=what)
+            if exc.outcome_unknown:
+                await self._after_unknown(exc, what, done, check)
+            else:
+                self.tui.report(exc, what=what)
+        except Exception:  # noqa: BLE001 - a bug: logged, told in a sentence, the screen stays usable
+            log.exception("action %r failed", what)
+            self.tui.unexpected(what)
         else:
             self.tui.notify(done, markup=False)
         finally:
             self.busy = False
         self.refresh_data()
 
-    async def _after_timeout(self, exc: RequestTimeout, what: str, done: str,
+    async def _after_unknown(self, exc: ApiError, what: str, done: str,
                              check: Callable[[], Awaitable[bool]] | None) -> None:
-        """No answer in time: re-read and say whether the action took effect, before any retry."""
+        """The answer was lost: re-read and say whether the action took effect, before any retry."""
         took: bool | None = None
-        if exc.outcome_unknown and check is not None:
+        if check is not None:
             try:
                 took = await check()
             except ApiError:
                 took = None
         if took is True:
-            self.tui.notify(f"{done} (the server answered late, but it took effect).", markup=False)
+            self.tui.notify(f"{done} (the server's answer was lost, but it took effect).", markup=False)
         elif took is False:
-            self.tui.notify(f"The server did not answer in time. Checked again: it did NOT {what}. "
-                            "Press the key again to retry.", title="Not done", severity="warning", markup=False,
-                            timeout=10)
+            self.tui.notify(f"{exc} Checked again: it did NOT {what}. Press the key again to retry.",
+                            title="Not done", severity="warning", markup=False, timeout=10)
         else:
             self.tui.report(exc, what=what)
 
@@ -659,8 +658,7 @@ class BuildDetailScreen(LiveScreen):
                 text = f"the stock was allocated elsewhere meanwhile ({text})"
             self.refresh_data()
             raise ScanRefused(f"Not allocated: {text}") from None
-        await model.refresh(("lines",))
-        self._paint()
+        await self.fresh("lines")
         self.query_one("#lines", KeyedTable).select_key(f"l{line.pk}")
         return Allocation(self.pk, line.pk, item.pk, output, quantity,
                           f"{line.part_label}" + (f" for output {output}" if output else ""))

@@ -1,4 +1,5 @@
-"""The status line: server, user, freshness, and "offline — retrying" when requests fail."""
+"""The status line: server, user, freshness, "waiting for the server, 4 s" while an answer is late, and
+"offline — retrying" when requests fail."""
 
 from __future__ import annotations
 
@@ -28,12 +29,16 @@ class StatusLine(Static):
 
     def on_mount(self) -> None:
         self.tick()
-        self.set_interval(1.0, self.tick)
+        self.set_interval(0.5, self.tick)
 
     def tick(self) -> None:
         store = self.store
         user = store.user.username if store.user else "not signed in"
-        if store.online:
+        waiting = store.waiting_for()
+        if store.online and waiting is not None and waiting >= 0.5:
+            # an answer is late: say so, whatever the last answer was
+            line = f"{clean(self.server)} · {clean(user)} · waiting for the server, {waiting:.0f} s"
+        elif store.online:
             since = store.seconds_since_ok()
             if since is None:
                 state = "connecting…"
