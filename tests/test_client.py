@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from buildtui.api import (
+    ApiError,
     AuthenticationRequired,
     BadResponse,
     BuildQuery,
@@ -239,4 +240,121 @@ class TestErrorShapes:
     async def test_token_never_in_repr(self):
         client = InvenTreeClient("http://test", "inv-secret-token")
         assert "secret" not in repr(client)
+        await client.aclose()
+
+
+class TestBoundedAnswers:
+    """Whatever comes back, the client answers with a readable error, within its deadline and size cap."""
+
+    async def test_deeply_nested_answer_is_a_readable_error(self):
+        """A reply nested 200,000 levels deep is 'nested too deeply', not an exception nobody catches."""
+        client = mock_client(200, b"[" * 200_000 + b"]" * 200_000)
+        with pytest.raises(BadResponse, match="nested too deeply"):
+            await client.list_builds()
+        await client.aclose()
+
+    async def test_oversized_answer_is_refused_unread(self):
+        """An answer announcing 2 GB is refused from its headers, with the size in the message."""
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, headers={"content-length": str(2 * 1024 ** 3)}, content=b"[]")
+
+        client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=0)
+        with pytest.raises(BadResponse, match="2,147 MB; buildtui reads at most 33 MB"):
+            await client.list_builds()
+        await client.aclose()
+
+    async def test_streamed_answer_past_the_cap_is_cut(self):
+        """An answer with no length that keeps coming is cut at the cap."""
+        from buildtui.api.transport import HttpxSender
+
+        async def chunks():
+            for _ in range(100):
+                yield b"x" * 100_000
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, content=chunks())
+
+        sender = HttpxSender("http://test", headers={}, timeout=5, verify=True,
+                             transport=httpx.MockTransport(handler), max_bytes=1_000_000)
+        from buildtui.api.transport import AnswerTooLarge
+
+        with pytest.raises(AnswerTooLarge):
+            await sender.send("GET", "/api/build/", params=None, json_body=None, headers={})
+        await sender.aclose()
+
+    async def test_redirect_names_the_address_to_use(self):
+        """An http server redirecting to https: the message says which --server to use."""
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(301, headers={"location": "https://inventree.example/api/build/"},
+                                  content=b"<html>moved</html>")
+
+        client = InvenTreeClient("http://inventree.example", "t", transport=httpx.MockTransport(handler),
+                                 get_retries=0)
+        from buildtui.api import Redirected
+
+        with pytest.raises(Redirected, match="--server https://inventree.example"):
+            await client.list_builds()
+        await client.aclose()
+
+    @pytest.mark.parametrize("failure", ["read", "protocol", "timeout", "502"])
+    async def test_lost_answer_to_a_write_is_outcome_unknown(self, failure):
+        """Connection cut, closed mid-answer, timed out, or a proxy's 502 after a POST: 'may or may not have been
+        carried out', never plain 'unreachable'; a refused connection is not unknown (nothing was sent)."""
+        def handler(request: httpx.Request) -> httpx.Response:
+            if failure == "read":
+                raise httpx.ReadError("connection reset by peer", request=request)
+            if failure == "protocol":
+                raise httpx.RemoteProtocolError("peer closed connection without sending complete message body",
+                                                request=request)
+            if failure == "timeout":
+                raise httpx.ReadTimeout("timed out", request=request)
+            return httpx.Response(502, content=b"<html>Bad Gateway</html>", headers={"content-type": "text/html"})
+
+        client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=0)
+        with pytest.raises(ApiError) as caught:
+            await client.allocate(1, [{"build_line": 1, "stock_item": 2, "quantity": 1}])
+        assert caught.value.outcome_unknown and "may or may not have been carried out" in str(caught.value)
+        with pytest.raises(ApiError) as caught:
+            await client.list_builds()  # the same failure on a read is just a failure
+        assert not caught.value.outcome_unknown
+        await client.aclose()
+
+    async def test_refused_write_was_not_sent(self):
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+        client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=0)
+        with pytest.raises(ApiError) as caught:
+            await client.hold(1)
+        assert not caught.value.outcome_unknown and "connection refused" in str(caught.value)
+        await client.aclose()
+
+    async def test_trickling_answer_ends_at_the_deadline(self, server, token):
+        """A server sending one byte a second: the request ends at the overall deadline, not after minutes."""
+        import socket
+        import threading
+        import time
+
+        listener = socket.create_server(("127.0.0.1", 0))
+        stop = threading.Event()
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+            while not stop.wait(0.3):
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    break
+            conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+        client = InvenTreeClient(f"http://127.0.0.1:{listener.getsockname()[1]}", "t", timeout=1.0, get_retries=0)
+        start = time.monotonic()
+        with pytest.raises(ApiError, match="did not answer within 1 s"):
+            await client.list_builds()
+        assert time.monotonic() - start < 2.0
+        stop.set()
+        listener.close()
         await client.aclose()
