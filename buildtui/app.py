@@ -44,6 +44,8 @@ class BuildTUI(App[None]):
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # a floor terminal's operator presses ctrl+c to leave, whatever is focused (Textual makes it "copy")
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+g", "goto_build", "Go to build", show=False),
         Binding("f2", "scan_field", "Scan", show=False),
         Binding("f3", "scan_log", "Scan log", show=False),

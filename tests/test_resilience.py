@@ -202,7 +202,7 @@ class TestWriteTimeouts:
             await settle(pilot)
             server.sim.late_answer_ms = 0
             assert isinstance(app.screen, BuildDetailScreen)
-            assert any("answer was lost, but the action took effect" in m for m in notes(app))
+            assert any("answer was lost, but it took effect" in m for m in notes(app))
             assert len(posts(server)) == 1 and dialog.sent_count == 1
             assert app.screen.model.line(line.pk).allocated == line.allocated + 5
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -14,12 +13,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, TabbedContent, TabPane
 
-from ..api import ApiError, ValidationFailed
+from ..api import ApiError
 from ..api.errors import AuthenticationRequired, NotFound
 from ..api.models import BuildItem, BuildLine, StockItem
 from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildDetailModel
+from ..state.actions import BuildActions, Result, Write
 from ..state.build_detail import PARTS
 from ..widgets.fit import fit_rows, join_fitting
 from ..widgets.keyed_table import Cells, KeyedTable
@@ -100,6 +100,7 @@ class BuildDetailScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.model = BuildDetailModel(self.tui.store, self.pk)
+        self.actions = BuildActions(self.model)
         self.update_columns()
         self.query_one("#lines").focus()
         self.refresh_data()
@@ -381,61 +382,37 @@ class BuildDetailScreen(LiveScreen):
         if key.startswith("b"):
             self.tui.open_build(int(key[1:]))
 
-    def _run(self, what: str, call: Callable[[], Awaitable[Any]], done: str,
-             check: Callable[[], Awaitable[bool]] | None = None) -> None:
-        """A one-key action (issue, hold, unallocate): never twice at once, never retried.
-
-        ``check`` re-reads the server after a timeout to tell whether the action took effect.
-        """
+    def _run(self, write: Write[Any]) -> None:
+        """A one-key action (issue, hold, remove an allocation): never twice at once, never re-sent by itself;
+        a lost answer is checked by ``BuildActions`` (state/actions.py)."""
         if self.busy:
             return
         self.busy = True
-        self._do(what, call, done, check)
+        self._do(write)
 
     @work(group="detail-action", exit_on_error=False)
-    async def _do(self, what: str, call: Callable[[], Awaitable[Any]], done: str,
-                  check: Callable[[], Awaitable[bool]] | None) -> None:
+    async def _do(self, write: Write[Any]) -> None:
         try:
-            await call()
-        except AuthenticationRequired as exc:
-            self.tui.request_login(exc)
-        except ApiError as exc:
-            if exc.outcome_unknown:
-                await self._after_unknown(exc, what, done, check)
-            else:
-                self.tui.report(exc, what=what)
+            outcome = await self.actions.run(write)
         except Exception:  # noqa: BLE001 - a bug: logged, told in a sentence, the screen stays usable
-            log.exception("action %r failed", what)
-            self.tui.unexpected(what)
+            log.exception("action %r failed", write.what)
+            self.tui.unexpected(write.what)
         else:
-            self.tui.notify(done, markup=False)
+            if outcome.result is Result.DONE:
+                self.tui.notify(outcome.message, markup=False)
+            elif outcome.result is Result.SIGN_IN and outcome.error is not None:
+                self.tui.request_login(outcome.error)
+            elif outcome.result is Result.NOT_DONE:
+                self.tui.notify(f"{outcome.message} Press the key again to retry.", title="Not done",
+                                severity="warning", markup=False, timeout=10)
+            elif outcome.result is Result.UNKNOWN:
+                self.tui.notify(outcome.message, title="Not known whether it was done", severity="warning",
+                                markup=False, timeout=15)
+            elif outcome.error is not None:
+                self.tui.report(outcome.error, what=write.what)
         finally:
             self.busy = False
         self.refresh_data()
-
-    async def _after_unknown(self, exc: ApiError, what: str, done: str,
-                             check: Callable[[], Awaitable[bool]] | None) -> None:
-        """The answer was lost: re-read and say whether the action took effect, before any retry."""
-        took: bool | None = None
-        if check is not None:
-            try:
-                took = await check()
-            except ApiError:
-                took = None
-        if took is True:
-            self.tui.notify(f"{done} (the server's answer was lost, but it took effect).", markup=False)
-        elif took is False:
-            self.tui.notify(f"{exc} Checked again: it did NOT {what}. Press the key again to retry.",
-                            title="Not done", severity="warning", markup=False, timeout=10)
-        else:
-            self.tui.report(exc, what=what)
-
-    async def _status_is(self, status: int) -> bool:
-        return (await self.tui.client.get_build(self.pk)).status == status
-
-    async def _allocations_gone(self, pks: list[int]) -> bool:
-        left = {a.pk for a in await self.tui.client.list_allocations(self.pk)}
-        return not left.intersection(pks)
 
     def _dialog(self, dialog: Any, *, info_title: str | None = None) -> None:
         def after(result: str | None) -> None:
@@ -452,15 +429,11 @@ class BuildDetailScreen(LiveScreen):
 
     def action_issue(self) -> None:
         assert self.model and self.model.build
-        ref = self.model.build.reference
-        self._run("issue the build", lambda: self.tui.client.issue(self.pk), f"{ref} issued: in production",
-                  lambda: self._status_is(20))
+        self._run(self.actions.issue(f"{self.model.build.reference} issued: in production"))
 
     def action_hold(self) -> None:
         assert self.model and self.model.build
-        ref = self.model.build.reference
-        self._run("put the build on hold", lambda: self.tui.client.hold(self.pk), f"{ref} is on hold",
-                  lambda: self._status_is(25))
+        self._run(self.actions.hold(f"{self.model.build.reference} is on hold"))
 
     def action_cancel_build(self) -> None:
         from ..dialogs.build_actions import CancelBuildDialog
@@ -534,10 +507,8 @@ class BuildDetailScreen(LiveScreen):
 
         assert self.model
         alloc = self.selected_allocation()
-        client = self.tui.client
         if alloc is not None:
-            self._run("remove the allocation", lambda: client.delete_allocation(alloc.pk),
-                      f"Allocation of {qty(alloc.quantity)} removed", lambda: self._allocations_gone([alloc.pk]))
+            self._run(self.actions.remove_allocations([alloc.pk], f"Allocation of {qty(alloc.quantity)} removed"))
             return
         line = self.selected_line()
         if line is None:
@@ -546,14 +517,10 @@ class BuildDetailScreen(LiveScreen):
         if not pks:
             self.tui.notify("Nothing is allocated to this line.", markup=False)
             return
-
-        async def go() -> str:
-            await client.delete_allocations(pks)
-            return f"{len(pks)} allocation(s) of {clean(line.part_label)} removed"
-
-        self._dialog(ConfirmDialog("Unallocate line", f"Remove all {len(pks)} allocation(s) of "
-                                   f"{clean(line.part_label)}?", go, confirm="Remove",
-                                   check=lambda: self._allocations_gone(pks)))
+        name = clean(line.part_label)
+        self._dialog(ConfirmDialog(self.model, "Unallocate line", f"Remove all {len(pks)} allocation(s) of {name}?",
+                                   self.actions.remove_allocations(pks, f"{len(pks)} allocation(s) of {name} removed"),
+                                   confirm="Remove"))
 
     def action_unallocate_all(self) -> None:
         from ..dialogs.build_actions import ConfirmDialog
@@ -563,14 +530,10 @@ class BuildDetailScreen(LiveScreen):
         if not pks:
             self.tui.notify("Nothing is allocated to this build.", markup=False)
             return
-        client = self.tui.client
-
-        async def go() -> str:
-            await client.delete_allocations(pks)
-            return f"All {len(pks)} allocation(s) removed"
-
-        self._dialog(ConfirmDialog("Unallocate everything", f"Remove all {len(pks)} allocations of this build?",
-                                   go, confirm="Remove all", danger=True, check=lambda: self._allocations_gone(pks)))
+        self._dialog(ConfirmDialog(self.model, "Unallocate everything",
+                                   f"Remove all {len(pks)} allocations of this build?",
+                                   self.actions.remove_allocations(pks, f"All {len(pks)} allocation(s) removed"),
+                                   confirm="Remove all", danger=True))
 
     def action_edit_allocation(self) -> None:
         from ..dialogs.allocate import EditAllocationDialog
@@ -649,15 +612,15 @@ class BuildDetailScreen(LiveScreen):
             output = await self._output_for_scan()
             quantity = Decimal(1) if item.is_serialized else min(line.quantity / max(model.build.quantity, Decimal(1)),
                                                                   item.free)
-        try:
-            await self.tui.client.allocate(self.pk, [{"build_line": line.pk, "stock_item": item.pk,
-                                                      "quantity": quantity, "output": output}])
-        except ValidationFailed as exc:
-            text = str(exc)
-            if "Available quantity" in text or "over-allocated" in text:
-                text = f"the stock was allocated elsewhere meanwhile ({text})"
+        outcome = await self.actions.run(self.actions.allocate(
+            [{"build_line": line.pk, "stock_item": item.pk, "quantity": quantity, "output": output}],
+            lambda _: "allocated"))
+        if not outcome.done:
+            reason = outcome.message
+            if outcome.result is Result.REFUSED and ("Available quantity" in reason or "over-allocated" in reason):
+                reason = f"the stock was allocated elsewhere meanwhile ({reason})"
             self.refresh_data()
-            raise ScanRefused(f"Not allocated: {text}") from None
+            raise ScanRefused(f"Not allocated: {reason}")
         await self.fresh("lines")
         self.query_one("#lines", KeyedTable).select_key(f"l{line.pk}")
         return Allocation(self.pk, line.pk, item.pk, output, quantity,
