@@ -95,7 +95,7 @@ class BuildDetailScreen(LiveScreen):
                 yield KeyedTable(id="children")
             with TabPane("5 Notes", id="tab-notes"), VerticalScroll():
                 yield QuietStatic("", id="notes")
-        yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
+        yield StatusLine(self.tui.store, self.tui.server_label, has_data=self.has_data, id="status-line")
         yield QuietFooter()
 
     def on_mount(self) -> None:

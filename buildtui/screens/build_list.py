@@ -74,7 +74,7 @@ class BuildListScreen(LiveScreen):
             yield QuietStatic("", id="list-filters")
             yield KeyedTable(id="builds")
             yield QuietStatic("", id="list-message")
-        yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
+        yield StatusLine(self.tui.store, self.tui.server_label, has_data=self.has_data, id="status-line")
         yield QuietFooter()
 
     def on_mount(self) -> None:
