@@ -14,15 +14,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from ..clock import today
 from . import actions, rules
 from . import serializers as ser
 from .db import Database, Row
 from .rules import ApiError, query_bool
+from .state import Simulator
+from .wire import FaultMiddleware
 
 API_VERSION = 477
 SERVER_VERSION = "1.3.0 dev (buildtui simulator)"
@@ -33,8 +36,9 @@ Handler = Callable[["Ctx"], Any]
 class Ctx:
     """What a handler needs: the request's data, the user and the database."""
 
-    def __init__(self, request: Request, db: Database, user: Row | None, body: Any) -> None:
+    def __init__(self, request: Request, db: Database, user: Row | None, body: Any, sim: Simulator) -> None:
         self.request = request
+        self.sim = sim
         self.db = db
         self.user = user
         self.body = body
@@ -49,21 +53,6 @@ class Ctx:
     def flag(self, name: str, default: bool) -> bool:
         v = query_bool(self.params.get(name))
         return default if v is None else v
-
-
-class Simulator:
-    """Holds the database and the fault-injection knobs shared by every request."""
-
-    def __init__(self, db: Database, latency_ms: float = 0, fail_rate: float = 0.0) -> None:
-        self.db = db
-        self.latency_ms = latency_ms
-        self.fail_rate = fail_rate
-        self.request_count = 0
-        self.down = False  # tests flip this to make every request fail like a dead upstream
-        # Writes (POST/PUT/PATCH/DELETE) that time out on the client, two ways:
-        self.late_answer_ms = 0.0  # carried out and committed, but the answer comes this much later
-        self.lost_write_ms = 0.0  # held this long, then dropped without being carried out (504)
-        self.log: list[tuple[str, str]] = []
 
 
 # -- auth --------------------------------------------------------------------
@@ -985,47 +974,57 @@ def _not_found(request: Request) -> ApiError:
     return ApiError(404, {"detail": "API endpoint not found", "url": str(request.url)})
 
 
-def make_app(sim: Simulator) -> Starlette:
+def make_app(sim: Simulator) -> ASGIApp:
+    """The simulator's ASGI application: the Starlette app behind the fault-injection layer."""
     def endpoint(handler: Handler, rulesets: tuple[str, ...] = ("build",), *, auth: bool = True,
                  write: bool = False) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
+            method, path = request.method, request.url.path
             sim.request_count += 1
-            sim.log.append((request.method, request.url.path + ("?" + request.url.query if request.url.query else "")))
-            if sim.latency_ms:
-                await asyncio.sleep(sim.latency_ms / 1000)
-            is_write = request.method not in ("GET", "HEAD", "OPTIONS")
+            sim.log.append((method, path + ("?" + request.url.query if request.url.query else "")))
+            latency = sim.latency_s()
+            if latency:
+                await asyncio.sleep(latency)
+            is_write = method not in ("GET", "HEAD", "OPTIONS")
             if is_write and sim.lost_write_ms:
+                sim.faults.note("lost", method, path)
                 await asyncio.sleep(sim.lost_write_ms / 1000)
                 return Response("<html><body><h1>504 Gateway Time-out</h1></body></html>", status_code=504,
                                 media_type="text/html")
             if sim.down or (sim.fail_rate and random.random() < sim.fail_rate):
+                sim.faults.note("error", method, path)
                 return Response("<html><body><h1>502 Bad Gateway</h1></body></html>", status_code=502,
                                 media_type="text/html")
-            raw = await request.body()
-            body: Any = None
-            if raw:
-                ctype = request.headers.get("content-type", "")
-                if "json" in ctype or raw[:1] in (b"{", b"["):
-                    try:
-                        body = json.loads(raw)
-                    except ValueError as exc:
-                        return JSONResponse({"detail": f"JSON parse error - {exc}"}, status_code=400)
-                else:
-                    form = await request.form()
-                    body = {k: v for k, v in form.items()}
+            try:
+                raw = await request.body()
+                body: Any = None
+                if raw:
+                    ctype = request.headers.get("content-type", "")
+                    if "json" in ctype or raw[:1] in (b"{", b"["):
+                        try:
+                            body = json.loads(raw)
+                        except ValueError as exc:
+                            return JSONResponse({"detail": f"JSON parse error - {exc}"}, status_code=400)
+                    else:
+                        form = await request.form()
+                        body = {k: v for k, v in form.items()}
+            except ClientDisconnect:
+                # the client went away (while the latency ran, say): nothing to carry out, nobody to answer
+                return Response(status_code=499)
             try:
                 with sim.db.transaction():
                     user = authenticate(sim.db, request) if auth else None
                     if user is not None:
                         check_permission(sim.db, user, rulesets, request.method)
-                    result = handler(Ctx(request, sim.db, user, body))
+                    result = handler(Ctx(request, sim.db, user, body, sim))
             except ApiError as err:
-                if is_write and sim.late_answer_ms:
-                    await asyncio.sleep(sim.late_answer_ms / 1000)
-                headers = {"WWW-Authenticate": "Token"} if err.status == 401 else None
-                return JSONResponse(err.body, status_code=err.status, headers=headers)
+                result = err
             if is_write and sim.late_answer_ms:
+                sim.faults.note("late", method, path)
                 await asyncio.sleep(sim.late_answer_ms / 1000)
+            if isinstance(result, ApiError):
+                headers = {"WWW-Authenticate": "Token"} if result.status == 401 else None
+                return JSONResponse(result.body, status_code=result.status, headers=headers)
             if isinstance(result, Response):
                 return result
             return JSONResponse(result)
@@ -1069,4 +1068,4 @@ def make_app(sim: Simulator) -> Starlette:
     ]
     app = Starlette(routes=routes)
     app.state.sim = sim
-    return app
+    return FaultMiddleware(app, sim)

@@ -9,9 +9,10 @@ import time
 
 import uvicorn
 
-from .app import Simulator, make_app
+from .app import make_app
 from .db import Database
 from .seed import seed_demo, seed_large
+from .state import Simulator
 
 
 def free_port() -> int:
