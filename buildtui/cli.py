@@ -40,7 +40,9 @@ def build_parser() -> Parser:
     login.add_argument("--username")
     sim = sub.add_parser("simulator", help="run the simulated InvenTree server in the foreground",
                          description="A simulated InvenTree server on 127.0.0.1, with demo data. Users: "
-                                     "admin/inventree, reader/readonly, operator/operator.")
+                                     "admin/inventree, reader/readonly, operator/operator.",
+                         epilog="Each injected fault is logged on standard error. Example: buildtui simulator "
+                                "--port 8100 --latency 200-1200 --drop-writes 0.1")
     sim.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (1-65535, default 8000)")
     sim.add_argument("--data", dest="sim_data", help="SQLite file (default: in memory)")
     sim.add_argument("--reset", action="store_true", help="start the data file afresh")
