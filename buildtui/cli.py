@@ -47,6 +47,19 @@ def build_parser() -> Parser:
     sim.add_argument("--data", dest="sim_data", help="SQLite file (default: in memory)")
     sim.add_argument("--reset", action="store_true", help="start the data file afresh")
     sim.add_argument("--builds", type=int, default=0, help="add N generated build orders (benchmarks)")
+    ver = sim.add_argument_group("versions", "which InvenTree the simulator answers as")
+    ver.add_argument("--api", choices=["425", "477", "530", "legacy"],
+                     help="API 425 (InvenTree 1.2, no worker), 477 (1.3, auto-allocate and consume as background "
+                          "tasks), 530 (1.5, also complete/scrap/delete outputs; finish and cancel finish in the "
+                          "worker), or legacy (the simulator's answers before it had versions). Default: the "
+                          "simulator's default (simulator/versions.py DEFAULT_API), named in the banner")
+    ver.add_argument("--task-delay", type=float, default=0.7, metavar="S",
+                     help="with a worker (477, 530): seconds before queued work is done (default 0.7)")
+    ver.add_argument("--fail-tasks", type=int, default=0, metavar="N",
+                     help="the next N background tasks fail: they do nothing and end complete, success false")
+    ver.add_argument("--line-substitutes", action=argparse.BooleanOptionalAction, default=None,
+                     help="put substitutes in build lines' bom_item_detail, as no real server does (default: only "
+                          "for legacy); they are always at /api/bom/substitute/?bom_item=PK")
     net = sim.add_argument_group("faults", "the network and the server misbehaving, as on a shop floor")
     net.add_argument("--latency", default="0", metavar="MS|LOW-HIGH",
                      help="delay every answer by MS milliseconds, or by a uniform draw from LOW-HIGH per request "
@@ -216,9 +229,10 @@ def run_simulator(args: argparse.Namespace) -> None:
         check_port_free(opts.port)
     except OptionError as exc:
         fail(str(exc))
-    sim = build_simulator(args.sim_data, reset=args.reset, builds=args.builds)
+    sim = build_simulator(args.sim_data, reset=args.reset, builds=args.builds, api=opts.api,
+                          substitutes_in_line_detail=args.line_substitutes)
     apply(opts, sim)
-    print("\n".join(banner(opts)), flush=True)
+    print("\n".join(banner(opts, sim)), flush=True)
     handler = logging.StreamHandler(sys.stderr)  # one line per injected fault
     handler.setFormatter(logging.Formatter("buildtui simulator: %(message)s"))
     sim_log = logging.getLogger("buildtui.simulator")

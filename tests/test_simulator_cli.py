@@ -75,6 +75,9 @@ class TestRangesChecked:
             (("--redirect", "ftp://example.com"), "--redirect must be http(s)://host[:port]"),
             (("--builds", "-3"), "--builds must be 0 or more"),
             (("--trickle-interval", "-1"), "--trickle-interval must be 0 or more"),
+            (("--task-delay", "-1"), "--task-delay must be 0 or more"),
+            (("--fail-tasks", "-2"), "--fail-tasks must be 0 or more"),
+            (("--api", "500"), "argument --api: invalid choice: '500'"),
         ],
     )
     def test_refused_in_one_line(self, args, says):
@@ -152,3 +155,22 @@ class TestRunning:
         finally:
             sim.stop()
         assert "buildtui simulator: fault injected: nested on GET /api/build/" in sim.stderr
+
+    def test_api_version_flags(self):
+        """``--api 530 --task-delay 0.2 --fail-tasks 1``: reports 530, and the first task fails after 0.2 s."""
+        sim = Running("--api", "530", "--task-delay", "0.2", "--fail-tasks", "1")
+        try:
+            http = httpx.Client(base_url=sim.url, auth=("admin", "inventree"), timeout=5)
+            assert http.get("/api/").json()["apiVersion"] == 530
+            task = http.post("/api/build/3/auto-allocate/", json={}).json()
+            assert task["pending"] is True
+            time.sleep(0.6)
+            done = http.get(f"/api/background-task/{task['task_id']}/").json()
+            assert (done["complete"], done["success"]) == (True, False)
+            http.close()
+        finally:
+            sim.stop()
+        assert "InvenTree API 530 (1.5.0 dev): background tasks done 0.2 s after their answer, the next 1 failing" in (
+            sim.stdout
+        )
+        assert "Traceback" not in sim.stderr

@@ -11,7 +11,6 @@ import random
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
@@ -20,39 +19,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from ..clock import today
-from . import actions, rules
+from . import actions, build_actions, rules, version_views
 from . import serializers as ser
 from .db import Database, Row
+from .query import Ctx, Handler, Where, _ints, _ordering, _search_terms, paginate
 from .rules import ApiError, query_bool
 from .state import Simulator
 from .wire import FaultMiddleware
-
-API_VERSION = 477
-SERVER_VERSION = "1.3.0 dev (buildtui simulator)"
-
-Handler = Callable[["Ctx"], Any]
-
-
-class Ctx:
-    """What a handler needs: the request's data, the user and the database."""
-
-    def __init__(self, request: Request, db: Database, user: Row | None, body: Any, sim: Simulator) -> None:
-        self.request = request
-        self.sim = sim
-        self.db = db
-        self.user = user
-        self.body = body
-        self.params = request.query_params
-        self.path_params = request.path_params
-
-    @property
-    def user_id(self) -> int:
-        assert self.user is not None
-        return int(self.user["id"])
-
-    def flag(self, name: str, default: bool) -> bool:
-        v = query_bool(self.params.get(name))
-        return default if v is None else v
 
 
 # -- auth --------------------------------------------------------------------
@@ -117,97 +90,6 @@ def check_permission(db: Database, user: Row, rulesets: tuple[str, ...], method:
     if any(perm in (roles.get(r) or []) for r in rulesets):
         return
     raise ApiError(403, {"detail": "You do not have permission to perform this action."})
-
-
-# -- paging --------------------------------------------------------------------
-def paginate(ctx: Ctx, count: int, fetch: Callable[[int | None, int], list[Any]]) -> Any:
-    """DRF LimitOffset paging: a bare array without ``limit`` (§1.2)."""
-    raw_limit = ctx.params.get("limit")
-    try:
-        limit = int(raw_limit) if raw_limit is not None else 0
-    except ValueError:
-        limit = 0
-    if limit <= 0:
-        return fetch(None, 0)
-    try:
-        offset = max(int(ctx.params.get("offset", "0")), 0)
-    except ValueError:
-        offset = 0
-    results = fetch(limit, offset)
-    base = str(ctx.request.url.replace(query=""))
-    others = [(k, v) for k, v in ctx.params.multi_items() if k not in ("limit", "offset")]
-    nxt = prev = None
-    if offset + limit < count:
-        nxt = base + "?" + urlencode([("limit", limit), ("offset", offset + limit), *others])
-    if offset > 0:
-        if offset - limit <= 0:
-            prev = base + "?" + urlencode([("limit", limit), *others])
-        else:
-            prev = base + "?" + urlencode([("limit", limit), ("offset", offset - limit), *others])
-    return {"count": count, "next": nxt, "previous": prev, "results": results}
-
-
-class Where:
-    """Collects SQL conditions and their parameters; raises InvenTree's 400 bodies on bad values."""
-
-    def __init__(self, ctx: Ctx) -> None:
-        self.ctx = ctx
-        self.sql: list[str] = []
-        self.params: list[Any] = []
-
-    def add(self, sql: str, *params: Any) -> None:
-        self.sql.append(sql)
-        self.params.extend(params)
-
-    def number(self, name: str) -> int | None:
-        raw = self.ctx.params.get(name)
-        if raw is None or raw == "":
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            raise ApiError(400, {name: ["Enter a number."]}) from None
-
-    def fk(self, name: str, table: str) -> int | None:
-        raw = self.ctx.params.get(name)
-        if raw is None or raw == "":
-            return None
-        try:
-            pk = int(raw)
-        except ValueError:
-            raise ApiError(400, {name: ["Select a valid choice. That choice is not one of the available choices."]}) from None
-        if self.ctx.db.get(table, pk) is None:
-            raise ApiError(400, {name: ["Select a valid choice. That choice is not one of the available choices."]})
-        return pk
-
-    def boolean(self, name: str) -> bool | None:
-        return query_bool(self.ctx.params.get(name))
-
-    def clause(self) -> str:
-        return (" WHERE " + " AND ".join(self.sql)) if self.sql else ""
-
-
-def _search_terms(ctx: Ctx) -> list[str]:
-    return [t for t in (ctx.params.get("search") or "").split() if t]
-
-
-def _ordering(ctx: Ctx, fields: dict[str, str], default: str) -> str:
-    parts = []
-    for term in (ctx.params.get("ordering") or "").split(","):
-        term = term.strip()
-        desc = term.startswith("-")
-        name = term.lstrip("-")
-        if name in fields:
-            cols = fields[name].split(",")
-            parts += [f"{c} {'DESC' if desc else 'ASC'}" for c in cols]
-    return " ORDER BY " + (", ".join(parts) if parts else default)
-
-
-def _ints(raw: list[Any], key: str) -> list[int]:
-    try:
-        return [int(x) for x in raw]
-    except (TypeError, ValueError):
-        raise ApiError(400, {key: ["Invalid items list provided"]}) from None
 
 
 # -- builds --------------------------------------------------------------------
@@ -306,7 +188,8 @@ def build_list(ctx: Ctx) -> Any:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        return [ser.build_row(db, b, part_detail=part_detail, user_detail_flag=user_detail, cache=cache)
+        return [version_views.build_parameters(ctx, ser.build_row(db, b, part_detail=part_detail,
+                                                                  user_detail_flag=user_detail, cache=cache))
                 for b in db.all(sql, params)]
 
     count = db.scalar(f"SELECT COUNT(*) {base}", w.params) if ctx.params.get("limit") else 0
@@ -324,10 +207,10 @@ def build_detail(ctx: Ctx) -> Any:
     method = ctx.request.method
     b = _build_or_404(ctx)
     if method == "GET":
-        return ser.build_row(ctx.db, b, detail=True)
+        return version_views.build_parameters(ctx, ser.build_row(ctx.db, b, detail=True))
     if method in ("PATCH", "PUT"):
         b = actions.patch_build(ctx.db, b, _body_dict(ctx))
-        row = ser.build_row(ctx.db, b, detail=True)
+        row = version_views.build_parameters(ctx, ser.build_row(ctx.db, b, detail=True))
         row.pop("overdue", None)  # PATCH responses leave it out (§3.1)
         return row
     actions.delete_build(ctx.db, b)
@@ -356,35 +239,12 @@ def _body_dict(ctx: Ctx) -> dict[str, Any]:
     return {}
 
 
-ACTIONS: dict[str, Callable[[Ctx, Row], Any]] = {
-    "allocate": lambda c, b: actions.allocate(c.db, b, _body_dict(c)),
-    "auto-allocate": lambda c, b: actions.auto_allocate(c.db, b, _body_dict(c)),
-    "unallocate": lambda c, b: actions.unallocate(c.db, b, _body_dict(c)),
-    "consume": lambda c, b: actions.consume(c.db, b, _body_dict(c)),
-    "complete": lambda c, b: actions.complete_outputs(c.db, b, _body_dict(c)),
-    "scrap-outputs": lambda c, b: actions.scrap_outputs(c.db, b, _body_dict(c)),
-    "delete-outputs": lambda c, b: actions.delete_outputs(c.db, b, _body_dict(c)),
-    "finish": lambda c, b: actions.finish(c.db, b, _body_dict(c), c.user_id),
-    "cancel": lambda c, b: actions.cancel(c.db, b, _body_dict(c), c.user_id),
-    "issue": lambda c, b: actions.issue(c.db, b),
-    "hold": lambda c, b: actions.hold(c.db, b),
-}
-
-
 def build_action(ctx: Ctx) -> Any:
     name = ctx.path_params["action"]
-    handler = ACTIONS.get(name)
-    if handler is None and name != "create-output":
+    if name not in build_actions.NAMES:
         raise _not_found(ctx.request)
-    _body_dict(ctx)
-    if handler is None:
-        b = actions.get_build_for_action(ctx.db, ctx.path_params["id"])
-        created = actions.create_output(ctx.db, b, _body_dict(ctx))
-        rows = [ser.stock_row(ctx.db, ctx.db.get("stock", pk), part_detail=True, location_detail=True)  # type: ignore[arg-type]
-                for pk in created]
-        return JSONResponse(rows, status_code=201)
-    b = actions.get_build_for_action(ctx.db, ctx.path_params["id"])
-    return JSONResponse(handler(ctx, b), status_code=201)
+    body = _body_dict(ctx)
+    return build_actions.run(ctx.sim, name, int(ctx.path_params["id"]), body, ctx.user_id)
 
 
 # -- lines -------------------------------------------------------------------------
@@ -432,9 +292,7 @@ def line_list(ctx: Ctx) -> Any:
     base = ("FROM build_line bl JOIN bom_item bom ON bom.id = bl.bom_item JOIN part p ON p.id = bom.sub_part"
             " JOIN build b ON b.id = bl.build" + w.clause())
     order = _ordering(ctx, LINE_ORDERING, "bl.id")
-    opts = dict(build_filter=build, allocations=ctx.flag("allocations", False), part_detail=ctx.flag("part_detail", False),
-                bom_item_detail=ctx.flag("bom_item_detail", False), assembly_detail=ctx.flag("assembly_detail", False),
-                build_detail=ctx.flag("build_detail", False))
+    opts: dict[str, Any] = dict(build_filter=build, **version_views.line_options(ctx))
     available = w.boolean("available")
 
     def fetch(limit: int | None, offset: int) -> list[Any]:
@@ -443,7 +301,7 @@ def line_list(ctx: Ctx) -> Any:
         if available is None and limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        rows = ser.line_rows(db, db.all(sql, params), **opts)  # type: ignore[arg-type]
+        rows = version_views.unrequested_out(ctx, ser.line_rows(db, db.all(sql, params), **opts))
         if available is not None:
             rows = [r for r in rows if _line_available(r) == available]
             if limit is not None:
@@ -454,7 +312,7 @@ def line_list(ctx: Ctx) -> Any:
         if available is None:
             count = db.scalar(f"SELECT COUNT(*) {base}", w.params)
         else:
-            count = len([r for r in ser.line_rows(db, db.all(f"SELECT bl.* {base}", w.params), **opts)  # type: ignore[arg-type]
+            count = len([r for r in ser.line_rows(db, db.all(f"SELECT bl.* {base}", w.params), **opts)
                          if _line_available(r) == available])
     else:
         count = 0
@@ -490,10 +348,8 @@ def line_detail(ctx: Ctx) -> Any:
         if values:
             db.update("build_line", ln["id"], **values)
         ln = db.get("build_line", ln["id"])
-    return ser.line_rows(db, [ln], build_filter=None, allocations=ctx.flag("allocations", False),  # type: ignore[list-item]
-                         part_detail=ctx.flag("part_detail", False), bom_item_detail=ctx.flag("bom_item_detail", False),
-                         assembly_detail=ctx.flag("assembly_detail", False),
-                         build_detail=ctx.flag("build_detail", False))[0]
+    rows = ser.line_rows(db, [ln], build_filter=None, **version_views.line_options(ctx))  # type: ignore[list-item]
+    return version_views.unrequested_out(ctx, rows)[0]
 
 
 # -- build items ---------------------------------------------------------------------
@@ -553,9 +409,7 @@ def item_list(ctx: Ctx) -> Any:
     w = item_where(ctx)
     base = ITEM_BASE + w.clause()
     order = _ordering(ctx, ITEM_ORDERING, "bi.id")
-    opts = dict(part_detail=ctx.flag("part_detail", False), location_detail=ctx.flag("location_detail", False),
-                stock_detail=ctx.flag("stock_detail", False), build_detail=ctx.flag("build_detail", False),
-                install_into_detail=ctx.flag("install_into_detail", False))
+    opts = version_views.item_options(ctx)
 
     def fetch(limit: int | None, offset: int) -> list[Any]:
         sql = f"SELECT bi.* {base}{order}"
@@ -563,7 +417,8 @@ def item_list(ctx: Ctx) -> Any:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        return [ser.build_item_row(db, r, **opts) for r in db.all(sql, params)]
+        return version_views.unrequested_out(ctx, [ser.build_item_row(db, r, **opts) for r in db.all(sql, params)],
+                                             items=True)
 
     count = db.scalar(f"SELECT COUNT(*) {base}", w.params) if ctx.params.get("limit") else 0
     return paginate(ctx, count, fetch)
@@ -710,7 +565,7 @@ def stock_list(ctx: Ctx) -> Any:
               " s.batch, ?)", term)
     base = "FROM stock s JOIN part p ON p.id = s.part" + w.clause()
     order = _ordering(ctx, STOCK_ORDERING, "p.name, s.quantity, s.location")
-    part_detail = ctx.flag("part_detail", False)
+    part_detail = version_views.stock_part_detail(ctx)
     location_detail = ctx.flag("location_detail", False)
 
     def fetch(limit: int | None, offset: int) -> list[Any]:
@@ -825,8 +680,10 @@ def generic_status(ctx: Ctx) -> Any:
 
 
 def info(ctx: Ctx) -> Any:
-    return {"server": "InvenTree", "id": None, "version": SERVER_VERSION, "instance": "buildtui simulator",
-            "apiVersion": API_VERSION, "worker_running": False, "worker_count": 0, "worker_pending_tasks": 0,
+    api = ctx.sim.api
+    return {"server": "InvenTree", "id": None, "version": api.server_version, "instance": "buildtui simulator",
+            "apiVersion": api.version, "worker_running": api.worker, "worker_count": 1 if api.worker else 0,
+            "worker_pending_tasks": ctx.sim.tasks.pending_count(),
             "plugins_enabled": False, "plugins_install_disabled": False, "email_configured": False,
             "debug_mode": False, "docker_mode": False, "default_locale": "en-us",
             "customize": {"logo": None, "splash": None, "login_message": None, "navbar_message": None},
@@ -1064,6 +921,11 @@ def make_app(sim: Simulator) -> ASGIApp:
         Route("/api/barcode/", endpoint(barcode_scan, ()), methods=["POST"]),
         Route("/api/barcode/link/", endpoint(barcode_link, ("stock",)), methods=["POST"]),
         Route("/api/barcode/unlink/", endpoint(barcode_unlink, ("stock",)), methods=["POST"]),
+        Route("/api/background-task/", endpoint(version_views.task_overview, ()), methods=["GET"]),
+        Route("/api/background-task/{task_id}/", endpoint(version_views.task_detail, ()), methods=["GET"]),
+        Route("/api/bom/substitute/", endpoint(version_views.substitute_list, stock_roles), methods=["GET"]),
+        Route("/api/bom/substitute/{id:int}/", endpoint(version_views.substitute_detail, stock_roles),
+              methods=["GET"]),
         Route("/api/{rest:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
     ]
     app = Starlette(routes=routes)

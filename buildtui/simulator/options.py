@@ -10,6 +10,7 @@ from typing import Any
 from .faults import Latency, describe_latency, parse_latency
 from .seed import USERS
 from .state import Simulator
+from .versions import BY_NAME, ApiChoice
 
 
 class OptionError(ValueError):
@@ -32,6 +33,9 @@ class SimOptions:
     nested: str | None = None
     redirect: str | None = None
     redirect_path: str | None = None
+    api: ApiChoice | None = None
+    task_delay_s: float = 0.7
+    fail_tasks: int = 0
 
 
 def _fraction(name: str, value: float) -> float:
@@ -70,6 +74,11 @@ def check(args: Any) -> SimOptions:
         raise OptionError(f"--redirect must be http(s)://host[:port], got {redirect!r}")
     if args.builds < 0:
         raise OptionError(f"--builds must be 0 or more, got {args.builds}")
+    if args.fail_tasks < 0:
+        raise OptionError(f"--fail-tasks must be 0 or more, got {args.fail_tasks}")
+    if args.api is not None and args.api not in BY_NAME:
+        raise OptionError(f"--api must be one of {', '.join(BY_NAME)}, got {args.api!r}")
+    api = BY_NAME[args.api] if args.api is not None else None
     return SimOptions(
         port=port,
         latency=latency,
@@ -83,6 +92,9 @@ def check(args: Any) -> SimOptions:
         nested=_regex("--nested", args.nested),
         redirect=redirect,
         redirect_path=_regex("--redirect-path", args.redirect_path),
+        api=api,
+        task_delay_s=_not_negative("--task-delay", args.task_delay),
+        fail_tasks=args.fail_tasks,
     )
 
 
@@ -102,6 +114,8 @@ def apply(opts: SimOptions, sim: Simulator) -> None:
     sim.fail_rate = opts.fail_rate
     sim.late_answer_ms = opts.late_writes_ms
     sim.lost_write_ms = opts.lose_writes_ms
+    sim.task_delay_s = opts.task_delay_s
+    sim.fail_next_tasks = opts.fail_tasks
     if opts.drop_writes:
         sim.faults.add("drop", method="WRITE", probability=opts.drop_writes)
     if opts.trickle is not None:
@@ -117,8 +131,24 @@ def apply(opts: SimOptions, sim: Simulator) -> None:
 ROLE_NOTES = {"admin": "superuser", "reader": "view only", "operator": "builds: view, add, change"}
 
 
-def banner(opts: SimOptions) -> list[str]:
-    """The start banner: where, who can sign in, and what misbehaviour is switched on."""
+def describe_api(sim: Simulator) -> str:
+    api = sim.api
+    if api.legacy:
+        text = f"InvenTree API {api.version} as the simulator always answered (legacy): every action done at once"
+    elif not api.worker:
+        text = f"InvenTree API {api.version} ({api.server_version}): no worker, every action done at once"
+    else:
+        text = (f"InvenTree API {api.version} ({api.server_version}): background tasks done {sim.task_delay_s:g} s "
+                f"after their answer")
+        if sim.fail_next_tasks:
+            text += f", the next {sim.fail_next_tasks} failing"
+    if sim.substitutes_in_line_detail:
+        text += "; substitutes in bom_item_detail"
+    return text
+
+
+def banner(opts: SimOptions, sim: Simulator) -> list[str]:
+    """The start banner: where, which version, who can sign in, and what misbehaviour is switched on."""
     users = ", ".join(f"{name}/{password} ({ROLE_NOTES.get(name, 'user')})" for _, name, password, *_ in USERS)
     faults: list[str] = []
     if opts.latency:
@@ -140,6 +170,6 @@ def banner(opts: SimOptions) -> list[str]:
     if opts.redirect is not None:
         where = f" for {opts.redirect_path!r}" if opts.redirect_path else ""
         faults.append(f"301 redirect to {opts.redirect}{where}")
-    lines = [f"buildtui simulator on http://127.0.0.1:{opts.port}", f"  users: {users}"]
+    lines = [f"buildtui simulator on http://127.0.0.1:{opts.port}", f"  {describe_api(sim)}", f"  users: {users}"]
     lines.append("  faults: " + ("; ".join(faults) if faults else "none"))
     return lines
