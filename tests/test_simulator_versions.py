@@ -427,8 +427,11 @@ class TestSubstitutes:
         finally:
             s.close()
 
-    def test_legacy_keeps_them_in_line_detail(self, server):
-        """The default (legacy) simulator still lists substitutes in bom_item_detail, as the app reads them today."""
-        with httpx.Client(base_url=server.url, auth=("admin", "inventree")) as http:
-            lines = http.get("/api/build/line/", params={"build": 3, "bom_item_detail": "true"}).json()
-        assert any(ln["bom_item_detail"]["substitutes"] for ln in lines)
+    def test_legacy_keeps_them_in_line_detail(self):
+        """The legacy simulator (today's default) lists substitutes in bom_item_detail, as the app reads them today."""
+        s = Sim("legacy")
+        try:
+            lines = s.http.get("/api/build/line/", params={"build": 3, "bom_item_detail": "true"}).json()
+            assert any(ln["bom_item_detail"]["substitutes"] for ln in lines)
+        finally:
+            s.close()
