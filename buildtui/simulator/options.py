@@ -138,8 +138,10 @@ def describe_api(sim: Simulator) -> str:
     elif not api.worker:
         text = f"InvenTree API {api.version} ({api.server_version}): no worker, every action done at once"
     else:
-        text = (f"InvenTree API {api.version} ({api.server_version}): background tasks done {sim.task_delay_s:g} s "
-                f"after their answer")
+        text = (
+            f"InvenTree API {api.version} ({api.server_version}): background tasks done {sim.task_delay_s:g} s "
+            f"after their answer"
+        )
         if sim.fail_next_tasks:
             text += f", the next {sim.fail_next_tasks} failing"
     if sim.substitutes_in_line_detail:

@@ -29,13 +29,21 @@ class Simulator:
     does (None: the version's default, True only for "legacy").
     """
 
-    def __init__(self, db: Database, latency_ms: Latency = 0, fail_rate: float = 0.0, *,
-                 api: ApiChoice | None = None, substitutes_in_line_detail: bool | None = None,
-                 task_delay_s: float = 0.7) -> None:
+    def __init__(
+        self,
+        db: Database,
+        latency_ms: Latency = 0,
+        fail_rate: float = 0.0,
+        *,
+        api: ApiChoice | None = None,
+        substitutes_in_line_detail: bool | None = None,
+        task_delay_s: float = 0.7,
+    ) -> None:
         self.db = db
         self.api: ApiProfile = resolve(api)
-        self.substitutes_in_line_detail = (self.api.substitutes_in_line_detail if substitutes_in_line_detail is None
-                                           else substitutes_in_line_detail)
+        self.substitutes_in_line_detail = (
+            self.api.substitutes_in_line_detail if substitutes_in_line_detail is None else substitutes_in_line_detail
+        )
         self.task_delay_s = task_delay_s
         self.fail_next_tasks = 0
         self.tasks = TaskQueue(db)
