@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..clock import today
-from . import actions, rules
+from . import actions, rules, settings
 from . import serializers as ser
 from .db import Database, Row
 from .rules import ApiError, query_bool
@@ -1065,6 +1065,7 @@ def make_app(sim: Simulator) -> Starlette:
         Route("/api/barcode/", endpoint(barcode_scan, ()), methods=["POST"]),
         Route("/api/barcode/link/", endpoint(barcode_link, ("stock",)), methods=["POST"]),
         Route("/api/barcode/unlink/", endpoint(barcode_unlink, ("stock",)), methods=["POST"]),
+        Route("/api/settings/global/{key}/", endpoint(settings.global_setting, ()), methods=["GET", "PATCH", "PUT"]),
         Route("/api/{rest:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
     ]
     app = Starlette(routes=routes)
