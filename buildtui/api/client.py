@@ -38,6 +38,7 @@ from .models import (
     BuildItem,
     BuildLine,
     CurrentUser,
+    GlobalSetting,
     Page,
     Part,
     Roles,
@@ -362,6 +363,22 @@ class InvenTreeClient:
         except NotFound:
             data = await self._call("GET", "/api/generic/status/")
             return self._model(StatusCodes, (data or {}).get("StockStatus", {}))
+
+    # -- global settings (read once per session: they change rarely and are asked often) --------------
+    _settings: dict[str, GlobalSetting] | None = None
+
+    async def global_setting(self, key: str) -> GlobalSetting:
+        """``GET /api/settings/global/<key>/`` (any signed-in user may read), cached for the session."""
+        if self._settings is None:
+            self._settings = {}
+        if key not in self._settings:
+            self._settings[key] = self._model(GlobalSetting, await self._call("GET", f"/api/settings/global/{key}/"))
+        return self._settings[key]
+
+    async def allow_expired_build(self) -> bool:
+        """InvenTree's STOCK_ALLOW_EXPIRED_BUILD (off by default). The server does not enforce it on
+        ``allocate/`` (§4); the client must."""
+        return (await self.global_setting("STOCK_ALLOW_EXPIRED_BUILD")).enabled
 
     # -- builds ------------------------------------------------------------------------
     async def list_builds(self, query: BuildQuery | None = None, *, limit: int = PAGE_SIZE, offset: int = 0) -> Page[Build]:

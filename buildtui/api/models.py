@@ -398,6 +398,25 @@ class BarcodeResult(Model):
         return None
 
 
+class GlobalSetting(Model):
+    """One row of ``/api/settings/global/<key>/``: ``value`` is a string on the wire ("True"/"False" for a
+    boolean setting)."""
+
+    pk: int | None = None
+    key: str
+    value: Any = None
+    name: str = ""
+    description: str = ""
+    type: str | None = ""
+
+    @property
+    def enabled(self) -> bool:
+        """The value read as InvenTree's ``str2bool`` reads it."""
+        if isinstance(self.value, bool):
+            return self.value
+        return str(self.value).strip().lower() in ("1", "y", "yes", "t", "true", "ok", "on")
+
+
 class TaskDetail(Model):
     """API 477's background-task answer for auto-allocate and consume."""
 

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from ..clock import today
-from . import actions, build_actions, rules, version_views
+from . import actions, build_actions, rules, settings, version_views
 from . import serializers as ser
 from .db import Database, Row
 from .query import Ctx, Handler, Where, _ints, _ordering, _search_terms, paginate
@@ -926,6 +926,7 @@ def make_app(sim: Simulator) -> ASGIApp:
         Route("/api/bom/substitute/", endpoint(version_views.substitute_list, stock_roles), methods=["GET"]),
         Route("/api/bom/substitute/{id:int}/", endpoint(version_views.substitute_detail, stock_roles),
               methods=["GET"]),
+        Route("/api/settings/global/{key}/", endpoint(settings.global_setting, ()), methods=["GET", "PATCH", "PUT"]),
         Route("/api/{rest:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
     ]
     app = Starlette(routes=routes)
