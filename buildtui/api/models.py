@@ -418,13 +418,22 @@ class GlobalSetting(Model):
 
 
 class TaskDetail(Model):
-    """API 477's background-task answer for auto-allocate and consume."""
+    """A background task (API 464+): the answer of auto-allocate and consume (477+) and of complete,
+    scrap-outputs and delete-outputs (494+), and of ``GET /api/background-task/<id>/``.
+
+    Only ``success`` means done: a task that failed is ``complete`` too. An empty ``task_id`` means the work
+    already ran inside the request (no worker), or that queueing it failed (``success`` false).
+    """
 
     task_id: str = ""
     exists: bool = False
     pending: bool = False
     complete: bool = True
     success: bool = True
+
+    @property
+    def running(self) -> bool:
+        return bool(self.task_id) and not self.complete
 
 
 class SerialNumbers(Model):

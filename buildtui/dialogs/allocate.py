@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from ..api import ApiError
 from ..api.models import BuildItem, BuildLine, StockItem
 from ..clock import today
 from ..format import qty
 from ..rules import allocation as rules
+from ..state.actions import Write
 from ..widgets.fit import fit_rows
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
@@ -251,18 +251,14 @@ class AllocateDialog(BuildDialog):
         value = self.query_one("#output", Select).value
         return value if isinstance(value, int) else None
 
-    async def send(self) -> str:
+    def write(self) -> Write[None]:
         items = self._items()
-        self._before = self.line.allocated
         output = self._output()
-        await self.model.store.client.allocate(self.model.pk, [
-            {"build_line": self.line.pk, "stock_item": s.pk, "quantity": q, "output": output} for s, q in items])
         total = sum((q for _, q in items), Decimal(0))
-        return f"Allocated {qty(total)} × {clean(self.line.part_label)} from {len(items)} stock item(s)"
-
-    async def check_outcome(self) -> bool | None:
-        line = await self.model.store.client.get_line(self.line.pk)
-        return line.allocated > self.line.allocated
+        name = clean(self.line.part_label)
+        return self.actions.allocate(
+            [{"build_line": self.line.pk, "stock_item": s.pk, "quantity": q, "output": output} for s, q in items],
+            lambda _: f"Allocated {qty(total)} × {name} from {len(items)} stock item(s)")
 
     async def explain_refusal(self, exc: ApiError) -> list[str]:
         """Stock taken or the line allocated from another terminal: say so and show the new figures."""
@@ -288,8 +284,6 @@ class AllocateDialog(BuildDialog):
             self._paint()
         return said
 
-    def outcome_result(self) -> str | None:
-        return f"Allocated to {clean(self.line.part_label)}"
 
 
 class AutoAllocateDialog(BuildDialog):
@@ -308,48 +302,20 @@ class AutoAllocateDialog(BuildDialog):
         yield Checkbox(Content("Interchangeable stock (use several items per line)"), True, id="interchangeable")
         yield Checkbox(Content("Substitute parts"), True, id="substitutes")
         yield Checkbox(Content("Optional lines too"), False, id="optional_items")
-        progress = ProgressBar(total=None, show_eta=False, id="auto-progress")
-        progress.display = False
-        yield progress
 
     def _value(self, wid: str) -> int | None:
         v = self.query_one(f"#{wid}", Select).value
         return v if isinstance(v, int) else None
 
-    async def send(self) -> str:
-        self.query_one("#auto-progress").display = True
-        try:
-            return await self._run()
-        finally:
-            self.query_one("#auto-progress").display = False
-
-    async def _run(self) -> str:
-        client = self.model.store.client
+    def write(self) -> Write[Any]:
         before = {ln.pk: ln.allocated for ln in self.model.lines}
         optional = self.query_one("#optional_items", Checkbox).value
         interchangeable = self.query_one("#interchangeable", Checkbox).value
-        task = await client.auto_allocate(
-            self.model.pk, location=self._value("location"), exclude_location=self._value("exclude_location"),
-            interchangeable=interchangeable, substitutes=self.query_one("#substitutes", Checkbox).value,
-            optional_items=optional)
-        lines = await client.list_lines(self.model.pk, allocations=False)
-        # with a background worker the allocations arrive after the answer (§6): re-read until they settle
-        if task is None or not task.complete:
-            for _ in range(10):
-                if any(ln.allocated != before.get(ln.pk) for ln in lines):
-                    break
-                await asyncio.sleep(0.5)
-                lines = await client.list_lines(self.model.pk, allocations=False)
-        return auto_summary(before, lines, optional=optional, interchangeable=interchangeable)
-
-    async def check_outcome(self) -> bool | None:
-        # auto-allocation may rightly allocate nothing, so "no change" is not proof it did not run
-        before = {ln.pk: ln.allocated for ln in self.model.lines}
-        lines = await self.model.store.client.list_lines(self.model.pk, allocations=False)
-        return True if any(ln.allocated > before.get(ln.pk, ln.allocated) for ln in lines) else None
-
-    def outcome_result(self) -> str | None:
-        return "Auto-allocation ran (the server answered late): look at the lines"
+        options = {"location": self._value("location"), "exclude_location": self._value("exclude_location"),
+                   "interchangeable": interchangeable, "substitutes": self.query_one("#substitutes", Checkbox).value,
+                   "optional_items": optional}
+        return self.actions.auto_allocate(options, lambda lines: auto_summary(
+            before, lines, optional=optional, interchangeable=interchangeable))
 
 
 def auto_summary(before: dict[int, Decimal], after: list[BuildLine], *, optional: bool,
@@ -414,23 +380,14 @@ class ConsumeDialog(BuildDialog):
             return {"quantity": [f"At most {qty(self.allocation.quantity)} is allocated."]}
         return {}
 
-    async def send(self) -> str:
+    def write(self) -> Write[Any]:
         notes = self.query_one("#notes", Input).value
-        client = self.model.store.client
+        name = clean(self.line.part_label)
         if self.allocation is not None:
             value, _ = parse_quantity(self.query_one("#quantity", Input).value)
             assert value is not None
-            await client.consume(self.model.pk, items=[(self.allocation.pk, value)], notes=notes)
-            return f"Consumed {qty(value)} × {clean(self.line.part_label)}"
-        await client.consume(self.model.pk, lines=[self.line.pk], notes=notes)
-        return f"Consumed the allocations of {clean(self.line.part_label)}"
-
-    async def check_outcome(self) -> bool | None:
-        line = await self.model.store.client.get_line(self.line.pk)
-        return line.consumed > self.line.consumed
-
-    def outcome_result(self) -> str | None:
-        return f"Consumed: {clean(self.line.part_label)}"
+            return self.actions.consume([(self.allocation.pk, value)], [], notes, f"Consumed {qty(value)} × {name}")
+        return self.actions.consume([], [self.line.pk], notes, f"Consumed the allocations of {name}")
 
 
 class EditAllocationDialog(BuildDialog):
@@ -454,19 +411,10 @@ class EditAllocationDialog(BuildDialog):
         _, err = parse_quantity(self.query_one("#quantity", Input).value)
         return {"quantity": [err]} if err else {}
 
-    async def send(self) -> str:
+    def write(self) -> Write[Any]:
         value, _ = parse_quantity(self.query_one("#quantity", Input).value)
         assert value is not None
-        await self.model.store.client.update_allocation(self.allocation.pk, value)
-        return f"Allocation changed to {qty(value)}"
-
-    async def check_outcome(self) -> bool | None:
-        value, _ = parse_quantity(self.query_one("#quantity", Input).value)
-        now = {a.pk: a.quantity for a in await self.model.store.client.list_allocations(self.model.pk)}
-        return now.get(self.allocation.pk) == value
-
-    def outcome_result(self) -> str | None:
-        return "Allocation changed"
+        return self.actions.edit_allocation(self.allocation.pk, value, f"Allocation changed to {qty(value)}")
 
 
 class InfoDialog(FormDialog[str]):

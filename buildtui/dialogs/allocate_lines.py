@@ -14,6 +14,7 @@ from ..api.models import BuildLine, StockItem
 from ..clock import today
 from ..format import qty
 from ..rules import allocation as rules
+from ..state.actions import Write
 from ..widgets.fit import fit_rows
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
@@ -141,19 +142,9 @@ class MultiAllocateDialog(BuildDialog):
     def validate_local(self) -> dict[str, list[str]]:
         return {} if self.takes else {"form": ["Nothing to allocate: no line has free stock proposed."]}
 
-    async def send(self) -> str:
+    def write(self) -> Write[None]:
         takes = self.takes
-        await self.model.store.client.allocate(
-            self.model.pk,
-            [{"build_line": ln.pk, "stock_item": t.item.pk, "quantity": t.quantity, "output": None} for ln, t in takes],
-        )
         lines = len({ln.pk for ln, _ in takes})
-        return f"Allocated {lines} line(s) from {len(takes)} stock item(s) in one request"
-
-    async def check_outcome(self) -> bool | None:
-        # one request: all lines or none (the server allocates atomically)
-        ln, _ = self.takes[0]
-        return (await self.model.store.client.get_line(ln.pk)).allocated > ln.allocated
-
-    def outcome_result(self) -> str | None:
-        return f"Allocated {len({ln.pk for ln, _ in self.takes})} line(s)"
+        return self.actions.allocate(
+            [{"build_line": ln.pk, "stock_item": t.item.pk, "quantity": t.quantity, "output": None} for ln, t in takes],
+            lambda _: f"Allocated {lines} line(s) from {len(takes)} stock item(s) in one request")

@@ -67,19 +67,13 @@ class CancelBuildDialog(BuildDialog):
                      classes="field-hint muted", id="hint-remove_incomplete_outputs")
         yield FieldError(id="err-remove_incomplete_outputs")
 
-    async def send(self) -> str:
+    def write(self) -> Write[None]:
         b = self.model.build
         assert b is not None
-        await self.model.store.client.cancel(
-            b.pk, remove_allocated_stock=self.query_one("#remove_allocated_stock", Checkbox).value,
-            remove_incomplete_outputs=self.query_one("#remove_incomplete_outputs", Checkbox).value)
-        return f"{b.reference} cancelled"
-
-    async def check_outcome(self) -> bool | None:
-        return (await self.model.store.client.get_build(self.model.pk)).status == 30
-
-    def outcome_result(self) -> str | None:
-        return "Build cancelled"
+        return self.actions.cancel(
+            remove_allocated_stock=self.query_one("#remove_allocated_stock", Checkbox).value,
+            remove_incomplete_outputs=self.query_one("#remove_incomplete_outputs", Checkbox).value,
+            done=f"{b.reference} cancelled")
 
 
 class FinishBuildDialog(BuildDialog):
@@ -128,18 +122,11 @@ class FinishBuildDialog(BuildDialog):
                      id="accept_overallocated")
         yield FieldError(id="err-accept_overallocated")
 
-    async def send(self) -> str:
+    def write(self) -> Write[None]:
         b = self.model.build
         assert b is not None
-        await self.model.store.client.finish(
-            b.pk, accept_unallocated=self.query_one("#accept_unallocated", Checkbox).value,
+        return self.actions.finish(
+            accept_unallocated=self.query_one("#accept_unallocated", Checkbox).value,
             accept_incomplete=self.query_one("#accept_incomplete", Checkbox).value,
-            accept_overallocated=str(self.query_one("#accept_overallocated", Select).value))
-        return f"{b.reference} finished: allocated stock consumed"
-
-    async def check_outcome(self) -> bool | None:
-        b = await self.model.store.client.get_build(self.model.pk)
-        return b.status == 40
-
-    def outcome_result(self) -> str | None:
-        return "Build finished"
+            accept_overallocated=str(self.query_one("#accept_overallocated", Select).value),
+            done=f"{b.reference} finished: allocated stock consumed")
