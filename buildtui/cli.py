@@ -6,14 +6,17 @@ import argparse
 import asyncio
 import gc
 import getpass
-import os
+import logging
 import sys
+from collections.abc import Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlparse
 
 from . import __version__
 from . import config as config_mod
 from .config import Config, ConfigError, insecure_warning
+
+log = logging.getLogger("buildtui.cli")
 
 DEMO_USER = ("admin", "inventree")
 
@@ -111,9 +114,33 @@ def run_tui(args: argparse.Namespace) -> None:
     if warning:
         sys.stderr.write(warning + "\n")
     setup_logging()
+    cfg = sign_in_at_start(cfg, token_flag=args.token is not None)
     from .app import BuildTUI
 
     BuildTUI(cfg).run()
+
+
+def sign_in_at_start(cfg: Config, *, token_flag: bool = False, environ: Mapping[str, str] | None = None) -> Config:
+    """The configuration the app starts with. With ``INVENTREE_API_USERNAME`` and ``INVENTREE_API_PASSWORD``
+    set and no token given, a token is got from them first (``buildtui/signin.py`` has the rules); it is
+    not written to the config file. Refused credentials end here, in one line and exit status 1; a server
+    that cannot be reached yet does not: the app starts, says so, and signs in once the server answers."""
+    from . import signin
+    from .api import ApiError, AuthenticationRequired, PermissionDenied
+
+    creds = signin.startup_credentials(cfg, token_flag=token_flag, environ=environ)
+    if creds is None:
+        return cfg
+    try:
+        token = asyncio.run(signin.fetch_token(cfg, creds))
+    except (AuthenticationRequired, PermissionDenied) as exc:
+        fail(f"sign-in as {creds.username} with {creds.origin} failed: {exc}", status=1)
+    except ApiError as exc:
+        log.warning("could not sign in as %s at start: %s", creds.username, exc)
+        sys.stderr.write(f"buildtui: could not sign in as {creds.username} yet ({exc}); starting anyway\n")
+        return config_mod.with_overrides(cfg, token="", username=creds.username)
+    log.info("signed in as %s with %s", creds.username, creds.origin)
+    return config_mod.with_overrides(cfg, token=token, username=creds.username)
 
 
 def run_demo(cfg: Config, data: str | None) -> None:
@@ -141,6 +168,7 @@ async def _demo_token(url: str) -> str:
 
 
 def run_login(args: argparse.Namespace) -> None:
+    from . import signin
     from .api import ApiError, InvenTreeClient
 
     cfg = config_mod.load({"server": args.login_server})
@@ -157,7 +185,7 @@ def run_login(args: argparse.Namespace) -> None:
     async def get() -> str:
         async with InvenTreeClient(server, timeout=cfg.timeout, verify=cfg.verify) as client:
             await client.connect()
-            return await client.get_token(username, password, name=f"buildtui@{os.uname().nodename}")
+            return await client.get_token(username, password, name=signin.token_name())
 
     try:
         token = asyncio.run(get())
