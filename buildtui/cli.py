@@ -7,6 +7,7 @@ import asyncio
 import gc
 import getpass
 import logging
+import shlex
 import sys
 from collections.abc import Mapping
 from typing import Any, NoReturn
@@ -50,8 +51,12 @@ def build_parser() -> Parser:
     sim.add_argument("--fail-rate", type=float, default=0.0, help="answer this fraction of requests with 502")
     web = sub.add_parser("web", help="serve the app in a browser (textual-serve), on 127.0.0.1 by default")
     web.add_argument("--demo", action="store_true", dest="web_demo")
-    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     web.add_argument("--port", type=int, default=8566)
+    web.add_argument("--allow-remote", action="store_true",
+                     help="allow a --host other machines can reach: anyone who reaches it drives the session")
+    web.add_argument("--public-url", help="the URL browsers open, e.g. https://kiosk.example.com behind a proxy; "
+                                          "only pages from its origin may drive the app")
     return p
 
 
@@ -208,11 +213,22 @@ def run_simulator(args: argparse.Namespace) -> None:
 
 def run_web(args: argparse.Namespace) -> None:
     try:
-        from textual_serve.server import Server
+        from .web import GuardedServer, check_host, check_public_url
     except ImportError:
         fail("buildtui web needs textual-serve: pip install 'buildtui[web]'")
-    command = f"{sys.executable} -m buildtui" + (" --demo" if args.web_demo else "")
-    Server(command, host=args.host, port=args.port, title="buildtui").serve()
+    if not 0 < args.port < 65536:
+        fail(f"--port must be between 1 and 65535, got {args.port}")
+    refusal, warning = check_host(args.host, args.allow_remote, args.port)
+    if refusal:
+        fail(refusal)
+    if args.public_url:
+        problem = check_public_url(args.public_url)
+        if problem:
+            fail(problem)
+    if warning:
+        sys.stderr.write(warning + "\n")
+    command = f"{shlex.quote(sys.executable)} -m buildtui" + (" --demo" if args.web_demo else "")
+    GuardedServer(command, host=args.host, port=args.port, public_url=args.public_url).serve()
 
 
 if __name__ == "__main__":
