@@ -169,8 +169,13 @@ class GuardedServer(Server):
         return await super().handle_websocket(request)
 
     async def on_startup(self, app: web.Application) -> None:
-        where = self._public_url if self.fixed_origin else self._listen_url
-        self.console.print(f"buildtui web on {where}/  (Ctrl+C stops it)", highlight=False, markup=False)
+        where = (self._public_url if self.fixed_origin else self._listen_url) + "/"
+        ip = _ip(self.host)
+        if not self.fixed_origin and (not self.host or (ip is not None and ip.is_unspecified)):
+            where = (
+                f"port {self.port} of every address of this machine, e.g. http://{socket.gethostname()}:{self.port}/"
+            )
+        self.console.print(f"buildtui web on {where}  (Ctrl+C stops it)", highlight=False, markup=False)
 
 
 def own_names(host: str) -> set[str]:
