@@ -6,14 +6,18 @@ import argparse
 import asyncio
 import gc
 import getpass
-import os
+import logging
+import shlex
 import sys
+from collections.abc import Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlparse
 
 from . import __version__
 from . import config as config_mod
 from .config import Config, ConfigError, insecure_warning
+
+log = logging.getLogger("buildtui.cli")
 
 DEMO_USER = ("admin", "inventree")
 
@@ -90,8 +94,12 @@ def build_parser() -> Parser:
     net.add_argument("--redirect-path", metavar="PATH_REGEX", help="with --redirect: only paths that match")
     web = sub.add_parser("web", help="serve the app in a browser (textual-serve), on 127.0.0.1 by default")
     web.add_argument("--demo", action="store_true", dest="web_demo")
-    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     web.add_argument("--port", type=int, default=8566)
+    web.add_argument("--allow-remote", action="store_true",
+                     help="allow a --host other machines can reach: anyone who reaches it drives the session")
+    web.add_argument("--public-url", help="the URL browsers open, e.g. https://kiosk.example.com behind a proxy; "
+                                          "only pages from its origin may drive the app")
     return p
 
 
@@ -154,9 +162,33 @@ def run_tui(args: argparse.Namespace) -> None:
     if warning:
         sys.stderr.write(warning + "\n")
     setup_logging()
+    cfg = sign_in_at_start(cfg, token_flag=args.token is not None)
     from .app import BuildTUI
 
     BuildTUI(cfg).run()
+
+
+def sign_in_at_start(cfg: Config, *, token_flag: bool = False, environ: Mapping[str, str] | None = None) -> Config:
+    """The configuration the app starts with. With ``INVENTREE_API_USERNAME`` and ``INVENTREE_API_PASSWORD``
+    set and no token given, a token is got from them first (``buildtui/signin.py`` has the rules); it is
+    not written to the config file. Refused credentials end here, in one line and exit status 1; a server
+    that cannot be reached yet does not: the app starts, says so, and signs in once the server answers."""
+    from . import signin
+    from .api import ApiError, AuthenticationRequired, PermissionDenied
+
+    creds = signin.startup_credentials(cfg, token_flag=token_flag, environ=environ)
+    if creds is None:
+        return cfg
+    try:
+        token = asyncio.run(signin.fetch_token(cfg, creds))
+    except (AuthenticationRequired, PermissionDenied) as exc:
+        fail(f"sign-in as {creds.username} with {creds.origin} failed: {exc}", status=1)
+    except ApiError as exc:
+        log.warning("could not sign in as %s at start: %s", creds.username, exc)
+        sys.stderr.write(f"buildtui: could not sign in as {creds.username} yet ({exc}); starting anyway\n")
+        return config_mod.with_overrides(cfg, token="", username=creds.username)
+    log.info("signed in as %s with %s", creds.username, creds.origin)
+    return config_mod.with_overrides(cfg, token=token, username=creds.username)
 
 
 def run_demo(cfg: Config, data: str | None) -> None:
@@ -184,6 +216,7 @@ async def _demo_token(url: str) -> str:
 
 
 def run_login(args: argparse.Namespace) -> None:
+    from . import signin
     from .api import ApiError, InvenTreeClient
 
     cfg = config_mod.load({"server": args.login_server})
@@ -200,7 +233,7 @@ def run_login(args: argparse.Namespace) -> None:
     async def get() -> str:
         async with InvenTreeClient(server, timeout=cfg.timeout, verify=cfg.verify) as client:
             await client.connect()
-            return await client.get_token(username, password, name=f"buildtui@{os.uname().nodename}")
+            return await client.get_token(username, password, name=signin.token_name())
 
     try:
         token = asyncio.run(get())
@@ -236,11 +269,22 @@ def run_simulator(args: argparse.Namespace) -> None:
 
 def run_web(args: argparse.Namespace) -> None:
     try:
-        from textual_serve.server import Server
+        from .web import GuardedServer, check_host, check_public_url
     except ImportError:
         fail("buildtui web needs textual-serve: pip install 'buildtui[web]'")
-    command = f"{sys.executable} -m buildtui" + (" --demo" if args.web_demo else "")
-    Server(command, host=args.host, port=args.port, title="buildtui").serve()
+    if not 0 < args.port < 65536:
+        fail(f"--port must be between 1 and 65535, got {args.port}")
+    refusal, warning = check_host(args.host, args.allow_remote, args.port)
+    if refusal:
+        fail(refusal)
+    if args.public_url:
+        problem = check_public_url(args.public_url)
+        if problem:
+            fail(problem)
+    if warning:
+        sys.stderr.write(warning + "\n")
+    command = f"{shlex.quote(sys.executable)} -m buildtui" + (" --demo" if args.web_demo else "")
+    GuardedServer(command, host=args.host, port=args.port, public_url=args.public_url).serve()
 
 
 if __name__ == "__main__":
