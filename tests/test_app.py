@@ -328,8 +328,9 @@ class TestBuildDetail:
             assert isinstance(app.screen, BuildDetailScreen)
             assert screen.model.build.completed == 5 and not screen.model.incomplete_outputs
 
-    async def test_output_completed_elsewhere_meanwhile(self, app):
+    async def test_output_completed_elsewhere_meanwhile(self, app, server):
         """Another terminal completes the output while this one has the dialog open: refused, said so."""
+        import asyncio
         from decimal import Decimal
 
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -343,6 +344,7 @@ class TestBuildDetail:
             dialog = app.screen
             assert isinstance(dialog, CompleteOutputsDialog)
             await app.client.complete_outputs(11, [(out.pk, Decimal(5))], location=7)  # the other terminal
+            await asyncio.to_thread(server.sim.tasks.wait_idle, 10)  # its server worker is done
             await pilot.press("enter")
             await settle(pilot)
             assert app.screen is dialog

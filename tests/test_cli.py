@@ -120,9 +120,11 @@ def test_inventree_official_client_works(server):
         "/api/build/11/create-output/", {"quantity": 5})
     outputs = api.get("/api/stock/", params={"build": 11, "is_building": "true"})
     api.post("/api/build/11/complete/", {"outputs": [{"output": outputs[0]["pk"]}], "location": 7})
+    server.sim.tasks.wait_idle(10)  # API 530 completes outputs in its worker
     b.finish(accept_unallocated=True, accept_incomplete=True) if "accept_unallocated" in \
         b.finish.__code__.co_varnames else api.post("/api/build/11/finish/", {"accept_unallocated": True,
                                                                              "accept_incomplete": True})
+    server.sim.tasks.wait_idle(10)  # and sets "complete" there too
     b.reload()
     assert b.status == 40
     Build(api, pk=12).cancel() if hasattr(Build, "cancel") else api.post("/api/build/12/cancel/", {})

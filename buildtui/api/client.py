@@ -34,6 +34,7 @@ from .errors import (
 )
 from .models import (
     BarcodeResult,
+    BomSubstitute,
     Build,
     BuildItem,
     BuildLine,
@@ -437,6 +438,11 @@ class InvenTreeClient:
 
     async def list_locations(self) -> list[StockLocation]:
         return await self._all(StockLocation, "/api/stock/location/", {})
+
+    async def substitutes_for_part(self, part: int) -> list[BomSubstitute]:
+        """The BOM items that allow ``part`` as a substitute. Build lines never carry their substitutes on a real
+        server (``bom_item_detail`` is built without them, in API 425 and 530 alike)."""
+        return await self._all(BomSubstitute, "/api/bom/substitute/", {"part": part})
 
     async def get_part(self, pk: int) -> Part:
         return self._model(Part, await self._call("GET", f"/api/part/{pk}/"))

@@ -436,6 +436,14 @@ class TaskDetail(Model):
         return bool(self.task_id) and not self.complete
 
 
+class BomSubstitute(Model):
+    """A part the BOM allows in place of a BOM item's own part (``/api/bom/substitute/``)."""
+
+    pk: int
+    bom_item: int
+    part: int
+
+
 class SerialNumbers(Model):
     latest: str | None = None
     next: str | None = None

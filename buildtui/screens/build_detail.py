@@ -684,6 +684,9 @@ class BuildDetailScreen(LiveScreen):
         assert self.model is not None
         lines = [ln for ln in self.model.lines if not ln.consumable]
         direct = [ln for ln in lines if ln.part == item.part or item.part in ln.substitute_parts]
+        if not direct:  # a substitute: real servers keep them apart from the line (/api/bom/substitute/)
+            allowing = await self.tui.store.bom_items_allowing(item.part)
+            direct = [ln for ln in lines if ln.bom_item in allowing]
         if direct or not any(ln.allow_variants for ln in lines):
             return direct
         ancestors: list[int] = []

@@ -26,9 +26,8 @@ from typing import Literal, TypeAlias
 ApiChoice: TypeAlias = Literal["legacy", 425, 477, 530]
 
 #: The version ``Simulator()``, ``build_simulator()``, ``buildtui --demo`` and ``buildtui simulator`` are by
-#: default. THE FLIP: set this to 530 once the app's client follows background tasks and reads substitutes from
-#: the BOM substitutes endpoint.
-DEFAULT_API: ApiChoice = "legacy"
+#: default: the newest behaviour (background tasks, substitutes only from the BOM substitutes endpoint).
+DEFAULT_API: ApiChoice = 530
 
 OUTPUT_TASKS = frozenset({"complete", "scrap-outputs", "delete-outputs"})
 ALLOCATION_TASKS = frozenset({"auto-allocate", "consume"})

@@ -70,6 +70,7 @@ Check = Callable[[], Awaitable[bool | None]]
 #: how long a background task or a settling build is followed before the operator is told to look later
 FOLLOW_LIMIT_S = 120.0
 SETTLE_LIMIT_S = 20.0
+LOST_ANSWER_WAIT_S = 8.0  # how long a lost answer's change may take to show when a worker does it
 AUTO_ALLOCATE_QUIET_S = 5.0  # API 425: no change in this long after auto-allocate means nothing to allocate
 
 
@@ -95,6 +96,8 @@ class Write(Generic[T]):
     settled: Check | None = None
     #: the final sentence, worked out from a re-read once it is done (the auto-allocation summary)
     after: Callable[[T | None], Awaitable[str]] | None = None
+    #: newer servers carry it out in their worker, a moment after answering
+    background: bool = False
 
 
 @dataclass
@@ -203,13 +206,15 @@ class BuildActions:
 
     async def _after_lost_answer(self, write: Write[T], exc: ApiError) -> Outcome[T]:
         """The write may or may not have been carried out: look for the operator's own change."""
-        took: bool | None = None
-        if write.took_effect is not None:
-            try:
-                took = await self.store.call(write.took_effect)
-            except ApiError as again:
-                log.info("could not check whether %r took effect: %s", write.what, again)
-                took = None
+        took = await self._check(write)
+        if took is False and write.background and self._has_worker():
+            # a newer server does this in its worker after answering: give it the time a task takes
+            start = time.monotonic()
+            delay = 0.5
+            while took is False and time.monotonic() - start < LOST_ANSWER_WAIT_S:
+                await asyncio.sleep(delay)
+                delay = min(delay * 1.5, 2.0)
+                took = await self._check(write)
         log.info("answer to %r lost (%s); checked: %s", write.what, exc, took)
         if took is True:
             return Outcome(Result.DONE, f"{write.done(None)} (the server's answer was lost, but it took effect).",
@@ -220,6 +225,20 @@ class BuildActions:
             return Outcome(Result.NOT_DONE, f"{exc} It could not be checked, but trying again is safe.", exc)
         return Outcome(Result.UNKNOWN, f"{exc} It could not be checked whether it did. Look at the build before "
                                        "trying again.", exc)
+
+    async def _check(self, write: Write[Any]) -> bool | None:
+        if write.took_effect is None:
+            return None
+        try:
+            return await self.store.call(write.took_effect)
+        except ApiError as again:
+            log.info("could not check whether %r took effect: %s", write.what, again)
+            return None
+
+    def _has_worker(self) -> bool:
+        """Servers from API 464 on carry some writes out in a background worker, after answering."""
+        info = self.client.server_info
+        return info is None or info.apiVersion >= 464
 
     # -- what the operator's change looks like on the server -----------------------------------------
     def _allocated(self, allocations: Iterable[BuildItem]) -> dict[tuple[int | None, int, int | None], Decimal]:
@@ -298,7 +317,7 @@ class BuildActions:
         affected = {a.build_line for a in self.model.allocations if a.pk in dict(items)} | set(lines)
         return Write("consume the stock", lambda: self.client.consume(self.model.pk, items=items, lines=lines,
                                                                      notes=notes),
-                     lambda _: done, took, kind="consume", pending="consuming stock",
+                     lambda _: done, took, kind="consume", background=True, pending="consuming stock",
                      affects=frozenset(f"l{pk}" for pk in affected if pk is not None))
 
     def auto_allocate(self, options: dict[str, Any],
@@ -325,7 +344,7 @@ class BuildActions:
 
         write: Write[Any] = Write(
             "auto-allocate", send, lambda _: "Auto-allocation done: look at the lines", idempotent=True,
-            kind="auto_allocate", pending="auto-allocating",
+            kind="auto_allocate", background=True, pending="auto-allocating",
             affects=frozenset(f"l{ln.pk}" for ln in self.model.lines), after=after)
         return write
 
@@ -362,7 +381,7 @@ class BuildActions:
         return Write("cancel the build", lambda: self.client.cancel(
             self.model.pk, remove_allocated_stock=remove_allocated_stock,
             remove_incomplete_outputs=remove_incomplete_outputs), lambda _: done, self._status(30),
-            kind="cancel_build", pending="cancelling", affects=frozenset({"build"}),
+            kind="cancel_build", background=True, pending="cancelling", affects=frozenset({"build"}),
             settled=self._status_and_allocations(30, allocations_gone=bool(self.model.allocations)))
 
     def finish(self, *, accept_unallocated: bool, accept_incomplete: bool, accept_overallocated: str,
@@ -370,7 +389,7 @@ class BuildActions:
         # API 530 sets "complete" in the worker, a moment after answering (docs/inventree-api-versions.md §2)
         return Write("finish the build", lambda: self.client.finish(
             self.model.pk, accept_unallocated=accept_unallocated, accept_incomplete=accept_incomplete,
-            accept_overallocated=accept_overallocated), lambda _: done, self._status(40), kind="finish",
+            accept_overallocated=accept_overallocated), lambda _: done, self._status(40), kind="finish", background=True,
             pending="finishing", affects=frozenset({"build"}),
             settled=self._status_and_allocations(40, allocations_gone=bool(self.model.allocations)))
 
@@ -413,20 +432,20 @@ class BuildActions:
         return Write("complete the outputs", lambda: self.client.complete_outputs(
             self.model.pk, pairs, location=location, status=status, notes=notes,
             accept_incomplete_allocation=accept_incomplete_allocation), lambda _: done,
-            self._outputs_left_production(pairs), kind="complete_outputs",
+            self._outputs_left_production(pairs), kind="complete_outputs", background=True,
             pending=f"completing {_outputs(len(pairs))}", affects=_output_keys(pairs))
 
     def scrap_outputs(self, pairs: Sequence[tuple[int, Decimal | None]], *, location: int, notes: str,
                       discard_allocations: bool, done: str) -> Write[Any]:
         return Write("scrap the outputs", lambda: self.client.scrap_outputs(
             self.model.pk, pairs, location=location, notes=notes, discard_allocations=discard_allocations),
-            lambda _: done, self._outputs_left_production(pairs), kind="scrap_outputs",
+            lambda _: done, self._outputs_left_production(pairs), kind="scrap_outputs", background=True,
             pending=f"scrapping {_outputs(len(pairs))}", affects=_output_keys(pairs))
 
     def delete_outputs(self, pks: Sequence[int], done: str) -> Write[Any]:
         pairs = [(pk, None) for pk in pks]
         return Write("delete the outputs", lambda: self.client.delete_outputs(self.model.pk, pks), lambda _: done,
-                     self._outputs_left_production(pairs), kind="delete_outputs",
+                     self._outputs_left_production(pairs), kind="delete_outputs", background=True,
                      pending=f"deleting {_outputs(len(pks))}", affects=_output_keys(pairs))
 
 

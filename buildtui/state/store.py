@@ -50,6 +50,7 @@ class Store:
         self._boot: asyncio.Future[None] | None = None
         self._prefetched: tuple[BuildQuery, asyncio.Future[Page[Build]]] | None = None
         self._fetching: dict[str, asyncio.Future[Any]] = {}
+        self._substitutes: dict[int, set[int]] = {}  # part -> BOM items allowing it as a substitute
         self._in_flight: dict[int, float] = {}  # call number -> when it was sent
         self._numbers = itertools.count()
 
@@ -171,6 +172,13 @@ class Store:
         if self.stock_status is None:
             self.stock_status = await self._once("stock_status", self.client.stock_status_codes)
         return self.stock_status
+
+    async def bom_items_allowing(self, part: int) -> set[int]:
+        """BOM items that take ``part`` as a substitute (asked once per part and session)."""
+        if part not in self._substitutes:
+            subs = await self.call(lambda: self.client.substitutes_for_part(part))
+            self._substitutes[part] = {s.bom_item for s in subs}
+        return self._substitutes[part]
 
     def location_name(self, pk: int | None) -> str:
         if pk is None:
