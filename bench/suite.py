@@ -252,12 +252,17 @@ class Bench:
                         a.clear()
                         mark = len(self.sim.log)
                         t = time.perf_counter()
-                        a.send(b"INV-BO11\r")  # a scanner burst: open the build
-                        a.wait_for(b"Engineering samples", timeout=60)
-                        a.wait_for(b"PCB", timeout=60)  # its lines, not only its header
+                        a.send(ENTER)  # open the top row's build
+                        a.wait_for(b"From ", timeout=60)  # its header, drawn with its lines in one read
                         opens.append(time.perf_counter() - t)
                         a.settle(0.3)
-                        counts["open"] = len(self.requests_since(mark)) - 1  # less the barcode lookup
+                        counts["open"] = len(self.requests_since(mark))
+                        a.send(b"\x1b")  # back to the list, then to the build the scan goes to
+                        a.settle(max(0.3, 2 * rtt))
+                        a.send(b"INV-BO11\r")  # a scanner burst: open the build
+                        a.wait_for(b"Engineering samples", timeout=60)
+                        a.wait_for(b"PCB", timeout=60)
+                        a.settle(max(0.5, 2 * rtt))
                         a.clear()
                         mark = len(self.sim.log)
                         t = time.perf_counter()
