@@ -1,7 +1,7 @@
 """The benchmark suite: what an operator feels, each figure beside its target, in one run.
 
     python bench/suite.py                 # all figures, 10,000 builds
-    python bench/suite.py --only keys     # one figure: launch, open, keys, scan, idle, rss, api, refit
+    python bench/suite.py --only keys     # one figure: launch, open, keys, scan, idle, rss, api, refit, latency
     python bench/suite.py --quick         # tiny dataset and few rounds (the smoke test uses this)
 
 The simulator runs in this process (its request log is read directly); the app runs as a real process in
@@ -231,6 +231,53 @@ class Bench:
             self.row(f"simulator {name}", f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms", "p50 < 20 ms")
 
 
+    # 9 ------------------------------------------------------------------------------------------
+    def latency(self) -> None:
+        """What a slow server costs: every answer delayed by 0, 300 and 1,200 ms (a Raspberry Pi, a busy or a
+        remote server). Targets in round trips (RTT = the delay): first rows and an open build within
+        2 RTT + 300 ms each, a scan allocated and shown within 3 RTT + 150 ms."""
+        pcb = self.http.get("/api/stock/", params={"search": "PCB-SB-C", "in_stock": "true"}).json()
+        for delay in (0, 300, 1200):
+            self.sim.latency_ms = delay
+            rtt = delay / 1000
+            firsts, opens, scans, counts = [], [], [], {"first": 0, "open": 0, "scan": 0}
+            try:
+                for _ in range(max(1, self.rounds // 2)):
+                    mark = len(self.sim.log)
+                    a = self.app("--poll", "3600")
+                    try:
+                        firsts.append(a.wait_for(b"BO-", timeout=60))
+                        a.settle(0.2)
+                        counts["first"] = len(self.requests_since(mark))
+                        a.clear()
+                        mark = len(self.sim.log)
+                        t = time.perf_counter()
+                        a.send(b"INV-BO11\r")  # a scanner burst: open the build
+                        a.wait_for(b"Engineering samples", timeout=60)
+                        a.wait_for(b"PCB", timeout=60)  # its lines, not only its header
+                        opens.append(time.perf_counter() - t)
+                        a.settle(0.3)
+                        counts["open"] = len(self.requests_since(mark)) - 1  # less the barcode lookup
+                        a.clear()
+                        mark = len(self.sim.log)
+                        t = time.perf_counter()
+                        a.send(f"INV-SI{pcb[0]['pk']}\r".encode())
+                        a.wait_for(b"Allocated", timeout=60)
+                        scans.append(time.perf_counter() - t)
+                        a.settle(0.3)
+                        counts["scan"] = len(self.requests_since(mark))
+                        a.send(b"\x1a")  # ctrl+z: undo, ready for the next round
+                        a.settle(max(0.5, 3 * rtt))
+                    finally:
+                        a.close()
+            finally:
+                self.sim.latency_ms = 0
+            f, o, sc = (statistics.median(x) * 1000 for x in (firsts, opens, scans))
+            self.row(f"9 server answering {delay} ms late: first rows / open build / scan shown",
+                     f"{f:.0f} ms, {counts['first']} req / {o:.0f} ms, {counts['open']} req / {sc:.0f} ms, "
+                     f"{counts['scan']} req",
+                     f"{2 * delay + 300} / {2 * delay + 300} / {3 * delay + 150} ms")
+
     # 8 ------------------------------------------------------------------------------------------
     def refit(self) -> None:
         """Re-fitting loaded rows to a new width (a resize, or a page whose columns change the fit)."""
@@ -262,7 +309,7 @@ class Bench:
 
 FIGURES: dict[str, Callable[[Bench], None]] = {
     "launch": Bench.launch, "open": Bench.open_build, "keys": Bench.keys, "scan": Bench.scan,
-    "idle": Bench.idle, "rss": Bench.rss, "api": Bench.api, "refit": Bench.refit,
+    "idle": Bench.idle, "rss": Bench.rss, "api": Bench.api, "refit": Bench.refit, "latency": Bench.latency,
 }
 
 

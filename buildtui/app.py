@@ -6,7 +6,7 @@ import gc
 import logging
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import events
 from textual._time import get_time
@@ -17,7 +17,6 @@ from textual.timer import Timer
 
 from . import config as config_mod
 from .api import ApiError, BuildQuery, InvenTreeClient
-from .api.transport import warm_up
 from .commands import ActionCommands
 from .config import Config, insecure_warning
 from .paths import stylesheets
@@ -25,9 +24,6 @@ from .scan_detector import Replay, Scan, ScanDetector, restore_controls
 from .scanning import ScanHandler
 from .state import Store
 from .widgets.safe import clean
-
-if TYPE_CHECKING:
-    from .state.early import EarlyFetch
 
 log = logging.getLogger("buildtui.app")
 
@@ -49,6 +45,8 @@ class BuildTUI(App[None]):
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # a floor terminal's operator presses ctrl+c to leave, whatever is focused (Textual makes it "copy")
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("ctrl+g", "goto_build", "Go to build", show=False),
         Binding("f2", "scan_field", "Scan", show=False),
         Binding("f3", "scan_log", "Scan log", show=False),
@@ -56,10 +54,9 @@ class BuildTUI(App[None]):
     ]
 
     def __init__(self, config: Config, *, client: InvenTreeClient | None = None, save_token: bool = True,
-                 server_label: str | None = None, early: EarlyFetch | None = None) -> None:
+                 server_label: str | None = None) -> None:
         super().__init__()
         self.config = config
-        self.early = early
         self.client = client or InvenTreeClient(config.server, config.token or None, timeout=config.timeout,
                                                 verify=config.verify)
         self.store = Store(self.client, poll_interval=config.poll_interval)
@@ -90,12 +87,11 @@ class BuildTUI(App[None]):
         if not gc.isenabled():
             gc.freeze()  # what start-up made lives as long as the app: keep it out of every later scan
             gc.enable()
-        warm_up()  # the start-up requests went without httpx; load it now, before the operator's first action
 
     def on_load(self) -> None:
         # The session requests and the first page of the list start now, before the stylesheet is read
         # and the screens are built: on a real network the round trip is hidden behind start-up.
-        self.store.prefetch(BuildQuery(), self.early)
+        self.store.prefetch(BuildQuery())
 
     def get_default_screen(self) -> Any:
         from .screens.build_list import BuildListScreen
@@ -218,6 +214,15 @@ class BuildTUI(App[None]):
         self.run_worker(self.scans.undo(), group="scan", exit_on_error=False)
 
     # -- errors and sign-in ------------------------------------------------------------------
+    def unexpected(self, what: str) -> None:
+        """After an exception nobody expected (already logged with its traceback): one plain sentence."""
+        from .logs import log_path
+
+        self.notify(f"Something went wrong while trying to {what}. The screen is still usable; the details "
+                    f"are in {log_path()}.", title="Unexpected error", severity="error", markup=False, timeout=12)
+        if self.config.bell:
+            self.bell()
+
     def report(self, exc: ApiError, *, what: str = "") -> None:
         """One error path: a readable notification, never a traceback."""
         title = exc.title

@@ -111,16 +111,9 @@ def run_tui(args: argparse.Namespace) -> None:
     if warning:
         sys.stderr.write(warning + "\n")
     setup_logging()
-    # the start-up requests go out now, on their own thread, while Textual is being imported
-    from .api import BuildQuery
-    from .state.early import EarlyFetch
-    from .state.store import PAGE
-
-    early = EarlyFetch(cfg.server, cfg.token or None, query=BuildQuery(), limit=PAGE, timeout=cfg.timeout,
-                       verify=cfg.verify).start() if cfg.token else None
     from .app import BuildTUI
 
-    BuildTUI(cfg, early=early).run()
+    BuildTUI(cfg).run()
 
 
 def run_demo(cfg: Config, data: str | None) -> None:

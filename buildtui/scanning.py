@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
 from collections import deque
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from .widgets.safe import clean
 if TYPE_CHECKING:
     from .app import BuildTUI
 
+log = logging.getLogger("buildtui.scanning")
 REFERENCE = re.compile(r"^[A-Za-z]{1,10}-?\d{1,10}$")
 
 
@@ -81,6 +83,9 @@ class ScanHandler:
             self._record(code, str(refusal), ok=False)
         except ApiError as exc:
             self._record(code, f"{exc.title}: {exc}", ok=False)
+        except Exception:  # noqa: BLE001 - a bug: logged with its traceback, the scan reported as failed
+            log.exception("scan %r failed", code)
+            self._record(code, "Something went wrong with this scan; the details are in the log.", ok=False)
         else:
             self._record(code, outcome, ok=True)
 

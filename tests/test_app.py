@@ -34,75 +34,21 @@ class TestBuildList:
             assert asked == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/", "/api/user/roles/"]
             assert len(table(app).row_keys) == 17
 
-    async def test_early_fetch_is_used_not_repeated(self, server, token):
-        """As `buildtui` runs: the start-up requests went out before Textual was imported; the app uses
-        those answers and asks nothing twice."""
-        from buildtui.api import BuildQuery
-        from buildtui.state.early import EarlyFetch
-
-        early = EarlyFetch(server.url, token, query=BuildQuery(), limit=50, timeout=10, verify=True).start()
-        app = make_app(server.url, token)
-        app.early = early
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            assert len(table(app).row_keys) == 17 and app.store.ready and app.store.user.username == "admin"
-            asked = sorted(p.split("?")[0] for m, p in server.sim.log if m == "GET" and "/token/" not in p)
-            assert asked == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/", "/api/user/roles/"]
-        from buildtui.api.transport import BlockingSender
-
-        assert isinstance(early._client.sender, BlockingSender)  # plain sockets: httpx was not needed for them
-
-    def test_start_up_requests_do_not_import_httpx(self, server, token):
-        """In a fresh interpreter, as `buildtui` starts: the session facts and the first page arrive through
-        plain sockets; httpx (with httpcore and anyio) and http.client are imported only by warm_up, after the
-        first rows."""
-        import subprocess
-        import sys
-
-        code = f"""
-import sys
-from buildtui.api import BuildQuery
-from buildtui.api.transport import warm_up
-from buildtui.state.early import EarlyFetch
-got = EarlyFetch({server.url!r}, {token!r}, query=BuildQuery(), limit=50, timeout=10, verify=True).start().wait()
-assert got is not None and got.session_error() is None, got
-print(got.page.count, got.user.username, sorted(m for m in ("httpx", "httpcore", "anyio", "http.client") if m in sys.modules))
-warm_up().join()
-print(sorted(m for m in ("httpx", "httpcore", "anyio._backends._asyncio") if m in sys.modules))
-"""
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
-        assert out.stdout.splitlines() == ["17 admin []", "['anyio._backends._asyncio', 'httpcore', 'httpx']"]
-
-    def test_through_a_proxy_the_start_up_requests_use_httpx(self, monkeypatch):
-        """The start-up sockets do not do proxies: with one configured, httpx sends the start-up requests."""
-        from buildtui.api import BuildQuery
-        from buildtui.api.transport import HttpxSender, plain_route
-        from buildtui.state.early import EarlyFetch
-
-        assert plain_route()
-        monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
-        assert not plain_route()
-        early = EarlyFetch("https://inventree.example", "t", query=BuildQuery(), limit=50, timeout=10, verify=True)
-        assert isinstance(early._client.sender, HttpxSender)
-
     async def test_session_ready_meanwhile_is_not_asked_again(self, server, token):
-        """The list saw the session not ready and asked to bootstrap; by the time that ran, the early
-        answers had arrived: nothing is asked again (it was, on some launches: 4 requests through httpx)."""
+        """The list saw the session not ready and asked to bootstrap while the load-time requests were still
+        on their way: it joins them, and nothing is asked twice."""
         from buildtui.api import BuildQuery
-        from buildtui.state.early import EarlyFetch
         from buildtui.state.store import Store
 
-        early = EarlyFetch(server.url, token, query=BuildQuery(), limit=50, timeout=10, verify=True).start()
-        early.wait()
         store = Store(make_app(server.url, token).client)
-        store.prefetch(BuildQuery(), early)
-        asked_late = store.bootstrap()  # made while not ready; it runs after the early answers are in
+        store.prefetch(BuildQuery())
+        asked_late = store.bootstrap()  # made while not ready
         await store._boot
         assert store.ready
         mark = len(server.sim.log)
         await asked_late
         assert server.sim.log[mark:] == [] and store.ready
+        await store.client.aclose()
 
     async def test_first_resume_is_not_a_return(self, server, app):
         """The screen's first resume can come after the first rows: it does not re-read them. Coming back
@@ -124,16 +70,11 @@ print(sorted(m for m in ("httpx", "httpcore", "anyio._backends._asyncio") if m i
             await settle(pilot)
             assert list_reads() == 2
 
-    async def test_early_fetch_failure_takes_the_normal_path(self, server):
-        """A revoked token: the early answers are 401s; the app asks again itself and opens sign-in."""
-        from buildtui.api import BuildQuery
+    async def test_revoked_token_opens_sign_in(self, server):
+        """A revoked token: the start-up requests answer 401 and the sign-in dialog opens over the list."""
         from buildtui.dialogs.login import LoginDialog
-        from buildtui.state.early import EarlyFetch
 
-        early = EarlyFetch(server.url, "inv-revoked", query=BuildQuery(), limit=50, timeout=10,
-                           verify=True).start()
         app = make_app(server.url, "inv-revoked")
-        app.early = early
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, LoginDialog)
@@ -160,16 +101,11 @@ print(sorted(m for m in ("httpx", "httpcore", "anyio._backends._asyncio") if m i
             said = [n.message for n in app._notifications]
             assert any("192.0.2.1 is reached over plain http" in m for m in said)
 
-    async def test_early_timeout_is_not_waited_for_twice(self, server, token):
-        """A server that does not answer in time: the early requests' timeouts are what the operator sees;
-        the app does not send the same five requests again and wait once more."""
-        from buildtui.api import BuildQuery
-        from buildtui.state.early import EarlyFetch
-
+    async def test_start_up_timeout_is_not_waited_for_twice(self, server, token):
+        """A server that does not answer in time: the operator sees the timeout; the app does not send the
+        same five requests again at once, but after the back-off."""
         server.sim.latency_ms = 600
-        early = EarlyFetch(server.url, token, query=BuildQuery(), limit=50, timeout=0.2, verify=True).start()
         app = make_app(server.url, token, timeout=0.2)
-        app.early = early
         app.client.get_retries = 0
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)

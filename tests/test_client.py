@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from buildtui.api import (
+    ApiError,
     AuthenticationRequired,
     BadResponse,
     BuildQuery,
@@ -20,7 +21,6 @@ from buildtui.api import (
     ValidationFailed,
 )
 from buildtui.api.errors import RequestTimeout
-from buildtui.api.transport import BlockingSender, SendFailed, UnreadableAnswer, read_answer
 
 
 class TestReads:
@@ -243,87 +243,118 @@ class TestErrorShapes:
         await client.aclose()
 
 
-class TestStartUpSockets:
-    """``read_answer``: what the start-up sender makes of the bytes a server sends back."""
+class TestBoundedAnswers:
+    """Whatever comes back, the client answers with a readable error, within its deadline and size cap."""
 
-    def test_content_length(self):
-        got = read_answer(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
-                          b'{"count":3}')
-        assert (got.status_code, got.json(), got.headers["content-type"]) == (200, {"count": 3}, "application/json")
+    async def test_deeply_nested_answer_is_a_readable_error(self):
+        """A reply nested 200,000 levels deep is 'nested too deeply', not an exception nobody catches."""
+        client = mock_client(200, b"[" * 200_000 + b"]" * 200_000)
+        with pytest.raises(BadResponse, match="nested too deeply"):
+            await client.list_builds()
+        await client.aclose()
 
-    def test_chunked_with_extension_and_trailer(self):
-        got = read_answer(b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          b'5;x=1\r\n{"a":\r\n3\r\n12}\r\n0\r\nX-Trailer: y\r\n\r\n')
-        assert (got.status_code, got.json()) == (201, {"a": 12})
+    async def test_oversized_answer_is_refused_unread(self):
+        """An answer announcing 2 GB is refused from its headers, with the size in the message."""
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, headers={"content-length": str(2 * 1024 ** 3)}, content=b"[]")
 
-    def test_interim_answers_skipped_and_headers_joined(self):
-        got = read_answer(b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"
-                          b"HTTP/1.1 404 Not Found\r\nVary: Accept\r\nVary: Cookie\r\n\r\n{}")
-        assert (got.status_code, got.headers["vary"], got.content) == (404, "Accept, Cookie", b"{}")
+        client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=0)
+        with pytest.raises(BadResponse, match="2,147 MB; buildtui reads at most 33 MB"):
+            await client.list_builds()
+        await client.aclose()
 
-    def test_cut_short_is_a_network_failure(self):
-        for data in (b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"a\"", b"HTTP/1.1 200 OK\r\nContent-Le",
-                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc"):
-            with pytest.raises(SendFailed):
-                read_answer(data)
+    async def test_streamed_answer_past_the_cap_is_cut(self):
+        """An answer with no length that keeps coming is cut at the cap."""
+        from buildtui.api.transport import HttpxSender
 
-    def test_what_it_cannot_read_is_asked_through_httpx(self):
-        for data in (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
-                     b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n\x1f\x8b",
-                     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"):
-            with pytest.raises(UnreadableAnswer):
-                read_answer(data)
+        async def chunks():
+            for _ in range(100):
+                yield b"x" * 100_000
 
-    async def test_the_app_takes_the_normal_path_when_the_sockets_cannot_read(self, server, token, monkeypatch):
-        """Start-up answers the sockets could not read: the app asks again through httpx and shows the list."""
-        from buildtui.api import BuildQuery
-        from buildtui.state.early import EarlyFetch
-        from buildtui.widgets.keyed_table import KeyedTable
-        from tests.conftest import make_app, settle
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, content=chunks())
 
-        def unreadable(self, request: bytes) -> object:
-            raise UnreadableAnswer("test")
+        sender = HttpxSender("http://test", headers={}, timeout=5, verify=True,
+                             transport=httpx.MockTransport(handler), max_bytes=1_000_000)
+        from buildtui.api.transport import AnswerTooLarge
 
-        monkeypatch.setattr(BlockingSender, "_exchange", unreadable)
-        early = EarlyFetch(server.url, token, query=BuildQuery(), limit=50, timeout=10, verify=True).start()
-        app = make_app(server.url, token)
-        app.early = early
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
-            assert app.store.ready and app.store.user.username == "admin"
+        with pytest.raises(AnswerTooLarge):
+            await sender.send("GET", "/api/build/", params=None, json_body=None, headers={})
+        await sender.aclose()
 
-    async def test_a_complete_answer_is_not_waited_past(self):
-        """A server that keeps the connection open after a complete answer (Content-Length or chunked):
-        the sockets stop at the end of the answer instead of waiting for the close (the timeout)."""
+    async def test_redirect_names_the_address_to_use(self):
+        """An http server redirecting to https: the message says which --server to use."""
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(301, headers={"location": "https://inventree.example/api/build/"},
+                                  content=b"<html>moved</html>")
+
+        client = InvenTreeClient("http://inventree.example", "t", transport=httpx.MockTransport(handler),
+                                 get_retries=0)
+        from buildtui.api import Redirected
+
+        with pytest.raises(Redirected, match="--server https://inventree.example"):
+            await client.list_builds()
+        await client.aclose()
+
+    @pytest.mark.parametrize("failure", ["read", "protocol", "timeout", "502"])
+    async def test_lost_answer_to_a_write_is_outcome_unknown(self, failure):
+        """Connection cut, closed mid-answer, timed out, or a proxy's 502 after a POST: 'may or may not have been
+        carried out', never plain 'unreachable'; a refused connection is not unknown (nothing was sent)."""
+        def handler(request: httpx.Request) -> httpx.Response:
+            if failure == "read":
+                raise httpx.ReadError("connection reset by peer", request=request)
+            if failure == "protocol":
+                raise httpx.RemoteProtocolError("peer closed connection without sending complete message body",
+                                                request=request)
+            if failure == "timeout":
+                raise httpx.ReadTimeout("timed out", request=request)
+            return httpx.Response(502, content=b"<html>Bad Gateway</html>", headers={"content-type": "text/html"})
+
+        client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=0)
+        with pytest.raises(ApiError) as caught:
+            await client.allocate(1, [{"build_line": 1, "stock_item": 2, "quantity": 1}])
+        assert caught.value.outcome_unknown and "may or may not have been carried out" in str(caught.value)
+        with pytest.raises(ApiError) as caught:
+            await client.list_builds()  # the same failure on a read is just a failure
+        assert not caught.value.outcome_unknown
+        await client.aclose()
+
+    async def test_refused_write_was_not_sent(self):
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+        client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=0)
+        with pytest.raises(ApiError) as caught:
+            await client.hold(1)
+        assert not caught.value.outcome_unknown and "connection refused" in str(caught.value)
+        await client.aclose()
+
+    async def test_trickling_answer_ends_at_the_deadline(self, server, token):
+        """A server sending one byte a second: the request ends at the overall deadline, not after minutes."""
         import socket
         import threading
         import time
 
-        from buildtui.api.client import HEADERS
-        answers = [b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{"ok": 1}',
-                   b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{"ok": 2}\r\n0\r\n\r\n',
-                   b"HTTP/1.1 204 No Content\r\n\r\n"]
         listener = socket.create_server(("127.0.0.1", 0))
-        held: list[socket.socket] = []
+        stop = threading.Event()
 
         def serve() -> None:
-            for answer in answers:
-                conn, _ = listener.accept()
-                conn.recv(65536)
-                conn.sendall(answer)
-                held.append(conn)  # not closed: as a server that ignores "Connection: close"
+            conn, _ = listener.accept()
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+            while not stop.wait(0.3):
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    break
+            conn.close()
 
         threading.Thread(target=serve, daemon=True).start()
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        sender = BlockingSender(url, headers=HEADERS, timeout=5, verify=True)
-        try:
-            for expected in ({"ok": 1}, {"ok": 2}, None):
-                start = time.perf_counter()
-                got = await sender.send("GET", "/api/", params=None, json_body=None, headers={})
-                assert time.perf_counter() - start < 1
-                assert (got.json() if got.content else None) == expected
-        finally:
-            for conn in held:
-                conn.close()
-            listener.close()
+        client = InvenTreeClient(f"http://127.0.0.1:{listener.getsockname()[1]}", "t", timeout=1.0, get_retries=0)
+        start = time.monotonic()
+        with pytest.raises(ApiError, match="did not answer within 1 s"):
+            await client.list_builds()
+        assert time.monotonic() - start < 2.0
+        stop.set()
+        listener.close()
+        await client.aclose()

@@ -13,7 +13,7 @@ import pytest
 from buildtui import config as config_mod
 from buildtui.api import InvenTreeClient, RequestTimeout, Unreachable
 from buildtui.api.client import HEADERS
-from buildtui.api.transport import BlockingSender, HttpxSender
+from buildtui.api.transport import HttpxSender
 from buildtui.simulator import SimulatorServer, build_simulator
 from buildtui.widgets.keyed_table import KeyedTable
 from tests.conftest import get_token, make_app, settle
@@ -49,13 +49,10 @@ def tls_server(tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture(params=["httpx", "sockets"])
-def client_for(request):
-    """Clients on either sender: the app's own (httpx) and the start-up one (plain sockets) must fail alike."""
+@pytest.fixture
+def client_for():
+    """The app's client, as the app makes it."""
     def make(url: str, **kw) -> InvenTreeClient:
-        if request.param == "sockets":
-            kw["sender"] = BlockingSender(url, headers=HEADERS, timeout=kw.get("timeout", 10.0),
-                                          verify=kw.get("verify", True))
         return InvenTreeClient(url, **kw)
     return make
 
@@ -101,26 +98,6 @@ class TestTLS:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
-
-    async def test_the_start_up_requests_say_tls_failed_too(self, tls_server):
-        """The early requests (plain sockets, before Textual is imported) verify the same way and their failure
-        is what the operator reads; with the bundle configured they bring the list."""
-        from buildtui.api import BuildQuery
-        from buildtui.state.early import EarlyFetch
-
-        srv, ca = tls_server
-        token = tls_token(srv, ca)
-        for verify, rows in ((True, 0), (str(ca), 17)):
-            early = EarlyFetch(srv.url, token, query=BuildQuery(), limit=50, timeout=10, verify=verify).start()
-            app = make_app(srv.url, token, ca_bundle=None if verify is True else str(ca))
-            app.early = early
-            app.client.get_retries = 0
-            async with app.run_test(size=(80, 24)) as pilot:
-                await settle(pilot)
-                assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == rows
-                if not rows:
-                    message = str(app.screen.query_one("#list-message").render())
-                    assert "TLS failed" in message and "could not be verified" in message and "ca_bundle" in message
 
     async def test_plain_http_client_still_verifies_any_https(self, tls_server):
         """For http:// servers the CA bundle is not loaded (start-up time); https through it fails closed."""

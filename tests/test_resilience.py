@@ -202,7 +202,7 @@ class TestWriteTimeouts:
             await settle(pilot)
             server.sim.late_answer_ms = 0
             assert isinstance(app.screen, BuildDetailScreen)
-            assert any("answered late, but the action took effect" in m for m in notes(app))
+            assert any("answer was lost, but it took effect" in m for m in notes(app))
             assert len(posts(server)) == 1 and dialog.sent_count == 1
             assert app.screen.model.line(line.pk).allocated == line.allocated + 5
 
@@ -250,8 +250,69 @@ class TestWriteTimeouts:
                 assert "it did NOT put the build on hold" in said
                 assert app.screen.model.build.status == 20
             else:
-                assert "answered late, but it took effect" in said
+                assert "answer was lost, but it took effect" in said
                 await pilot.press("ctrl+r")
                 await settle(pilot)
                 assert app.screen.model.build.status == 25
             assert len(posts(server)) == 1
+
+
+class TestUnexpectedErrors:
+    """A bug (an exception nobody planned for) is logged with its traceback, told in one sentence, and leaves
+    the screen or dialog usable."""
+
+    async def test_a_read_that_breaks_is_told_and_logged(self, server, token, monkeypatch):
+        """The list's refresh raises: the operator reads one sentence naming the log; the traceback is in the
+        log file; once the cause is gone, the next refresh works and Enter still opens a build."""
+        from buildtui.logs import log_path, setup_logging
+        from buildtui.state import BuildListModel
+
+        setup_logging()
+
+        async def broken(self, *args):
+            raise RuntimeError("boom in refresh")
+
+        app = make_app(server.url, token)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            monkeypatch.setattr(BuildListModel, "refresh", broken)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            said = " | ".join(notes(app))
+            assert "Something went wrong while trying to show the latest data" in said and log_path() in said
+            logged = open(log_path(), encoding="utf-8").read()
+            assert "Traceback" in logged and "RuntimeError: boom in refresh" in logged
+            monkeypatch.undo()
+            before = app.screen.reads_done
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert app.screen.reads_done == before + 1
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+
+    async def test_a_dialog_whose_send_breaks_stays_editable(self, server, token, monkeypatch):
+        """The allocation request raises something unexpected: the dialog says so, keeps what was typed, takes
+        input again and Esc closes it."""
+        from buildtui.logs import log_path, setup_logging
+
+        setup_logging()
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            dialog = await open_allocate(pilot)
+            dialog.query_one("#quantity", Input).value = "3"
+
+            async def broken(*args, **kwargs):
+                raise RecursionError("maximum recursion depth exceeded")
+
+            monkeypatch.setattr(app.client, "allocate", broken)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog and not dialog.busy
+            assert "Something went wrong" in str(dialog.query_one("#err-form").render())
+            assert dialog.query_one("#quantity", Input).value == "3"
+            assert "RecursionError" in open(log_path(), encoding="utf-8").read()
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)

@@ -7,6 +7,7 @@ from .errors import (
     BadResponse,
     NotFound,
     PermissionDenied,
+    Redirected,
     RequestTimeout,
     ServerError,
     Unreachable,
@@ -16,5 +17,5 @@ from .errors import (
 
 __all__ = [
     "ApiError", "AuthenticationRequired", "BadResponse", "BuildQuery", "InvenTreeClient", "NotFound",
-    "PermissionDenied", "RequestTimeout", "ServerError", "Unreachable", "UnsupportedServer", "ValidationFailed",
+    "PermissionDenied", "Redirected", "RequestTimeout", "ServerError", "Unreachable", "UnsupportedServer", "ValidationFailed",
 ]

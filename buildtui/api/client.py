@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -24,6 +25,7 @@ from .errors import (
     BadResponse,
     NotFound,
     PermissionDenied,
+    Redirected,
     RequestTimeout,
     ServerError,
     Unreachable,
@@ -46,7 +48,7 @@ from .models import (
     StockLocation,
     TaskDetail,
 )
-from .transport import Answer, HttpxSender, Sender, SendFailed, SendTimeout, basic_auth
+from .transport import Answer, AnswerTooLarge, HttpxSender, SendFailed, SendTimeout, basic_auth
 
 if TYPE_CHECKING:
     import httpx
@@ -101,12 +103,12 @@ def _dec(value: Decimal | int | float | str) -> str:
 
 
 class InvenTreeClient:
-    """Async client with InvenTree's token auth. Requests go through a ``Sender``: by default one pooled
-    ``httpx.AsyncClient``, made at the first request (``api/transport.py``)."""
+    """Async client with InvenTree's token auth. Requests go through one pooled ``httpx.AsyncClient``, made at
+    the first request, with an overall deadline and a size cap per request (``api/transport.py``)."""
 
     def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0,
                  verify: bool | str | ssl.SSLContext = True, get_retries: int = 2, backoff: float = 0.3,
-                 transport: httpx.AsyncBaseTransport | None = None, sender: Sender | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.timeout = timeout
@@ -116,10 +118,10 @@ class InvenTreeClient:
         self.server_info: ServerInfo | None = None
         self._verify = verify
         self._transport = transport
-        self._sender = sender
+        self._sender: HttpxSender | None = None
 
     @property
-    def sender(self) -> Sender:
+    def sender(self) -> HttpxSender:
         if self._sender is None:
             self._sender = HttpxSender(self.base_url, headers=HEADERS, timeout=self.timeout,
                                        verify=self._verify, transport=self._transport)
@@ -150,12 +152,14 @@ class InvenTreeClient:
     async def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                     json_body: Any = None, action: str = "", authorization: str | None = None,
                     anonymous: bool = False) -> Any:
+        """One request; GETs are retried on network failures and 502-504, writes never (§7)."""
         headers = {}
         if authorization is not None:
             headers["Authorization"] = authorization
         elif self._token and not anonymous:
             headers["Authorization"] = f"Token {self._token}"
-        attempts = 1 + (self.get_retries if method == "GET" else 0)
+        write = method not in ("GET", "HEAD", "OPTIONS")
+        attempts = 1 + (0 if write else self.get_retries)
         last: ApiError | None = None
         for attempt in range(attempts):
             if attempt:
@@ -164,29 +168,32 @@ class InvenTreeClient:
                 self.request_count += 1
                 response = await self.sender.send(method, path, params=params, json_body=json_body,
                                                   headers=headers)
-            except SendTimeout:
-                last = RequestTimeout(self._timeout_text(method), method=method, action=action)
+            except SendTimeout as exc:
+                last = RequestTimeout(self._timeout_text(method, exc.maybe_sent), method=method, action=action,
+                                      maybe_sent=exc.maybe_sent)
                 continue
             except SendFailed as exc:
-                last = self._unreachable(exc, action)
+                last = self._unreachable(exc, action, unknown=write and exc.maybe_sent)
                 continue
+            except AnswerTooLarge as exc:
+                raise BadResponse(str(exc), action=action) from None
             try:
-                return self._decode(response, action)
+                return self._decode(response, action, write=write)
             except ServerError as exc:
-                if exc.status in (502, 503, 504) and method == "GET":
+                if exc.status in (502, 503, 504) and not write:
                     last = exc
                     continue
                 raise
         assert last is not None
         raise last
 
-    def _timeout_text(self, method: str) -> str:
-        if method == "GET":
+    def _timeout_text(self, method: str, maybe_sent: bool) -> str:
+        if method == "GET" or not maybe_sent:
             return f"{self.base_url} did not answer within {self.timeout:g} s."
         return (f"{self.base_url} did not answer within {self.timeout:g} s; the action may or may not have "
                 "been carried out.")
 
-    def _unreachable(self, exc: Exception, action: str) -> Unreachable:
+    def _unreachable(self, exc: SendFailed, action: str, *, unknown: bool) -> Unreachable:
         text = str(exc) or exc.__class__.__name__
         cause: BaseException | None = exc
         while cause is not None:
@@ -202,6 +209,10 @@ class InvenTreeClient:
                                    action=action)
             cause = cause.__cause__ or cause.__context__
         low = text.lower()
+        if unknown:  # the request went out and the connection broke before the whole answer came back
+            return Unreachable(f"The connection to {self.base_url} broke before the answer arrived; the action "
+                               "may or may not have been carried out.", reason="cut", action=action,
+                               outcome_unknown=True)
         if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low \
                 or "name resolution" in low:
             return Unreachable(f"Cannot find the server {self.base_url} (DNS lookup failed).", reason="dns",
@@ -213,17 +224,22 @@ class InvenTreeClient:
                                reason="refused", action=action)
         return Unreachable(f"Cannot reach {self.base_url}: {text}", reason="network", action=action)
 
-    def _decode(self, response: Answer, action: str) -> Any:
+    def _decode(self, response: Answer, action: str, *, write: bool = False) -> Any:
         status = response.status_code
+        if 300 <= status < 400:
+            raise self._redirected(response, action)
         body: Any = None
         if response.content:
             try:
                 body = response.json()
-            except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+            except (json.JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError) as exc:
                 kind = response.headers.get("content-type", "unknown content").split(";")[0]
+                if isinstance(exc, RecursionError):
+                    raise BadResponse(f"The server's answer (HTTP {status}) is nested too deeply to be read.",
+                                      status=status, action=action, outcome_unknown=write) from None
                 if status < 400:
                     raise BadResponse(f"The server sent {kind} instead of JSON (HTTP {status}); a proxy may be in "
-                                      "the way.", status=status, action=action) from None
+                                      "the way.", status=status, action=action, outcome_unknown=write) from None
                 body = None
         if status < 400:
             return body
@@ -246,11 +262,29 @@ class InvenTreeClient:
                 text = str(body.get("detail") or body.get("error") or "internal error")
             else:
                 text = f"HTTP {status}" + (" (the answer was not JSON; a proxy may be failing)" if body is None else "")
-            raise ServerError(f"The server failed: {text}.", status=status, body=body, action=action)
+            # a proxy's 502/503/504 on a write: the server behind it may have carried it out
+            unknown = write and status in (502, 503, 504)
+            raise ServerError(f"The server failed: {text}." + (" The action may or may not have been carried out."
+                                                              if unknown else ""),
+                              status=status, body=body, action=action, outcome_unknown=unknown)
         if body is None:
             raise BadResponse(f"The server refused the request (HTTP {status}) with an unreadable answer.",
                               status=status, action=action)
         raise ValidationFailed(body, status=status, action=action)
+
+    def _redirected(self, response: Answer, action: str) -> Redirected:
+        location = response.headers.get("location", "")
+        target = urljoin(self.base_url + "/", location) if location else ""
+        where = urlsplit(target)
+        suggestion = f"{where.scheme}://{where.netloc}" if where.scheme and where.netloc else ""
+        here = urlsplit(self.base_url)
+        if suggestion and suggestion != f"{here.scheme}://{here.netloc}":
+            advice = f" Use --server {suggestion} (or change server in the config)."
+        else:
+            advice = " Check the server address (a proxy may be rewriting it)."
+        return Redirected(f"{self.base_url} redirects to {target or 'another address'} (HTTP "
+                          f"{response.status_code}); buildtui does not follow redirects.{advice}",
+                          status=response.status_code, location=target, action=action)
 
     @staticmethod
     def _model(model: type[M], data: Any) -> M:

@@ -15,12 +15,16 @@ class ApiError(Exception):
 
     title = "Request failed"
 
-    def __init__(self, message: str, *, status: int | None = None, body: Any = None, action: str = "") -> None:
+    def __init__(self, message: str, *, status: int | None = None, body: Any = None, action: str = "",
+                 outcome_unknown: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.body = body
         self.action = action
+        #: a write whose answer was lost (timeout, connection cut, a proxy's 502/504): it may or may not have
+        #: been carried out. Re-read before offering to send it again; never re-send it blindly.
+        self.outcome_unknown = outcome_unknown
 
     def __str__(self) -> str:
         return self.message
@@ -99,27 +103,35 @@ class ServerError(ApiError):
 
 
 class Unreachable(ApiError):
-    """The server could not be reached: refused, DNS, TLS, or the network is down."""
+    """No answer from the server: refused, DNS, TLS, the network is down, or the connection was cut."""
 
     title = "Server unreachable"
 
-    def __init__(self, message: str, *, reason: str = "", action: str = "") -> None:
-        super().__init__(message, action=action)
+    def __init__(self, message: str, *, reason: str = "", action: str = "", outcome_unknown: bool = False) -> None:
+        super().__init__(message, action=action, outcome_unknown=outcome_unknown)
         self.reason = reason
 
 
 class RequestTimeout(Unreachable):
-    """No answer in time. For a POST the outcome is unknown: re-read before retrying."""
+    """No complete answer in time. For a write the outcome is unknown: re-read before retrying."""
 
     title = "No answer in time"
 
-    def __init__(self, message: str, *, method: str = "GET", action: str = "") -> None:
-        super().__init__(message, reason="timeout", action=action)
+    def __init__(self, message: str, *, method: str = "GET", action: str = "", maybe_sent: bool = True) -> None:
+        super().__init__(message, reason="timeout", action=action,
+                         outcome_unknown=maybe_sent and method not in ("GET", "HEAD", "OPTIONS"))
         self.method = method
 
-    @property
-    def outcome_unknown(self) -> bool:
-        return self.method != "GET"
+
+class Redirected(ApiError):
+    """The server answered with a redirect (an http address behind a proxy that moved to https, say).
+    Redirects are not followed: a write must not be re-sent somewhere else, and the token must not travel."""
+
+    title = "The server address has moved"
+
+    def __init__(self, message: str, *, status: int, location: str, action: str = "") -> None:
+        super().__init__(message, status=status, action=action)
+        self.location = location
 
 
 class BadResponse(ApiError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,37 +10,33 @@ from textual.content import Content
 from textual.widgets import Checkbox, Select, Static
 
 from ..format import qty
+from ..state.actions import Write
 from ..widgets.safe import clean
-from .form import BuildDialog, FieldError, FormDialog
+from .form import BuildDialog, FieldError
+
+if TYPE_CHECKING:
+    from ..state import BuildDetailModel
 
 
-class ConfirmDialog(FormDialog[str]):
-    """Yes/no for an action that needs a second look; the safe choice (Cancel) has the focus."""
+class ConfirmDialog(BuildDialog):
+    """Yes/no for a change that needs a second look; the safe choice (Cancel) has the focus."""
 
     INITIAL_FOCUS = "#cancel"
 
-    def __init__(self, title: str, question: str, action: Callable[[], Awaitable[str]], *,
-                 confirm: str = "Yes", danger: bool = False,
-                 check: Callable[[], Awaitable[bool]] | None = None) -> None:
+    def __init__(self, model: BuildDetailModel, title: str, question: str, write: Write[Any], *,
+                 confirm: str = "Yes", danger: bool = False) -> None:
         self.TITLE_TEXT = title
         self.SUBMIT_LABEL = confirm
         self.SUBMIT_VARIANT = "error" if danger else "primary"
         self.question = question
-        self.action_fn = action
-        self.check_fn = check
-        super().__init__()
+        self._write = write
+        super().__init__(model)
 
     def compose_fields(self) -> ComposeResult:
         yield Static(Content(self.question), id="question")
 
-    async def send(self) -> str:
-        return await self.action_fn()
-
-    async def check_outcome(self) -> bool | None:
-        return await self.check_fn() if self.check_fn is not None else None
-
-    def outcome_result(self) -> str | None:
-        return f"{self.TITLE_TEXT}: done"
+    def write(self) -> Write[Any]:
+        return self._write
 
 
 class CancelBuildDialog(BuildDialog):

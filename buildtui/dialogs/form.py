@@ -1,16 +1,17 @@
 """The base of every dialog that sends something to the server.
 
-A dialog owns its input: it validates locally, sends the request itself, and
-on refusal stays open with every field as typed and the server's messages
-beside the fields they concern. A second Enter while the request is in flight
-does nothing, and a POST is never retried by itself; after a timeout the dialog
-asks ``check_outcome`` whether the action took effect before offering to try again.
+A dialog owns its input: it validates locally, sends once, and on refusal stays open with every field as
+typed and the server's messages beside the fields they concern. A second Enter while the request is in
+flight does nothing, and nothing is ever re-sent by itself. A dialog acting on a build describes its
+change as a ``Write`` and the state layer's ``BuildActions`` sends it and decides, when the answer is
+lost, whether it took effect (state/actions.py); only "it did NOT take effect" lets Enter send it again.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,14 +21,16 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ..api import ApiError, AuthenticationRequired, NotFound, RequestTimeout, ValidationFailed
+from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
 from ..format import qty
+from ..state.actions import BuildActions, Outcome, Result, Write
 from ..widgets.safe import clean
 
 if TYPE_CHECKING:
     from ..state import BuildDetailModel
 
 R = TypeVar("R")
+log = logging.getLogger("buildtui.dialogs")
 
 
 class FieldError(Static):
@@ -59,6 +62,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
     def __init__(self) -> None:
         super().__init__()
         self.busy = False
+        self.locked = False  # the outcome of the last send is unknown: never send it again from here
         self.sent_count = 0
 
     def compose(self) -> ComposeResult:
@@ -86,12 +90,22 @@ class FormDialog(ModalScreen[R], Generic[R]):
     async def send(self) -> R:
         raise NotImplementedError
 
-    async def check_outcome(self) -> bool | None:
-        """After a POST timeout: re-read the data. True = it took effect, False = it did not, None = unknown."""
-        return None
+    async def attempt(self) -> Outcome[R]:
+        """Send once and say what became of it. Dialogs that change a build go through ``BuildActions``."""
+        try:
+            value = await self.send()
+        except AuthenticationRequired as exc:
+            return Outcome(Result.SIGN_IN, str(exc), exc)
+        except (ValidationFailed, NotFound) as exc:
+            return Outcome(Result.REFUSED, str(exc), exc)
+        except ApiError as exc:
+            result = Result.UNKNOWN if exc.outcome_unknown else Result.FAILED
+            return Outcome(result, str(exc), exc)
+        return Outcome(Result.DONE, "", value=value)
 
-    def outcome_result(self) -> R | None:
-        return None
+    def result_of(self, outcome: Outcome[Any]) -> R:
+        """What the dialog answers with when the action was carried out."""
+        return cast(R, outcome.value)
 
     # -- plumbing ---------------------------------------------------------------------------
     def clear_errors(self) -> None:
@@ -152,6 +166,10 @@ class FormDialog(ModalScreen[R], Generic[R]):
     def action_submit(self) -> None:
         if self.busy:
             return  # no double submits: the first request is still in flight
+        if self.locked:
+            self.show_errors({"form": ["It is not known whether the last request was carried out, so it is not "
+                                       "sent again. Esc closes this dialog; look at the build first."]})
+            return
         self.clear_errors()
         errors = self.validate_local()
         if errors:
@@ -170,59 +188,69 @@ class FormDialog(ModalScreen[R], Generic[R]):
     async def _send(self) -> None:
         try:
             self.sent_count += 1
-            result = await self.send()
-        except RequestTimeout as exc:
-            if await self._after_timeout(exc):
+            outcome = await self.attempt()
+            if outcome.result is Result.DONE:
+                if outcome.error is not None:  # carried out, though its answer was lost on the way
+                    self.app.notify(outcome.message, markup=False)
+                self.busy = False
+                self.dismiss(self.result_of(outcome))
                 return
-        except AuthenticationRequired as exc:
+            await self._show_outcome(outcome)
+        except Exception:  # noqa: BLE001 - a bug: logged, told in a sentence, the dialog stays usable
+            log.exception("%s: sending failed", type(self).__name__)
+            self.show_errors({"form": ["Something went wrong before the server's answer could be read; the "
+                                       "details are in the log. Look at the build before trying again."]})
+            self.app.unexpected("send this")  # type: ignore[attr-defined]
+            self.locked = True
+        self.busy = False
+        self._set_working(False)
+
+    async def _show_outcome(self, outcome: Outcome[Any]) -> None:
+        exc = outcome.error
+        if outcome.result is Result.SIGN_IN and exc is not None:
             self.show_failure(exc)
             self.app.request_login(exc)  # type: ignore[attr-defined]
-        except (ValidationFailed, NotFound) as exc:
+        elif outcome.result is Result.REFUSED and exc is not None:
             # refused: perhaps because someone else changed the data; say so, with the figures re-read
             try:
                 meanwhile = await self.explain_refusal(exc)
             except ApiError:
                 meanwhile = []
             self.show_failure(exc, meanwhile)
-        except ApiError as exc:
+        elif outcome.result is Result.NOT_DONE:
+            self.show_errors({"form": [f"{outcome.message} Press Enter to try again."]})
+        elif outcome.result is Result.UNKNOWN:
+            self.locked = True  # sending it again might do it twice
+            self.show_errors({"form": [outcome.message, "Esc closes this dialog; look at the build, then start "
+                                                        "again if it is still needed."]})
+        elif exc is not None:
             self.show_failure(exc)
         else:
-            self.busy = False
-            self.dismiss(result)
-            return
-        self.busy = False
-        self._set_working(False)
-
-    async def _after_timeout(self, exc: RequestTimeout) -> bool:
-        """Returns True when the dialog was closed because the action did take effect."""
-        if not exc.outcome_unknown:
-            self.show_failure(exc)
-            return False
-        try:
-            took = await self.check_outcome()
-        except ApiError:
-            took = None
-        if took is True:
-            result = self.outcome_result()
-            self.app.notify("The server answered late, but the action took effect.", markup=False)
-            self.busy = False
-            self.dismiss(result)
-            return True
-        if took is False:
-            self.show_errors({"form": ["The server did not answer in time. Checked again: it did NOT take effect. "
-                                       "Press Enter to try again."]})
-        else:
-            self.show_errors({"form": ["The server did not answer in time and it could not be checked whether "
-                                       "the action took effect. Look at the build before trying again."]})
-        return False
+            self.show_errors({"form": [outcome.message]})
 
 
 class BuildDialog(FormDialog[str]):
-    """A dialog acting on the build shown by the detail screen; it answers with a one-line summary."""
+    """A dialog acting on the build shown by the detail screen; it answers with a one-line summary.
+
+    Subclasses describe their change with ``write()`` (``BuildActions`` sends it and checks lost answers).
+    """
 
     def __init__(self, model: BuildDetailModel) -> None:
         super().__init__()
         self.model = model
+        self.actions = BuildActions(model)
+
+    def write(self) -> Write[Any]:
+        # TODO(#19): every build dialog describes its Write; until then, send() with its own check
+        legacy: Any = self
+        return Write("take effect", self.send, lambda value: value if isinstance(value, str) else
+                     (legacy.outcome_result() or "Done"), legacy.check_outcome)
+
+    async def attempt(self) -> Outcome[Any]:
+        return await self.actions.run(self.write())
+
+    def result_of(self, outcome: Outcome[Any]) -> str:
+        return outcome.message
 
     async def explain_refusal(self, exc: ApiError) -> list[str]:
         """The build itself changed since the dialog opened (completed, cancelled, put on hold elsewhere)?"""

@@ -15,6 +15,7 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from ..api.models import StockItem
 from ..format import qty
+from ..state.actions import Write
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean, text
 from .allocate import location_options, parse_quantity
@@ -129,23 +130,23 @@ class CreateOutputDialog(BuildDialog):
             errors["serial_numbers"] = ["Serial numbers are needed for this tracked part."]
         return errors
 
-    async def send(self) -> str:
+    def write(self) -> Write[list[StockItem]]:
         value, _ = parse_quantity(self.query_one("#quantity", Input).value)
         assert value is not None
         loc = self.query_one("#location", Select).value
         auto = self.query("#auto_allocate")
-        created = await self.model.store.client.create_outputs(
-            self.model.pk, quantity=value, serial_numbers=self.query_one("#serial_numbers", Input).value,
-            batch_code=self.query_one("#batch_code", Input).value, location=loc if isinstance(loc, int) else None,
-            auto_allocate=bool(auto and auto.first(Checkbox).value))
-        return f"{len(created)} output(s) created ({qty(sum((o.quantity for o in created), Decimal(0)))} in all)"
+        serials = self.query_one("#serial_numbers", Input).value
+        expected = (count_serials(serials, int(value)) or int(value)) if serials.strip() else 1
 
-    async def check_outcome(self) -> bool | None:
-        outs = await self.model.store.client.list_outputs(self.model.pk, is_building=True)
-        return len(outs) > len(self.model.incomplete_outputs)
+        def done(created: list[StockItem] | None) -> str:
+            if created is None:
+                return "Outputs created"
+            return f"{len(created)} output(s) created ({qty(sum((o.quantity for o in created), Decimal(0)))} in all)"
 
-    def outcome_result(self) -> str | None:
-        return "Outputs created"
+        return self.actions.create_outputs(
+            quantity=value, serial_numbers=serials, batch_code=self.query_one("#batch_code", Input).value,
+            location=loc if isinstance(loc, int) else None, auto_allocate=bool(auto and auto.first(Checkbox).value),
+            expected=expected, done=done)
 
 
 class _OutputsDialog(BuildDialog):
@@ -252,13 +253,6 @@ class _OutputsDialog(BuildDialog):
         q = self.quantity_for()
         return [(o.pk, q if q is not None and q != o.quantity else None) for o in self.chosen()]
 
-    async def outputs_changed(self) -> bool:
-        """After a timeout: every chosen output is gone from the incomplete ones, or smaller (partial)."""
-        outs = await self.model.store.client.list_outputs(self.model.pk, is_building=True)
-        still = {o.pk: o.quantity for o in outs}
-        was = {o.pk: o.quantity for o in self.chosen()}
-        return all(pk not in still or still[pk] < was[pk] for pk, _ in self._pairs())
-
 
 class CompleteOutputsDialog(_OutputsDialog):
     TITLE_TEXT = "Complete build outputs"
@@ -294,23 +288,16 @@ class CompleteOutputsDialog(_OutputsDialog):
     def validate_local(self) -> dict[str, list[str]]:
         return self.validate_outputs()
 
-    async def send(self) -> str:
+    def write(self) -> Write[None]:
         loc = self.query_one("#location", Select).value
         assert isinstance(loc, int)
         status = self.query_one("#status", Select).value
         accept = self.query_one("#accept_incomplete", Checkbox)
         pairs = self._pairs()
-        await self.model.store.client.complete_outputs(
-            self.model.pk, pairs, location=loc, status=status if isinstance(status, int) else 10,
-            notes=self.query_one("#notes", Input).value,
-            accept_incomplete_allocation=accept.display and accept.value)
-        return f"{len(pairs)} output(s) completed into {clean(self.model.store.location_name(loc))}"
-
-    async def check_outcome(self) -> bool | None:
-        return await self.outputs_changed()
-
-    def outcome_result(self) -> str | None:
-        return "Outputs completed"
+        return self.actions.complete_outputs(
+            pairs, location=loc, status=status if isinstance(status, int) else 10,
+            notes=self.query_one("#notes", Input).value, accept_incomplete_allocation=accept.display and accept.value,
+            done=f"{len(pairs)} output(s) completed into {clean(self.model.store.location_name(loc))}")
 
 
 class ScrapOutputsDialog(_OutputsDialog):
@@ -332,20 +319,14 @@ class ScrapOutputsDialog(_OutputsDialog):
             errors["notes"] = ["Say why these outputs are scrapped."]
         return errors
 
-    async def send(self) -> str:
+    def write(self) -> Write[None]:
         loc = self.query_one("#location", Select).value
         assert isinstance(loc, int)
         pairs = self._pairs()
-        await self.model.store.client.scrap_outputs(self.model.pk, pairs, location=loc,
-                                                    notes=self.query_one("#notes", Input).value,
-                                                    discard_allocations=self.query_one("#discard", Checkbox).value)
-        return f"{len(pairs)} output(s) scrapped into {clean(self.model.store.location_name(loc))}"
-
-    async def check_outcome(self) -> bool | None:
-        return await self.outputs_changed()
-
-    def outcome_result(self) -> str | None:
-        return "Outputs scrapped"
+        return self.actions.scrap_outputs(
+            pairs, location=loc, notes=self.query_one("#notes", Input).value,
+            discard_allocations=self.query_one("#discard", Checkbox).value,
+            done=f"{len(pairs)} output(s) scrapped into {clean(self.model.store.location_name(loc))}")
 
 
 class DeleteOutputsDialog(BuildDialog):
@@ -369,13 +350,5 @@ class DeleteOutputsDialog(BuildDialog):
     def validate_local(self) -> dict[str, list[str]]:
         return {} if self.outputs else {"form": ["There is nothing to delete."]}
 
-    async def send(self) -> str:
-        await self.model.store.client.delete_outputs(self.model.pk, [o.pk for o in self.outputs])
-        return f"{len(self.outputs)} output(s) deleted"
-
-    async def check_outcome(self) -> bool | None:
-        left = {o.pk for o in await self.model.store.client.list_outputs(self.model.pk, is_building=True)}
-        return not left.intersection(o.pk for o in self.outputs)
-
-    def outcome_result(self) -> str | None:
-        return "Outputs deleted"
+    def write(self) -> Write[None]:
+        return self.actions.delete_outputs([o.pk for o in self.outputs], f"{len(self.outputs)} output(s) deleted")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +13,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, TabbedContent, TabPane
 
-from ..api import ApiError, ValidationFailed
-from ..api.errors import AuthenticationRequired, NotFound, RequestTimeout
+from ..api import ApiError
+from ..api.errors import AuthenticationRequired, NotFound
 from ..api.models import BuildItem, BuildLine, StockItem
 from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildDetailModel
-from ..state.store import PARTS
+from ..state.actions import BuildActions, Result, Write
+from ..state.build_detail import PARTS
 from ..widgets.fit import fit_rows, join_fitting
 from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.quiet import QuietFooter, QuietStatic
@@ -30,6 +31,8 @@ from .base import LiveScreen
 if TYPE_CHECKING:
     from ..scanning import Allocation
 from .build_list import status_style
+
+log = logging.getLogger("buildtui.build_detail")
 
 TABS = ["tab-lines", "tab-pick", "tab-outputs", "tab-children", "tab-notes"]
 #: what a refresh re-reads while a tab is visible (the header always)
@@ -77,7 +80,6 @@ class BuildDetailScreen(LiveScreen):
         self.expanded: set[int] = set()
         self.only_needed = False
         self._binding_signature: tuple[int, bool] | None = None
-        self._wanted: set[str] = set()
         self.marked_lines: set[int] = set()
 
     def compose(self) -> ComposeResult:
@@ -93,58 +95,53 @@ class BuildDetailScreen(LiveScreen):
                 yield KeyedTable(id="children")
             with TabPane("5 Notes", id="tab-notes"), VerticalScroll():
                 yield QuietStatic("", id="notes")
-        yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
+        yield StatusLine(self.tui.store, self.tui.server_label, has_data=self.has_data, id="status-line")
         yield QuietFooter()
 
     def on_mount(self) -> None:
         self.model = BuildDetailModel(self.tui.store, self.pk)
+        self.actions = BuildActions(self.model)
         self.update_columns()
         self.query_one("#lines").focus()
         self.refresh_data()
 
     # -- data -------------------------------------------------------------------------------
     def refresh_data(self, parts: tuple[str, ...] = PARTS) -> None:
-        """Re-read ``parts``; a newer refresh replaces an older one but inherits what it had still to read."""
-        self._wanted.update(parts)
-        self._refresh_worker()
+        """Re-read ``parts`` now, or once the read in flight has answered (merged with whatever else is asked)."""
+        self.request_read(*parts)
 
-    @work(exclusive=True, group="detail-refresh", exit_on_error=False)
-    async def _refresh_worker(self) -> None:
-        assert self.model is not None
-        parts = PARTS if self.model.build is None else tuple(p for p in PARTS if p in self._wanted)
+    async def read(self, parts: set[str]) -> bool:
+        model = self.model
+        assert model is not None
+        wanted = PARTS if model.build is None else tuple(p for p in PARTS if p in parts)
         try:
-            if self.tui.store.locations is None:
-                await self.tui.store.ensure_locations()
-            if self.tui.store.stock_status is None:
-                await self.tui.store.ensure_stock_status()
-            await self.model.refresh(parts)
-            self._wanted.difference_update(parts)
+            await model.refresh(wanted)
         except AuthenticationRequired as exc:
             self.tui.request_login(exc, then=self.refresh_data)
-            return
+            return False
         except NotFound:
             self.tui.notify("That build order no longer exists.", severity="error", markup=False)
             self.dismiss()
-            return
+            return True
         except ApiError as exc:
             self.query_one(StatusLine).tick()
-            if self.model.build is None:
+            if model.build is None:
                 self.query_one("#detail-header", QuietStatic).show(f"{exc.title}: {clean(exc)}\nRetrying…")
-            return
-        self.mark_refreshed()
+            return False
         self.query_one(StatusLine).tick()
         self._paint()
+        return True
 
     def has_data(self) -> bool:
         return self.model is not None and self.model.build is not None
 
-    def poll(self) -> None:
-        self.refresh_data(TAB_PARTS.get(self._active_tab(), PARTS))
+    def poll_parts(self) -> set[str]:
+        return set(TAB_PARTS.get(self._active_tab(), PARTS))
 
     @on(TabbedContent.TabActivated, "#detail-tabs")
     def _tab_shown(self) -> None:
         if self.has_data():
-            self.refresh_data(TAB_PARTS.get(self._active_tab(), PARTS))
+            self.poll()
 
     # -- rendering ----------------------------------------------------------------------------
     def update_columns(self) -> None:
@@ -385,58 +382,37 @@ class BuildDetailScreen(LiveScreen):
         if key.startswith("b"):
             self.tui.open_build(int(key[1:]))
 
-    def _run(self, what: str, call: Callable[[], Awaitable[Any]], done: str,
-             check: Callable[[], Awaitable[bool]] | None = None) -> None:
-        """A one-key action (issue, hold, unallocate): never twice at once, never retried.
-
-        ``check`` re-reads the server after a timeout to tell whether the action took effect.
-        """
+    def _run(self, write: Write[Any]) -> None:
+        """A one-key action (issue, hold, remove an allocation): never twice at once, never re-sent by itself;
+        a lost answer is checked by ``BuildActions`` (state/actions.py)."""
         if self.busy:
             return
         self.busy = True
-        self._do(what, call, done, check)
+        self._do(write)
 
     @work(group="detail-action", exit_on_error=False)
-    async def _do(self, what: str, call: Callable[[], Awaitable[Any]], done: str,
-                  check: Callable[[], Awaitable[bool]] | None) -> None:
+    async def _do(self, write: Write[Any]) -> None:
         try:
-            await call()
-        except RequestTimeout as exc:
-            await self._after_timeout(exc, what, done, check)
-        except AuthenticationRequired as exc:
-            self.tui.request_login(exc)
-        except ApiError as exc:
-            self.tui.report(exc, what=what)
+            outcome = await self.actions.run(write)
+        except Exception:  # noqa: BLE001 - a bug: logged, told in a sentence, the screen stays usable
+            log.exception("action %r failed", write.what)
+            self.tui.unexpected(write.what)
         else:
-            self.tui.notify(done, markup=False)
+            if outcome.result is Result.DONE:
+                self.tui.notify(outcome.message, markup=False)
+            elif outcome.result is Result.SIGN_IN and outcome.error is not None:
+                self.tui.request_login(outcome.error)
+            elif outcome.result is Result.NOT_DONE:
+                self.tui.notify(f"{outcome.message} Press the key again to retry.", title="Not done",
+                                severity="warning", markup=False, timeout=10)
+            elif outcome.result is Result.UNKNOWN:
+                self.tui.notify(outcome.message, title="Not known whether it was done", severity="warning",
+                                markup=False, timeout=15)
+            elif outcome.error is not None:
+                self.tui.report(outcome.error, what=write.what)
         finally:
             self.busy = False
         self.refresh_data()
-
-    async def _after_timeout(self, exc: RequestTimeout, what: str, done: str,
-                             check: Callable[[], Awaitable[bool]] | None) -> None:
-        """No answer in time: re-read and say whether the action took effect, before any retry."""
-        took: bool | None = None
-        if exc.outcome_unknown and check is not None:
-            try:
-                took = await check()
-            except ApiError:
-                took = None
-        if took is True:
-            self.tui.notify(f"{done} (the server answered late, but it took effect).", markup=False)
-        elif took is False:
-            self.tui.notify(f"The server did not answer in time. Checked again: it did NOT {what}. "
-                            "Press the key again to retry.", title="Not done", severity="warning", markup=False,
-                            timeout=10)
-        else:
-            self.tui.report(exc, what=what)
-
-    async def _status_is(self, status: int) -> bool:
-        return (await self.tui.client.get_build(self.pk)).status == status
-
-    async def _allocations_gone(self, pks: list[int]) -> bool:
-        left = {a.pk for a in await self.tui.client.list_allocations(self.pk)}
-        return not left.intersection(pks)
 
     def _dialog(self, dialog: Any, *, info_title: str | None = None) -> None:
         def after(result: str | None) -> None:
@@ -453,15 +429,11 @@ class BuildDetailScreen(LiveScreen):
 
     def action_issue(self) -> None:
         assert self.model and self.model.build
-        ref = self.model.build.reference
-        self._run("issue the build", lambda: self.tui.client.issue(self.pk), f"{ref} issued: in production",
-                  lambda: self._status_is(20))
+        self._run(self.actions.issue(f"{self.model.build.reference} issued: in production"))
 
     def action_hold(self) -> None:
         assert self.model and self.model.build
-        ref = self.model.build.reference
-        self._run("put the build on hold", lambda: self.tui.client.hold(self.pk), f"{ref} is on hold",
-                  lambda: self._status_is(25))
+        self._run(self.actions.hold(f"{self.model.build.reference} is on hold"))
 
     def action_cancel_build(self) -> None:
         from ..dialogs.build_actions import CancelBuildDialog
@@ -535,10 +507,8 @@ class BuildDetailScreen(LiveScreen):
 
         assert self.model
         alloc = self.selected_allocation()
-        client = self.tui.client
         if alloc is not None:
-            self._run("remove the allocation", lambda: client.delete_allocation(alloc.pk),
-                      f"Allocation of {qty(alloc.quantity)} removed", lambda: self._allocations_gone([alloc.pk]))
+            self._run(self.actions.remove_allocations([alloc.pk], f"Allocation of {qty(alloc.quantity)} removed"))
             return
         line = self.selected_line()
         if line is None:
@@ -547,14 +517,10 @@ class BuildDetailScreen(LiveScreen):
         if not pks:
             self.tui.notify("Nothing is allocated to this line.", markup=False)
             return
-
-        async def go() -> str:
-            await client.delete_allocations(pks)
-            return f"{len(pks)} allocation(s) of {clean(line.part_label)} removed"
-
-        self._dialog(ConfirmDialog("Unallocate line", f"Remove all {len(pks)} allocation(s) of "
-                                   f"{clean(line.part_label)}?", go, confirm="Remove",
-                                   check=lambda: self._allocations_gone(pks)))
+        name = clean(line.part_label)
+        self._dialog(ConfirmDialog(self.model, "Unallocate line", f"Remove all {len(pks)} allocation(s) of {name}?",
+                                   self.actions.remove_allocations(pks, f"{len(pks)} allocation(s) of {name} removed"),
+                                   confirm="Remove"))
 
     def action_unallocate_all(self) -> None:
         from ..dialogs.build_actions import ConfirmDialog
@@ -564,14 +530,10 @@ class BuildDetailScreen(LiveScreen):
         if not pks:
             self.tui.notify("Nothing is allocated to this build.", markup=False)
             return
-        client = self.tui.client
-
-        async def go() -> str:
-            await client.delete_allocations(pks)
-            return f"All {len(pks)} allocation(s) removed"
-
-        self._dialog(ConfirmDialog("Unallocate everything", f"Remove all {len(pks)} allocations of this build?",
-                                   go, confirm="Remove all", danger=True, check=lambda: self._allocations_gone(pks)))
+        self._dialog(ConfirmDialog(self.model, "Unallocate everything",
+                                   f"Remove all {len(pks)} allocations of this build?",
+                                   self.actions.remove_allocations(pks, f"All {len(pks)} allocation(s) removed"),
+                                   confirm="Remove all", danger=True))
 
     def action_edit_allocation(self) -> None:
         from ..dialogs.allocate import EditAllocationDialog
@@ -650,17 +612,16 @@ class BuildDetailScreen(LiveScreen):
             output = await self._output_for_scan()
             quantity = Decimal(1) if item.is_serialized else min(line.quantity / max(model.build.quantity, Decimal(1)),
                                                                   item.free)
-        try:
-            await self.tui.client.allocate(self.pk, [{"build_line": line.pk, "stock_item": item.pk,
-                                                      "quantity": quantity, "output": output}])
-        except ValidationFailed as exc:
-            text = str(exc)
-            if "Available quantity" in text or "over-allocated" in text:
-                text = f"the stock was allocated elsewhere meanwhile ({text})"
+        outcome = await self.actions.run(self.actions.allocate(
+            [{"build_line": line.pk, "stock_item": item.pk, "quantity": quantity, "output": output}],
+            lambda _: "allocated"))
+        if not outcome.done:
+            reason = outcome.message
+            if outcome.result is Result.REFUSED and ("Available quantity" in reason or "over-allocated" in reason):
+                reason = f"the stock was allocated elsewhere meanwhile ({reason})"
             self.refresh_data()
-            raise ScanRefused(f"Not allocated: {text}") from None
-        await model.refresh(("lines",))
-        self._paint()
+            raise ScanRefused(f"Not allocated: {reason}")
+        await self.fresh("lines")
         self.query_one("#lines", KeyedTable).select_key(f"l{line.pk}")
         return Allocation(self.pk, line.pk, item.pk, output, quantity,
                           f"{line.part_label}" + (f" for output {output}" if output else ""))

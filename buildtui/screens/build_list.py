@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -74,7 +74,7 @@ class BuildListScreen(LiveScreen):
             yield QuietStatic("", id="list-filters")
             yield KeyedTable(id="builds")
             yield QuietStatic("", id="list-message")
-        yield StatusLine(self.tui.store, self.tui.server_label, id="status-line")
+        yield StatusLine(self.tui.store, self.tui.server_label, has_data=self.has_data, id="status-line")
         yield QuietFooter()
 
     def on_mount(self) -> None:
@@ -85,53 +85,54 @@ class BuildListScreen(LiveScreen):
         self.reload()
 
     # -- data ------------------------------------------------------------------------
-    @work(exclusive=True, group="list-refresh", exit_on_error=False)
-    async def reload(self) -> None:
-        assert self.model is not None
-        self._message("Loading…" if not self.model.loaded_once else "")
+    def reload(self) -> None:
+        """The query changed: its first page (after the read in flight, whose rows are then not shown)."""
+        self.request_read("reload")
+
+    async def read(self, parts: set[str]) -> bool:
+        model = self.model
+        assert model is not None
+        if not model.loaded_once:
+            self._message("Loading…")
+        table = self.query_one("#builds", KeyedTable)
         try:
             if not self.tui.store.ready:
                 # session facts and the first page in parallel: the rows appear one round trip sooner
-                await asyncio.gather(self.tui.store.bootstrap(), self.model.reload())
+                await asyncio.gather(self.tui.store.bootstrap(), model.reload())
+                parts = {"reload"}
+            elif "reload" in parts or not model.loaded_once:
+                await model.reload()
+                parts = {"reload"}
             else:
-                await self.model.reload()
+                if "refresh" in parts:
+                    first, last = self._visible_rows()
+                    await model.refresh(first, last)
+                if "more" in parts:
+                    await model.load_more()
         except ApiError as exc:
             self._failed(exc)
-            return
-        self.mark_refreshed()
+            return False
+        if "reload" in self._asked:
+            return True  # the query changed while this was in flight: its rows are not the ones wanted
+        self._apply()
+        if "reload" in parts:
+            log.info("build list drawn: %d of %d builds", len(model.rows), model.count)
+            self.call_after_refresh(self.tui.startup_done)
+            if model.rows:
+                table.move_cursor(row=0, animate=False)
+        return True
+
+    def _visible_rows(self) -> tuple[int, int]:
         table = self.query_one("#builds", KeyedTable)
-        self._apply()
-        log.info("build list drawn: %d of %d builds", len(self.model.rows), self.model.count)
-        self.call_after_refresh(self.tui.startup_done)
-        if self.model.rows:
-            table.move_cursor(row=0, animate=False)
+        top = int(table.scroll_y)
+        height = max(table.size.height - 1, 1)  # less the header
+        return top, top + height
 
-    @work(exclusive=True, group="list-refresh", exit_on_error=False)
-    async def refresh_rows(self) -> None:
-        assert self.model is not None
-        try:
-            if not self.tui.store.ready:
-                await self.tui.store.bootstrap()
-            if not self.model.loaded_once:
-                await self.model.reload()
-            else:
-                await self.model.refresh()
-        except ApiError as exc:
-            self._failed(exc)
-            return
-        self.mark_refreshed()
-        self._apply()
+    def refresh_rows(self) -> None:
+        self.request_read("refresh")
 
-    @work(exclusive=True, group="list-more", exit_on_error=False)
-    async def load_more(self) -> None:
-        assert self.model is not None
-        try:
-            added = await self.model.load_more()
-        except ApiError as exc:
-            self._failed(exc)
-            return
-        if added:
-            self._apply()
+    def load_more(self) -> None:
+        self.request_read("more")
 
     def _failed(self, exc: ApiError) -> None:
         self.query_one(StatusLine).tick()
@@ -149,8 +150,8 @@ class BuildListScreen(LiveScreen):
     def has_data(self) -> bool:
         return self.model is not None and self.model.loaded_once
 
-    def poll(self) -> None:
-        self.refresh_rows()
+    def poll_parts(self) -> set[str]:
+        return {"refresh"}
 
     # -- rendering ---------------------------------------------------------------------
     def update_columns(self) -> None:
@@ -201,9 +202,7 @@ class BuildListScreen(LiveScreen):
     def _message(self, message: str) -> None:
         self.query_one("#list-message", QuietStatic).show(message, hide_when_empty=True)
 
-    def _show_filters(self) -> None:
-        assert self.model is not None
-        q = self.model.query
+    def _describe(self, q: BuildQuery) -> str:
         parts = ["Outstanding" if q.outstanding else "All builds"]
         if q.status is not None:
             parts.append("status " + self.tui.store.build_status.label(q.status))
@@ -214,9 +213,20 @@ class BuildListScreen(LiveScreen):
         if q.search.strip():
             parts.append(f"search “{clean(q.search.strip())}”")
         sort = next((label for key, label in SORTS if key == q.ordering), q.ordering)
-        shown = len(self.model.rows)
-        count = f"{shown:,} of {self.model.count:,} builds" if self.model.loaded_once else "… builds"
-        line = f"{' · '.join(parts)} · sorted by {sort} · {count}"
+        return f"{' · '.join(parts)} · sorted by {sort}"
+
+    def _show_filters(self) -> None:
+        """What the rows on screen are (the query they were read for), and what is being asked for instead
+        while a new query has not been answered: never the new filter over the old rows."""
+        model = self.model
+        assert model is not None
+        shown = model.loaded_query
+        if shown is None:
+            line = f"{self._describe(model.query)} · … builds"
+        else:
+            line = f"{self._describe(shown)} · {len(model.rows):,} of {model.count:,} builds"
+            if shown != model.query:
+                line += f"\nAsking for: {self._describe(model.query)}…"
         self.query_one("#list-filters", QuietStatic).show(line)
 
     # -- actions -------------------------------------------------------------------------
@@ -310,8 +320,13 @@ class BuildListScreen(LiveScreen):
 
     @on(DataTable.RowHighlighted, "#builds")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.model is not None and self.model.has_more and event.cursor_row >= len(self.model.rows) - 10:
+        model = self.model
+        if model is None or not model.loaded_once:
+            return
+        if model.has_more and event.cursor_row >= len(model.rows) - 10:
             self.load_more()
+        elif not self.reading and model.stale_pages(*self._visible_rows(), self.tui.store.poll_interval):
+            self.refresh_rows()  # scrolled to rows last read more than one interval ago
 
     @on(DataTable.RowSelected, "#builds")
     def _selected(self, event: DataTable.RowSelected) -> None:

@@ -1,5 +1,7 @@
-"""Reactive state between the API client and the screens (no Textual here)."""
+"""State between the API client and the screens (no Textual here)."""
 
-from .store import BuildDetailModel, BuildListModel, Store
+from .build_detail import BuildDetailModel
+from .build_list import BuildListModel
+from .store import Store
 
 __all__ = ["BuildDetailModel", "BuildListModel", "Store"]

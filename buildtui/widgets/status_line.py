@@ -1,7 +1,9 @@
-"""The status line: server, user, freshness, and "offline — retrying" when requests fail."""
+"""The status line: server, user, freshness, "waiting for the server, 4 s" while an answer is late, and
+"offline — retrying" when requests fail."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.content import Content
@@ -20,20 +22,29 @@ class StatusLine(Static):
     StatusLine.-offline { background: $error 40%; color: $text; text-style: bold; }
     """
 
-    def __init__(self, store: Store, server: str, **kwargs: object) -> None:
+    def __init__(self, store: Store, server: str, *, has_data: Callable[[], bool] | None = None,
+                 **kwargs: object) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self.store = store
         self.server = server
+        self.has_data = has_data  # the screen's own data: until it is there, nothing on it is "up to date"
         self._shown = ""
 
     def on_mount(self) -> None:
         self.tick()
-        self.set_interval(1.0, self.tick)
+        self.set_interval(0.5, self.tick)
 
     def tick(self) -> None:
         store = self.store
         user = store.user.username if store.user else "not signed in"
-        if store.online:
+        waiting = store.waiting_for()
+        loading = self.has_data is not None and not self.has_data()
+        if store.online and waiting is not None and (waiting >= 0.5 or loading):
+            # an answer is late: say so, whatever the last answer was
+            line = f"{clean(self.server)} · {clean(user)} · waiting for the server, {waiting:.0f} s"
+        elif store.online and loading:
+            line = f"{clean(self.server)} · {clean(user)} · loading…"
+        elif store.online:
             since = store.seconds_since_ok()
             if since is None:
                 state = "connecting…"

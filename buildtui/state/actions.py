@@ -1,0 +1,276 @@
+"""Writes to one build, each with a typed outcome; the one place that decides "did it take effect?".
+
+Screens and dialogs build a ``Write`` (what to send, how to recognise the operator's own change on the
+server) and ``BuildActions.run`` sends it once, never again by itself. When the answer is lost (timeout,
+connection cut mid-answer, a proxy's 502/504), it re-reads the server and looks for *this* change: the
+allocation of that stock item to that line with that quantity, those outputs gone from production, that
+status. Only a change that is certainly not there is "not done" and may be sent again; a change that cannot
+be told apart is "unknown", and the operator is asked to look before sending anything again.
+No Textual here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
+from ..api.models import BuildItem, StockItem
+from .build_detail import BuildDetailModel
+
+log = logging.getLogger("buildtui.actions")
+T = TypeVar("T")
+ZERO = Decimal(0)
+
+
+class Result(Enum):
+    DONE = "done"  # the server answered: carried out
+    REFUSED = "refused"  # the server answered: refused (field errors, a state that does not allow it)
+    NOT_DONE = "not done"  # the answer was lost; re-read: certainly not carried out (may be sent again)
+    UNKNOWN = "unknown"  # the answer was lost and the re-read cannot tell: look before sending again
+    FAILED = "failed"  # not sent, or the server failed (unreachable, 500, sign-in): may be sent again
+    SIGN_IN = "sign in"  # the token is no longer accepted
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """What became of one write. ``message`` is a sentence for the operator; ``value`` the server's answer."""
+
+    result: Result
+    message: str
+    error: ApiError | None = None
+    value: T | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.result is Result.DONE
+
+    @property
+    def may_retry(self) -> bool:
+        return self.result in (Result.NOT_DONE, Result.FAILED, Result.REFUSED)
+
+
+Check = Callable[[], Awaitable[bool | None]]
+
+
+@dataclass
+class Write(Generic[T]):
+    """One write: ``send`` it once; ``took_effect`` re-reads the server and recognises this very change
+    (True: there, False: certainly not there, None: cannot tell); ``done`` words the success."""
+
+    what: str  # "allocate stock": completes "Could not …" and "it did NOT …"
+    send: Callable[[], Awaitable[T]]
+    done: Callable[[T | None], str]
+    took_effect: Check | None = None
+    #: sending it twice does no harm (auto-allocate only fills what lines still need)
+    idempotent: bool = False
+
+
+class BuildActions:
+    """The writes an operator makes on one build, through the store (so connection health stays true)."""
+
+    def __init__(self, model: BuildDetailModel) -> None:
+        self.model = model
+        self.store = model.store
+        self.client = model.store.client
+
+    # -- running ------------------------------------------------------------------------------
+    async def run(self, write: Write[T]) -> Outcome[T]:
+        try:
+            value = await self.store.call(write.send)
+        except AuthenticationRequired as exc:
+            return Outcome(Result.SIGN_IN, str(exc), exc)
+        except (ValidationFailed, NotFound) as exc:
+            if not exc.outcome_unknown:
+                return Outcome(Result.REFUSED, str(exc), exc)
+            return await self._after_lost_answer(write, exc)
+        except ApiError as exc:
+            if exc.outcome_unknown:
+                return await self._after_lost_answer(write, exc)
+            return Outcome(Result.FAILED, f"Could not {write.what}: {exc}", exc)
+        return Outcome(Result.DONE, write.done(value), value=value)
+
+    async def _after_lost_answer(self, write: Write[T], exc: ApiError) -> Outcome[T]:
+        """The write may or may not have been carried out: look for the operator's own change."""
+        took: bool | None = None
+        if write.took_effect is not None:
+            try:
+                took = await self.store.call(write.took_effect)
+            except ApiError as again:
+                log.info("could not check whether %r took effect: %s", write.what, again)
+                took = None
+        log.info("answer to %r lost (%s); checked: %s", write.what, exc, took)
+        if took is True:
+            return Outcome(Result.DONE, f"{write.done(None)} (the server's answer was lost, but it took effect).",
+                           exc)
+        if took is False:
+            return Outcome(Result.NOT_DONE, f"{exc} Checked again: it did NOT {write.what}.", exc)
+        if write.idempotent:
+            return Outcome(Result.NOT_DONE, f"{exc} It could not be checked, but trying again is safe.", exc)
+        return Outcome(Result.UNKNOWN, f"{exc} It could not be checked whether it did. Look at the build before "
+                                       "trying again.", exc)
+
+    # -- what the operator's change looks like on the server -----------------------------------------
+    def _allocated(self, allocations: Iterable[BuildItem]) -> dict[tuple[int | None, int, int | None], Decimal]:
+        totals: dict[tuple[int | None, int, int | None], Decimal] = defaultdict(lambda: ZERO)
+        for a in allocations:
+            totals[(a.build_line, a.stock_item, a.install_into)] += a.quantity
+        return totals
+
+    def _compare(self, deltas: Sequence[tuple[Decimal, Decimal]]) -> bool | None:
+        """(change seen, change made) per item: all made -> True, none -> False, anything else -> None."""
+        if all(seen == made for seen, made in deltas):
+            return True
+        if all(seen == 0 for seen, _ in deltas):
+            return False
+        return None
+
+    # -- allocations --------------------------------------------------------------------------------
+    def allocate(self, items: Sequence[dict[str, Any]], done: Callable[[None], str]) -> Write[None]:
+        """``items``: ``{"build_line", "stock_item", "quantity", "output"?}``, one request (atomic)."""
+        before = self._allocated(self.model.allocations)
+        keys = [(i["build_line"], i["stock_item"], i.get("output")) for i in items]
+        made = [Decimal(str(i["quantity"])) for i in items]
+
+        async def took() -> bool | None:
+            now = self._allocated(await self.client.list_allocations(self.model.pk))
+            return self._compare([(now[k] - before[k], q) for k, q in zip(keys, made, strict=True)])
+
+        return Write("allocate the stock", lambda: self.client.allocate(self.model.pk, items),
+                     lambda _: done(None), took)
+
+    def remove_allocations(self, pks: Sequence[int], done: str) -> Write[None]:
+        wanted = set(pks)
+
+        async def took() -> bool | None:
+            left = {a.pk for a in await self.client.list_allocations(self.model.pk)} & wanted
+            return True if not left else (False if left == wanted else None)
+
+        async def send() -> None:
+            if len(pks) == 1:
+                await self.client.delete_allocation(pks[0])
+            else:
+                await self.client.delete_allocations(pks)
+
+        return Write("remove the allocation" if len(pks) == 1 else "remove the allocations", send,
+                     lambda _: done, took)
+
+    def edit_allocation(self, pk: int, quantity: Decimal, done: str) -> Write[BuildItem]:
+        was = self.model.allocation(pk)
+
+        async def took() -> bool | None:
+            now = {a.pk: a.quantity for a in await self.client.list_allocations(self.model.pk)}
+            if now.get(pk) == quantity:
+                return True
+            return False if was is not None and now.get(pk) == was.quantity else None
+
+        return Write("change the allocation", lambda: self.client.update_allocation(pk, quantity),
+                     lambda _: done, took)
+
+    def consume(self, items: Sequence[tuple[int, Decimal]], lines: Sequence[int], notes: str,
+                done: str) -> Write[Any]:
+        """Consume allocations: whole lines, or a quantity of single allocations."""
+        before = {a.pk: a.quantity for a in self.model.allocations}
+        line_allocs: dict[int, list[int]] = {}
+        for pk in lines:
+            line = self.model.line(pk)
+            line_allocs[pk] = [a.pk for a in (line.allocations or [])] if line is not None else []
+
+        async def took() -> bool | None:
+            now = {a.pk: a.quantity for a in await self.client.list_allocations(self.model.pk)}
+            deltas = [(before.get(pk, ZERO) - now.get(pk, ZERO), q) for pk, q in items]
+            for pks in line_allocs.values():
+                deltas += [(before.get(pk, ZERO) - now.get(pk, ZERO), before.get(pk, ZERO)) for pk in pks]
+            return self._compare(deltas)
+
+        return Write("consume the stock", lambda: self.client.consume(self.model.pk, items=items, lines=lines,
+                                                                     notes=notes),
+                     lambda _: done, took)
+
+    def auto_allocate(self, options: dict[str, Any], done: Callable[[Any], str]) -> Write[Any]:
+        return Write("auto-allocate", lambda: self.client.auto_allocate(self.model.pk, **options), done,
+                     idempotent=True)
+
+    # -- build state ------------------------------------------------------------------------------------
+    def _status(self, target: int) -> Check:
+        was = self.model.build.status if self.model.build else None
+
+        async def took() -> bool | None:
+            now = (await self.client.get_build(self.model.pk)).status
+            return True if now == target else (False if now == was else None)
+
+        return took
+
+    def issue(self, done: str) -> Write[None]:
+        return Write("issue the build", lambda: self.client.issue(self.model.pk), lambda _: done, self._status(20))
+
+    def hold(self, done: str) -> Write[None]:
+        return Write("put the build on hold", lambda: self.client.hold(self.model.pk), lambda _: done,
+                     self._status(25))
+
+    def cancel(self, *, remove_allocated_stock: bool, remove_incomplete_outputs: bool, done: str) -> Write[None]:
+        return Write("cancel the build", lambda: self.client.cancel(
+            self.model.pk, remove_allocated_stock=remove_allocated_stock,
+            remove_incomplete_outputs=remove_incomplete_outputs), lambda _: done, self._status(30))
+
+    def finish(self, *, accept_unallocated: bool, accept_incomplete: bool, accept_overallocated: str,
+               done: str) -> Write[None]:
+        return Write("finish the build", lambda: self.client.finish(
+            self.model.pk, accept_unallocated=accept_unallocated, accept_incomplete=accept_incomplete,
+            accept_overallocated=accept_overallocated), lambda _: done, self._status(40))
+
+    # -- outputs -----------------------------------------------------------------------------------------
+    def create_outputs(self, *, quantity: Decimal, serial_numbers: str, batch_code: str, location: int | None,
+                       auto_allocate: bool, expected: int, done: Callable[[list[StockItem] | None], str]
+                       ) -> Write[list[StockItem]]:
+        """``expected``: how many outputs the request makes (the number of serials; 1 untracked)."""
+        known = {o.pk for o in self.model.outputs}
+
+        async def took() -> bool | None:
+            new = [o for o in await self.client.list_outputs(self.model.pk) if o.pk not in known]
+            if not new:
+                return False
+            if len(new) == expected and sum((o.quantity for o in new), ZERO) == quantity:
+                return True
+            return None
+
+        return Write("create the outputs", lambda: self.client.create_outputs(
+            self.model.pk, quantity=quantity, serial_numbers=serial_numbers, batch_code=batch_code,
+            location=location, auto_allocate=auto_allocate), done, took)
+
+    def _outputs_left_production(self, pairs: Sequence[tuple[int, Decimal | None]]) -> Check:
+        """Each output completed (or scrapped) whole is out of production; a partial one is that much smaller."""
+        was = {o.pk: o.quantity for o in self.model.outputs}
+
+        async def took() -> bool | None:
+            building = {o.pk: o.quantity for o in await self.client.list_outputs(self.model.pk, is_building=True)}
+            deltas = []
+            for pk, part in pairs:
+                before = was.get(pk, ZERO)
+                gone = before - building.get(pk, ZERO)  # whole: all of it left production
+                deltas.append((gone, part if part is not None else before))
+            return self._compare(deltas)
+
+        return took
+
+    def complete_outputs(self, pairs: Sequence[tuple[int, Decimal | None]], *, location: int, status: int,
+                         notes: str, accept_incomplete_allocation: bool, done: str) -> Write[None]:
+        return Write("complete the outputs", lambda: self.client.complete_outputs(
+            self.model.pk, pairs, location=location, status=status, notes=notes,
+            accept_incomplete_allocation=accept_incomplete_allocation), lambda _: done,
+            self._outputs_left_production(pairs))
+
+    def scrap_outputs(self, pairs: Sequence[tuple[int, Decimal | None]], *, location: int, notes: str,
+                      discard_allocations: bool, done: str) -> Write[None]:
+        return Write("scrap the outputs", lambda: self.client.scrap_outputs(
+            self.model.pk, pairs, location=location, notes=notes, discard_allocations=discard_allocations),
+            lambda _: done, self._outputs_left_production(pairs))
+
+    def delete_outputs(self, pks: Sequence[int], done: str) -> Write[None]:
+        return Write("delete the outputs", lambda: self.client.delete_outputs(self.model.pk, pks), lambda _: done,
+                     self._outputs_left_production([(pk, None) for pk in pks]))
