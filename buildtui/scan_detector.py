@@ -9,9 +9,12 @@ Textual's input thread), never to the time the event loop got round to them:
   not acted on, while it may still be arriving;
 - a burst of at least ``min_length`` printable keys is a **scan** when it ends: on Enter, Tab or LF, on EOT
   (ctrl+d, which ECIA labels end with and which stays in the code), on any other key, or when the line has
-  been quiet for ``gap`` (many wedges send no terminator). The keys of a scan are never acted on, and a
-  terminator or suffix key arriving within ``gap`` after it is swallowed (CR LF, EOT then Enter);
+  been quiet for ``gap`` (many wedges send no terminator). The keys of a scan are never acted on;
 - a shorter burst is a person: its keys are handed on unchanged, in order, at most ``gap`` late;
+- except within ``2 * gap`` after a scan (its echo): a terminator or suffix key there is swallowed (CR LF, EOT
+  then Enter), and a short burst there is what is left of the scan (a stall longer than the gap split it;
+  measured up to ~100 ms on an overloaded machine): dropped, never handed on as shortcuts. No one reads
+  the result of a scan and presses a key within 160 ms.
 - the control characters of a burst (RS, GS, EOT, FS, US, typed by the wedge as ctrl+^, ctrl+], ctrl+d, ...)
   stay in the code as the real bytes: the server's supplier-barcode plugins need them. Outside a burst they
   are ordinary keys.
@@ -112,7 +115,7 @@ class ScanDetector(Generic[E]):
     gap: float = 0.08
     min_length: int = 4
     held: list[_Held[E]] = field(default_factory=list)
-    swallow_until: float = float("-inf")
+    echo_until: float = float("-inf")
 
     @property
     def enabled(self) -> bool:
@@ -128,39 +131,38 @@ class ScanDetector(Generic[E]):
         kind, text = classify(key, character)
         actions: list[Action[E]] = []
         if self.held and at - self.held[-1].at > self.gap:
-            actions += self._end(self.held[-1].at)  # the line went quiet before this key
+            actions += self._end(self.held[-1].at)[0]  # the line went quiet before this key
         if kind is Kind.TEXT:
             self.held.append(_Held(event, kind, text, at))
             return actions
         if not self.held:
-            if at <= self.swallow_until:
+            if at <= self.echo_until:
                 return actions  # the scanner's own terminator or suffix after a scan
             return [*actions, Replay(event)]
         if kind is Kind.CONTROL:
             self.held.append(_Held(event, kind, text, at))
             return actions
-        if kind is Kind.EOT:
+        if kind is Kind.EOT:  # part of the code, and its end
             self.held.append(_Held(event, kind, text, at))
-            return actions + self._end(at)
-        scan = self._long_enough()
-        actions += self._end(at)
-        return actions if scan else [*actions, Replay(event)]
+            return actions + self._end(at)[0]
+        ended, consumed = self._end(at)  # Enter, Tab or another key ends the burst
+        return actions + ended if consumed else [*actions, *ended, Replay(event)]
 
     def expire(self, now: float) -> list[Action[E]]:
         """The line is quiet at ``now``: finish the held burst if no key of it can still come."""
         if self.held and now - self.held[-1].at > self.gap:
-            return self._end(self.held[-1].at)
+            return self._end(self.held[-1].at)[0]
         return []
 
-    def _long_enough(self) -> bool:
-        return sum(1 for h in self.held if h.kind is Kind.TEXT) >= self.min_length
-
-    def _end(self, at: float) -> list[Action[E]]:
+    def _end(self, at: float) -> tuple[list[Action[E]], bool]:
+        """Finish the held burst: its actions, and whether it was consumed (a scan, or a scan's remains)."""
         held, self.held = self.held, []
         if sum(1 for h in held if h.kind is Kind.TEXT) >= self.min_length:
-            self.swallow_until = at + self.gap
-            return [Scan(restore_controls("".join(h.text for h in held)))]
-        return [Replay(h.event) for h in held]
+            self.echo_until = at + 2 * self.gap
+            return [Scan(restore_controls("".join(h.text for h in held)))], True
+        if held and held[0].at <= self.echo_until:
+            return [], True  # the remains of the scan just made
+        return [Replay(h.event) for h in held], False
 
 
 # -- wedges that do not type the control characters ----------------------------------------------------------

@@ -188,3 +188,25 @@ class TestSubstitutes:
     def test_other_codes_unchanged(self, code):
         """Only an ECIA header tells what the substitutes are: other codes go to the server as scanned."""
         assert restore_controls(code) == code
+
+
+class TestEcho:
+    def test_remains_of_a_split_scan_are_dropped(self):
+        """A stall of 100 ms inside a scan splits it; the short rest is never handed on as shortcuts."""
+        d: ScanDetector[events.Key] = ScanDetector(gap=GAP, min_length=4)
+        out: list[Replay[events.Key] | Scan] = []
+        at = 0.0
+        for i, event in enumerate(parse("INV-SI13ACN\r")):
+            at += 0.1 if i == 8 else 0.005  # the machine stalls before 'A'
+            out += d.key(event, event.key, event.character, at)
+        out += d.expire(at + 1)
+        assert scans(out) == ["INV-SI13"] and replayed(out) == []
+
+    def test_keys_after_the_echo_are_typing_again(self):
+        """A key pressed 2 gaps after a scan is a person's key again."""
+        d: ScanDetector[events.Key] = ScanDetector(gap=GAP, min_length=4)
+        out, _ = run("INV-BO3\r", 0.005, start=0.0, detector=d)
+        (c,) = parse("C")
+        late = 7 * 0.005 + 2 * GAP + 0.01
+        out = d.key(c, c.key, c.character, late) + d.expire(late + 1)
+        assert replayed(out) == ["C"]
