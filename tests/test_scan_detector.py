@@ -210,3 +210,25 @@ class TestEcho:
         late = 7 * 0.005 + 2 * GAP + 0.01
         out = d.key(c, c.key, c.character, late) + d.expire(late + 1)
         assert replayed(out) == ["C"]
+
+
+class TestSettings:
+    def test_default_and_zero_from_the_config_file(self, tmp_path):
+        """The default gap is 80 ms; scan_gap_ms = 0 in the file turns detection off (it was refused before)."""
+        from buildtui import config
+
+        assert config.Config().scan_gap_ms == 80.0
+        path = tmp_path / "config.toml"
+        path.write_text("scan_gap_ms = 0\nscan_min_length = 6\n")
+        loaded = config.load(path=path, environ={})
+        assert (loaded.scan_gap_ms, loaded.scan_min_length) == (0.0, 6)
+
+    @pytest.mark.parametrize("line", ["scan_gap_ms = -5", "scan_gap_ms = inf", "scan_min_length = 0"])
+    def test_bad_values_are_one_line_errors(self, tmp_path, line):
+        """A negative or infinite gap, or a minimum length under 1, is a config error naming the setting."""
+        from buildtui import config
+
+        path = tmp_path / "config.toml"
+        path.write_text(line + "\n")
+        with pytest.raises(config.ConfigError, match=line.split()[0]):
+            config.load(path=path, environ={})
