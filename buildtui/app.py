@@ -232,24 +232,68 @@ class BuildTUI(App[None]):
             self.bell()
 
     def request_login(self, exc: ApiError, then: Callable[[], Any] | None = None) -> None:
-        """401: sign in over the current screen; afterwards the operator is where they were."""
+        """401: sign in over the current screen; afterwards the operator is where they were.
+
+        With a username and password configured (``INVENTREE_API_USERNAME``/``INVENTREE_API_PASSWORD``) a
+        token is got from them first; the dialog opens only when they fail or give back the refused token. The
+        dialog is prefilled with the username the app knows. A sign-in as someone else says so on screen, and
+        a stored token is always stored with its username (never stored when the password is in the
+        environment: ``buildtui/signin.py``).
+        """
         if self._login_open:
             return
-        from .dialogs.login import LoginDialog
+        import os
+
+        from . import signin
+        from .dialogs.login import LoginDialog, SignedIn
 
         self._login_open = True
+        before = self.store.user.username if self.store.user else self.config.username
 
-        def done(token: str | None) -> None:
+        def done(result: SignedIn | None) -> None:
             self._login_open = False
-            if token:
-                self.client.set_token(token)
-                self.store.ready = False
-                if self.save_token:
-                    try:
-                        config_mod.save({"server": self.config.server, "token": token})
-                    except OSError as err:
-                        log.warning("could not save the token: %s", err.strerror)
-                if then is not None:
-                    then()
+            if result is None:
+                return
+            self.client.set_token(result.token)
+            self.config = config_mod.with_overrides(self.config, token=result.token, username=result.username)
+            self.store.ready = False
+            switched = signin.switched_user(before, result.username)
+            if switched:
+                log.info("%s", switched)
+                self.notify(switched, title="Signed in", severity="warning", timeout=10, markup=False)
+            if self.save_token and signin.stores_tokens(os.environ):
+                try:
+                    config_mod.save({"server": self.config.server, "token": result.token,
+                                     "username": result.username})
+                except OSError as err:
+                    log.warning("could not save the token: %s", err.strerror)
+            if then is not None:
+                then()
 
-        self.push_screen(LoginDialog(self.client, reason=str(exc), server=self.server_label), done)
+        def ask(reason: str) -> None:
+            self.push_screen(LoginDialog(self.client, reason=reason, server=self.server_label, username=before),
+                             done)
+
+        creds = signin.configured(self.config, os.environ)
+        if creds is None:
+            ask(str(exc))
+            return
+        refused = self.config.token
+
+        async def with_credentials() -> None:
+            try:
+                token = await self.client.get_token(creds.username, creds.password, name=signin.token_name())
+            except ApiError as err:
+                log.warning("sign-in as %s with %s failed: %s", creds.username, creds.origin, err)
+                ask(f"{creds.origin} did not work: {err}")
+                return
+            except Exception:  # noqa: BLE001 - a bug: logged; the operator can still sign in by hand
+                log.exception("sign-in with %s", creds.origin)
+                ask(str(exc))
+                return
+            if token == refused:  # the server refuses the very token these credentials get: no loop
+                ask(str(exc))
+                return
+            done(SignedIn(creds.username, token))
+
+        self.run_worker(with_credentials(), group="sign-in", exit_on_error=False)

@@ -6,14 +6,18 @@ import argparse
 import asyncio
 import gc
 import getpass
-import os
+import logging
+import shlex
 import sys
+from collections.abc import Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlparse
 
 from . import __version__
 from . import config as config_mod
 from .config import Config, ConfigError, insecure_warning
+
+log = logging.getLogger("buildtui.cli")
 
 DEMO_USER = ("admin", "inventree")
 
@@ -38,17 +42,64 @@ def build_parser() -> Parser:
     login = sub.add_parser("login", help="sign in with username and password and store a token (0600)")
     login.add_argument("--server", dest="login_server", help="InvenTree URL")
     login.add_argument("--username")
-    sim = sub.add_parser("simulator", help="run the simulated InvenTree server in the foreground")
-    sim.add_argument("--port", type=int, default=8000)
+    sim = sub.add_parser("simulator", help="run the simulated InvenTree server in the foreground",
+                         description="A simulated InvenTree server on 127.0.0.1, with demo data. Users: "
+                                     "admin/inventree, reader/readonly, operator/operator.",
+                         epilog="Each injected fault is logged on standard error. Example: buildtui simulator "
+                                "--port 8100 --latency 200-1200 --drop-writes 0.1")
+    sim.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (1-65535, default 8000)")
     sim.add_argument("--data", dest="sim_data", help="SQLite file (default: in memory)")
     sim.add_argument("--reset", action="store_true", help="start the data file afresh")
     sim.add_argument("--builds", type=int, default=0, help="add N generated build orders (benchmarks)")
-    sim.add_argument("--latency", type=float, default=0.0, help="delay every answer by MS milliseconds")
-    sim.add_argument("--fail-rate", type=float, default=0.0, help="answer this fraction of requests with 502")
+    ver = sim.add_argument_group("versions", "which InvenTree the simulator answers as")
+    ver.add_argument("--api", choices=["425", "477", "530", "legacy"],
+                     help="API 425 (InvenTree 1.2, no worker), 477 (1.3, auto-allocate and consume as background "
+                          "tasks), 530 (1.5, also complete/scrap/delete outputs; finish and cancel finish in the "
+                          "worker), or legacy (the simulator's answers before it had versions). Default: the "
+                          "simulator's default (simulator/versions.py DEFAULT_API), named in the banner")
+    ver.add_argument("--task-delay", type=float, default=0.7, metavar="S",
+                     help="with a worker (477, 530): seconds before queued work is done (default 0.7)")
+    ver.add_argument("--fail-tasks", type=int, default=0, metavar="N",
+                     help="the next N background tasks fail: they do nothing and end complete, success false")
+    ver.add_argument("--line-substitutes", action=argparse.BooleanOptionalAction, default=None,
+                     help="put substitutes in build lines' bom_item_detail, as no real server does (default: only "
+                          "for legacy); they are always at /api/bom/substitute/?bom_item=PK")
+    net = sim.add_argument_group("faults", "the network and the server misbehaving, as on a shop floor")
+    net.add_argument("--latency", default="0", metavar="MS|LOW-HIGH",
+                     help="delay every answer by MS milliseconds, or by a uniform draw from LOW-HIGH per request "
+                          "(e.g. 850 or 200-1200)")
+    net.add_argument("--fail-rate", type=float, default=0.0, metavar="P",
+                     help="answer this fraction (0-1) of requests 502 Bad Gateway, without carrying them out")
+    net.add_argument("--drop-writes", type=float, default=0.0, metavar="P",
+                     help="for this fraction (0-1) of writes: carry the write out and commit it, then close the "
+                          "connection without an answer (the client sees 'server disconnected')")
+    net.add_argument("--late-writes", type=float, default=0.0, metavar="MS",
+                     help="carry writes out at once but answer them MS milliseconds later")
+    net.add_argument("--lose-writes", type=float, default=0.0, metavar="MS",
+                     help="hold writes MS milliseconds, then answer 504 Gateway Time-out without carrying them out")
+    net.add_argument("--trickle", metavar="PATH_REGEX",
+                     help="send the whole answer (status line, headers, body) to requests whose path matches, one "
+                          "byte every --trickle-interval seconds")
+    net.add_argument("--trickle-interval", type=float, default=2.0, metavar="S",
+                     help="seconds between trickled bytes (default 2)")
+    net.add_argument("--oversize", metavar="PATH_REGEX",
+                     help="answer requests whose path matches with 200 and a 2 GiB body (Content-Length announced, "
+                          "filler streamed as fast as it is read); not carried out")
+    net.add_argument("--nested", metavar="PATH_REGEX",
+                     help="answer requests whose path matches with 200 and JSON nested 200,000 levels deep "
+                          "([[[...]]]); not carried out")
+    net.add_argument("--redirect", metavar="URL",
+                     help="answer requests with 301 to URL + the same path and query, as an http->https proxy does "
+                          "(e.g. https://127.0.0.1:8443); not carried out")
+    net.add_argument("--redirect-path", metavar="PATH_REGEX", help="with --redirect: only paths that match")
     web = sub.add_parser("web", help="serve the app in a browser (textual-serve), on 127.0.0.1 by default")
     web.add_argument("--demo", action="store_true", dest="web_demo")
-    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     web.add_argument("--port", type=int, default=8566)
+    web.add_argument("--allow-remote", action="store_true",
+                     help="allow a --host other machines can reach: anyone who reaches it drives the session")
+    web.add_argument("--public-url", help="the URL browsers open, e.g. https://kiosk.example.com behind a proxy; "
+                                          "only pages from its origin may drive the app")
     return p
 
 
@@ -111,9 +162,33 @@ def run_tui(args: argparse.Namespace) -> None:
     if warning:
         sys.stderr.write(warning + "\n")
     setup_logging()
+    cfg = sign_in_at_start(cfg, token_flag=args.token is not None)
     from .app import BuildTUI
 
     BuildTUI(cfg).run()
+
+
+def sign_in_at_start(cfg: Config, *, token_flag: bool = False, environ: Mapping[str, str] | None = None) -> Config:
+    """The configuration the app starts with. With ``INVENTREE_API_USERNAME`` and ``INVENTREE_API_PASSWORD``
+    set and no token given, a token is got from them first (``buildtui/signin.py`` has the rules); it is
+    not written to the config file. Refused credentials end here, in one line and exit status 1; a server
+    that cannot be reached yet does not: the app starts, says so, and signs in once the server answers."""
+    from . import signin
+    from .api import ApiError, AuthenticationRequired, PermissionDenied
+
+    creds = signin.startup_credentials(cfg, token_flag=token_flag, environ=environ)
+    if creds is None:
+        return cfg
+    try:
+        token = asyncio.run(signin.fetch_token(cfg, creds))
+    except (AuthenticationRequired, PermissionDenied) as exc:
+        fail(f"sign-in as {creds.username} with {creds.origin} failed: {exc}", status=1)
+    except ApiError as exc:
+        log.warning("could not sign in as %s at start: %s", creds.username, exc)
+        sys.stderr.write(f"buildtui: could not sign in as {creds.username} yet ({exc}); starting anyway\n")
+        return config_mod.with_overrides(cfg, token="", username=creds.username)
+    log.info("signed in as %s with %s", creds.username, creds.origin)
+    return config_mod.with_overrides(cfg, token=token, username=creds.username)
 
 
 def run_demo(cfg: Config, data: str | None) -> None:
@@ -141,6 +216,7 @@ async def _demo_token(url: str) -> str:
 
 
 def run_login(args: argparse.Namespace) -> None:
+    from . import signin
     from .api import ApiError, InvenTreeClient
 
     cfg = config_mod.load({"server": args.login_server})
@@ -157,7 +233,7 @@ def run_login(args: argparse.Namespace) -> None:
     async def get() -> str:
         async with InvenTreeClient(server, timeout=cfg.timeout, verify=cfg.verify) as client:
             await client.connect()
-            return await client.get_token(username, password, name=f"buildtui@{os.uname().nodename}")
+            return await client.get_token(username, password, name=signin.token_name())
 
     try:
         token = asyncio.run(get())
@@ -168,23 +244,47 @@ def run_login(args: argparse.Namespace) -> None:
 
 
 def run_simulator(args: argparse.Namespace) -> None:
+    import logging
+
     from .simulator import build_simulator
+    from .simulator.options import OptionError, apply, banner, check, check_port_free
     from .simulator.server import serve_forever
 
-    sim = build_simulator(args.sim_data, reset=args.reset, builds=args.builds, latency_ms=args.latency,
-                          fail_rate=args.fail_rate)
-    print(f"buildtui simulator on http://127.0.0.1:{args.port}  (users: admin/inventree, reader/readonly)",
-          flush=True)
-    serve_forever(sim, args.port)
+    try:
+        opts = check(args)
+        check_port_free(opts.port)
+    except OptionError as exc:
+        fail(str(exc))
+    sim = build_simulator(args.sim_data, reset=args.reset, builds=args.builds, api=opts.api,
+                          substitutes_in_line_detail=args.line_substitutes)
+    apply(opts, sim)
+    print("\n".join(banner(opts, sim)), flush=True)
+    handler = logging.StreamHandler(sys.stderr)  # one line per injected fault
+    handler.setFormatter(logging.Formatter("buildtui simulator: %(message)s"))
+    sim_log = logging.getLogger("buildtui.simulator")
+    sim_log.addHandler(handler)
+    sim_log.setLevel(logging.INFO)
+    serve_forever(sim, opts.port)
 
 
 def run_web(args: argparse.Namespace) -> None:
     try:
-        from textual_serve.server import Server
+        from .web import GuardedServer, check_host, check_public_url
     except ImportError:
         fail("buildtui web needs textual-serve: pip install 'buildtui[web]'")
-    command = f"{sys.executable} -m buildtui" + (" --demo" if args.web_demo else "")
-    Server(command, host=args.host, port=args.port, title="buildtui").serve()
+    if not 0 < args.port < 65536:
+        fail(f"--port must be between 1 and 65535, got {args.port}")
+    refusal, warning = check_host(args.host, args.allow_remote, args.port)
+    if refusal:
+        fail(refusal)
+    if args.public_url:
+        problem = check_public_url(args.public_url)
+        if problem:
+            fail(problem)
+    if warning:
+        sys.stderr.write(warning + "\n")
+    command = f"{shlex.quote(sys.executable)} -m buildtui" + (" --demo" if args.web_demo else "")
+    GuardedServer(command, host=args.host, port=args.port, public_url=args.public_url).serve()
 
 
 if __name__ == "__main__":

@@ -6,11 +6,15 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from buildtui import config as config_mod
 from buildtui.cli import insecure_warning, main
+from buildtui.signin import token_name
+from tests.conftest import get_token
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -69,6 +73,7 @@ def test_login_stores_token(server, tmp_path, monkeypatch):
     main(["login", "--server", server.url, "--username", "admin"])
     saved = config_mod.load({}, cfg, {})
     assert saved.token.startswith("inv-") and saved.server == server.url
+    assert saved.username == "admin"  # the stored username is the token's user
     assert stat.S_IMODE(cfg.stat().st_mode) == 0o600
 
 
@@ -122,3 +127,93 @@ def test_inventree_official_client_works(server):
     assert b.status == 40
     Build(api, pk=12).cancel() if hasattr(Build, "cancel") else api.post("/api/build/12/cancel/", {})
     assert Build(api, pk=12).status == 30
+
+
+class TestSignInAtStart:
+    """`buildtui`'s start-up decision: which token the app starts with (cli.sign_in_at_start)."""
+
+    def env(self, server, user: str = "reader", password: str = "readonly", **more: str) -> dict[str, str]:
+        return {"INVENTREE_API_HOST": server.url, "INVENTREE_API_USERNAME": user,
+                "INVENTREE_API_PASSWORD": password, **more}
+
+    def test_environment_credentials_get_a_token_that_is_not_stored(self, server, tmp_path):
+        """Username and password in the environment, no token: a working token for that user, nothing written."""
+        from buildtui.cli import sign_in_at_start
+
+        path = tmp_path / "c.toml"
+        env = self.env(server)
+        cfg = sign_in_at_start(config_mod.load({}, path, env), environ=env)
+        assert cfg.username == "reader" and cfg.token.startswith("inv-")
+        assert who(server.url, cfg.token) == "reader"
+        assert ("GET", "/api/user/token/?name=" + quote(token_name())) in server.sim.log
+        assert not path.exists()
+
+    def test_environment_wins_over_a_token_stored_for_someone_else(self, server, tmp_path):
+        """A kiosk's service file names reader; a token stored earlier for admin is not used."""
+        from buildtui.cli import sign_in_at_start
+
+        path = config_mod.save({"server": server.url, "token": get_token(server.url), "username": "admin"},
+                               tmp_path / "c.toml")
+        env = self.env(server)
+        cfg = sign_in_at_start(config_mod.load({}, path, env), environ=env)
+        assert who(server.url, cfg.token) == "reader" and cfg.username == "reader"
+        assert config_mod.load({}, path, {}).username == "admin"  # the file is left as it was
+
+    def test_an_explicit_token_is_used_as_given(self, server, tmp_path):
+        """--token (or INVENTREE_API_TOKEN) wins over username and password, as in InvenTree's client: no
+        sign-in request is made."""
+        from buildtui.cli import sign_in_at_start
+
+        env = self.env(server, INVENTREE_API_TOKEN="inv-given")
+        before = len(server.sim.log)
+        cfg = sign_in_at_start(config_mod.load({}, tmp_path / "c.toml", env), environ=env)
+        assert cfg.token == "inv-given" and len(server.sim.log) == before
+        env = self.env(server)
+        cfg = sign_in_at_start(config_mod.load({"token": "inv-flag"}, tmp_path / "c.toml", env), token_flag=True,
+                               environ=env)
+        assert cfg.token == "inv-flag" and len(server.sim.log) == before
+
+    def test_no_credentials_keeps_the_stored_token(self, server, tmp_path):
+        """Without a password anywhere, the stored token is used as it is (and a missing one opens the dialog)."""
+        from buildtui.cli import sign_in_at_start
+
+        path = config_mod.save({"server": server.url, "token": "inv-stored", "username": "admin"},
+                               tmp_path / "c.toml")
+        env = {"INVENTREE_API_USERNAME": "reader"}
+        cfg = sign_in_at_start(config_mod.load({}, path, env), environ=env)
+        assert cfg.token == "inv-stored"
+
+    def test_refused_credentials_are_one_line_without_the_password(self, server, tmp_path, capsys):
+        """A wrong password in the environment: one line naming the user and the variables, exit 1; the
+        password is neither printed nor logged."""
+        from buildtui.cli import sign_in_at_start
+        from buildtui.logs import setup_logging
+
+        log_file = setup_logging()
+        env = self.env(server, password="hunter2-wrong")
+        with pytest.raises(SystemExit) as exc:
+            sign_in_at_start(config_mod.load({}, tmp_path / "c.toml", env), environ=env)
+        assert exc.value.code == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "reader" in err and "INVENTREE_API_PASSWORD" in err
+        assert "hunter2" not in err and "Traceback" not in err
+        assert "hunter2" not in Path(log_file).read_text()
+
+    def test_unreachable_server_starts_without_a_token(self, tmp_path, capsys):
+        """The server cannot be reached yet: one line, and the app starts (it signs in when the server answers)."""
+        from buildtui.cli import sign_in_at_start
+
+        env = {"INVENTREE_API_HOST": "http://127.0.0.1:9", "INVENTREE_API_USERNAME": "reader",
+               "INVENTREE_API_PASSWORD": "readonly"}
+        cfg = sign_in_at_start(config_mod.load({"timeout": 2}, tmp_path / "c.toml", env), environ=env)
+        assert cfg.token == "" and cfg.username == "reader" and cfg.password == "readonly"
+        err = capsys.readouterr().err
+        assert "could not sign in as reader yet" in err and "starting anyway" in err and "readonly" not in err
+
+
+def who(url: str, token: str) -> str:
+    import httpx
+
+    r = httpx.get(url + "/api/user/me/", headers={"Authorization": f"Token {token}"})
+    r.raise_for_status()
+    return str(r.json()["username"])

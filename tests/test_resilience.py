@@ -217,7 +217,7 @@ class TestWriteTimeouts:
             await pilot.press("enter")
             await settle(pilot)
             assert app.screen is dialog
-            assert "it did NOT take effect" in str(dialog.query_one("#err-form").render())
+            assert "it did NOT allocate the stock" in str(dialog.query_one("#err-form").render())
             assert dialog.query_one("#quantity", Input).value == "3"  # the input is still there
             assert len(posts(server)) == 1
             # the operator decides to try again: now it goes through, once

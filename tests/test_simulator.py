@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
-from buildtui.simulator import SimulatorServer
+from buildtui.simulator import SimulatorServer, build_simulator
 
 SCHEMA_BUILD = {"barcode_hash": str, "completed": int, "creation_date": str, "level": int, "overdue": bool,
                 "part": int, "part_name": str, "pk": int, "quantity": float, "reference": str, "status": int,
@@ -19,6 +21,15 @@ SCHEMA_ITEM = {"bom_reference": str, "build": int, "pk": int, "quantity": float,
 NULLABLE_BUILD = ["batch", "completion_date", "destination", "parent", "project_code", "responsible", "sales_order",
                   "start_date", "take_from", "target_date", "issued_by", "status_custom_key", "part_detail",
                   "issued_by_detail", "responsible_detail", "project_code_detail", "project_code_label", "parameters"]
+
+
+@pytest.fixture
+def server() -> Iterator[SimulatorServer]:
+    """These rules are checked on the "legacy" simulator (API 477, every action done before its answer), whatever
+    the default version is (tests/test_simulator_versions.py covers 425, 477 and 530)."""
+    srv = SimulatorServer(build_simulator(api="legacy")).start()
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture

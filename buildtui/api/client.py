@@ -38,6 +38,7 @@ from .models import (
     BuildItem,
     BuildLine,
     CurrentUser,
+    GlobalSetting,
     Page,
     Part,
     Roles,
@@ -363,6 +364,22 @@ class InvenTreeClient:
             data = await self._call("GET", "/api/generic/status/")
             return self._model(StatusCodes, (data or {}).get("StockStatus", {}))
 
+    # -- global settings (read once per session: they change rarely and are asked often) --------------
+    _settings: dict[str, GlobalSetting] | None = None
+
+    async def global_setting(self, key: str) -> GlobalSetting:
+        """``GET /api/settings/global/<key>/`` (any signed-in user may read), cached for the session."""
+        if self._settings is None:
+            self._settings = {}
+        if key not in self._settings:
+            self._settings[key] = self._model(GlobalSetting, await self._call("GET", f"/api/settings/global/{key}/"))
+        return self._settings[key]
+
+    async def allow_expired_build(self) -> bool:
+        """InvenTree's STOCK_ALLOW_EXPIRED_BUILD (off by default). The server does not enforce it on
+        ``allocate/`` (§4); the client must."""
+        return (await self.global_setting("STOCK_ALLOW_EXPIRED_BUILD")).enabled
+
     # -- builds ------------------------------------------------------------------------
     async def list_builds(self, query: BuildQuery | None = None, *, limit: int = PAGE_SIZE, offset: int = 0) -> Page[Build]:
         params = {**(query or BuildQuery()).params(), "limit": limit, "offset": offset}
@@ -482,11 +499,13 @@ class InvenTreeClient:
 
     @staticmethod
     def _task(body: Any) -> TaskDetail | None:
+        """The background task a write answered with (API 464+), or None for an older server's echo."""
         if isinstance(body, dict) and "task_id" in body:
             try:
                 return TaskDetail.model_validate(body)
             except ValidationError:
-                return None
+                raise BadResponse("The server's answer looked like a background task but could not be read; the "
+                                  "action may or may not have been carried out.", outcome_unknown=True) from None
         return None
 
     async def create_outputs(self, build: int, *, quantity: Decimal | int, serial_numbers: str = "",
@@ -502,21 +521,27 @@ class InvenTreeClient:
         return self._models(StockItem, await self._action(build, "create-output", body, "create build outputs"))
 
     async def complete_outputs(self, build: int, outputs: Sequence[tuple[int, Decimal | None]], *, location: int,
-                               status: int = 10, notes: str = "", accept_incomplete_allocation: bool = False) -> None:
+                               status: int = 10, notes: str = "",
+                               accept_incomplete_allocation: bool = False) -> TaskDetail | None:
+        """API 494+ answers with a background task (the outputs are completed a moment later)."""
         body = {"outputs": [{"output": pk, **({"quantity": _dec(q)} if q is not None else {})} for pk, q in outputs],
                 "location": location, "status_custom_key": status, "notes": notes,
                 "accept_incomplete_allocation": accept_incomplete_allocation}
-        await self._action(build, "complete", body, "complete build outputs")
+        return self._task(await self._action(build, "complete", body, "complete build outputs"))
 
     async def scrap_outputs(self, build: int, outputs: Sequence[tuple[int, Decimal | None]], *, location: int,
-                            notes: str, discard_allocations: bool = False) -> None:
+                            notes: str, discard_allocations: bool = False) -> TaskDetail | None:
         body = {"outputs": [{"output": pk, **({"quantity": _dec(q)} if q is not None else {})} for pk, q in outputs],
                 "location": location, "notes": notes, "discard_allocations": discard_allocations}
-        await self._action(build, "scrap-outputs", body, "scrap build outputs")
+        return self._task(await self._action(build, "scrap-outputs", body, "scrap build outputs"))
 
-    async def delete_outputs(self, build: int, outputs: Sequence[int]) -> None:
-        await self._action(build, "delete-outputs", {"outputs": [{"output": pk} for pk in outputs]},
-                           "delete build outputs")
+    async def delete_outputs(self, build: int, outputs: Sequence[int]) -> TaskDetail | None:
+        return self._task(await self._action(build, "delete-outputs", {"outputs": [{"output": pk} for pk in outputs]},
+                                             "delete build outputs"))
+
+    async def get_task(self, task_id: str) -> TaskDetail:
+        """``GET /api/background-task/<id>/`` (any signed-in user; 404 for an id the server does not know)."""
+        return self._model(TaskDetail, await self._call("GET", f"/api/background-task/{task_id}/"))
 
     async def delete_allocation(self, pk: int) -> None:
         await self._call("DELETE", f"/api/build/item/{pk}/", action="remove this allocation")

@@ -398,14 +398,42 @@ class BarcodeResult(Model):
         return None
 
 
+class GlobalSetting(Model):
+    """One row of ``/api/settings/global/<key>/``: ``value`` is a string on the wire ("True"/"False" for a
+    boolean setting)."""
+
+    pk: int | None = None
+    key: str
+    value: Any = None
+    name: str = ""
+    description: str = ""
+    type: str | None = ""
+
+    @property
+    def enabled(self) -> bool:
+        """The value read as InvenTree's ``str2bool`` reads it."""
+        if isinstance(self.value, bool):
+            return self.value
+        return str(self.value).strip().lower() in ("1", "y", "yes", "t", "true", "ok", "on")
+
+
 class TaskDetail(Model):
-    """API 477's background-task answer for auto-allocate and consume."""
+    """A background task (API 464+): the answer of auto-allocate and consume (477+) and of complete,
+    scrap-outputs and delete-outputs (494+), and of ``GET /api/background-task/<id>/``.
+
+    Only ``success`` means done: a task that failed is ``complete`` too. An empty ``task_id`` means the work
+    already ran inside the request (no worker), or that queueing it failed (``success`` false).
+    """
 
     task_id: str = ""
     exists: bool = False
     pending: bool = False
     complete: bool = True
     success: bool = True
+
+    @property
+    def running(self) -> bool:
+        return bool(self.task_id) and not self.complete
 
 
 class SerialNumbers(Model):

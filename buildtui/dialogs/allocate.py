@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -12,14 +10,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from ..api import ApiError
 from ..api.models import BuildItem, BuildLine, StockItem
-from ..format import date, qty
+from ..clock import today
+from ..format import qty
+from ..rules import allocation as rules
+from ..state.actions import Write
 from ..widgets.fit import fit_rows
 from ..widgets.keyed_table import KeyedTable
-from ..widgets.safe import clean, text
+from ..widgets.safe import clean
+from .allocate_lines import MultiAllocateDialog
 from .form import BuildDialog, FieldError, FormDialog, field
 
 if TYPE_CHECKING:
@@ -52,10 +54,8 @@ def location_options(store: Store) -> list[tuple[Text, int]]:
     return [(Text(clean(loc.path)), loc.pk) for loc in sorted(store.locations or [], key=lambda x: x.path)]
 
 
-def _sort_key(s: StockItem) -> tuple[Any, ...]:
-    """Oldest / first-expiring first, then by location (what the operator should use first)."""
-    expiry = s.expiry_date or dt.date.max
-    return (expiry, s.pk, s.location_detail.path if s.location_detail else "")
+__all__ = ["AllocateDialog", "AutoAllocateDialog", "ConsumeDialog", "EditAllocationDialog", "InfoDialog",
+           "MultiAllocateDialog", "auto_summary", "location_options", "parse_quantity"]
 
 
 CANDIDATE_COLUMNS = [("mark", " "), ("loc", "Location"), ("part", "Part"), ("lot", "Batch/Serial"),
@@ -63,7 +63,9 @@ CANDIDATE_COLUMNS = [("mark", " "), ("loc", "Location"), ("part", "Part"), ("lot
 
 
 class AllocateDialog(BuildDialog):
-    """Stock picker for one line: valid candidates in stock, quantity defaulting to what is still needed."""
+    """Stock picker for one line: valid candidates oldest first, expired ones last and marked; the quantity
+    proposed is what the line still needs (nothing for a line that needs nothing, nothing from expired
+    stock). Expired stock is refused when the server's STOCK_ALLOW_EXPIRED_BUILD is off."""
 
     TITLE_TEXT = "Allocate stock"
     SUBMIT_LABEL = "Allocate"
@@ -77,6 +79,8 @@ class AllocateDialog(BuildDialog):
         self.candidates: list[StockItem] = []
         self.marked: dict[int, Decimal] = {}
         self._typed = False
+        #: the server's STOCK_ALLOW_EXPIRED_BUILD; None until read, or when it could not be read
+        self.allow_expired: bool | None = None
 
     def compose_fields(self) -> ComposeResult:
         ln = self.line
@@ -84,17 +88,18 @@ class AllocateDialog(BuildDialog):
         table = KeyedTable(id="candidates")
         table.set_columns(CANDIDATE_COLUMNS)
         yield table
+        hint = Static(id="alloc-hint", classes="field-hint")
+        hint.display = False
+        yield hint
         yield FieldError(id="err-candidates")
         yield from field("Quantity", Input(id="quantity", restrict=r"[0-9.]*", max_length=20), "quantity")
         if ln.trackable:
             outs = [(Text(clean(o.serial or o.label)), o.pk) for o in self.model.incomplete_outputs]
             yield from field("Output (tracked part: allocate to one output)",
-                             Select(outs, value=self.output if self.output else Select.BLANK, id="output"), "output")
+                             Select(outs, value=self.output if self.output else Select.NULL, id="output"), "output")
 
     def _line_text(self) -> Content:
-        ln = self.line
-        return Content(f"{clean(ln.part_label)} · needs {qty(ln.still_needed)} more (required {qty(ln.quantity)}, "
-                       f"allocated {qty(ln.allocated)}, consumed {qty(ln.consumed)})")
+        return Content(clean(rules.need_sentence(self.line)))
 
     def on_mount(self) -> None:
         self.query_one("#candidates").focus()
@@ -102,30 +107,38 @@ class AllocateDialog(BuildDialog):
 
     @work(group="candidates", exit_on_error=False)
     async def load(self) -> None:
-        from ..api import ApiError
-
+        client = self.model.store.client
         b = self.model.build
         try:
-            items = await self.model.store.client.candidate_stock(self.line, location=b.take_from if b else None)
+            items = await client.candidate_stock(self.line, location=b.take_from if b else None)
         except ApiError as exc:
             self.query_one("#err-candidates", FieldError).show([f"Could not load stock: {exc}"])
             return
-        self.candidates = sorted(items, key=_sort_key)
+        try:
+            self.allow_expired = await client.allow_expired_build()
+        except ApiError:
+            self.allow_expired = None  # unreadable: InvenTree's default (off) applies
+        self.candidates = rules.fifo(items, today())
         self._paint()
         if not self.candidates:
             where = " in the source location" if b and b.take_from else ""
             self.query_one("#err-candidates", FieldError).show([f"No stock of a valid part is available{where}."])
-        else:
-            self._default_quantity()
+            return
+        first = rules.default_candidate(self.line, self.candidates, today())
+        if first is not None:
+            self.select_candidate(first.pk)
+        self._default_quantity()
+        self._hint()
 
     def _paint(self) -> None:
         table = self.query_one("#candidates", KeyedTable)
+        now = today()
         rows = [(str(s.pk), {
             "mark": ("✓" if s.pk in self.marked else "", ""),
             "loc": (clean(s.location_detail.path if s.location_detail else "-"), ""),
             "part": (clean(s.part_detail.label if s.part_detail else s.part), ""),
             "lot": (clean(s.serial or s.batch or ""), ""),
-            "exp": (date(s.expiry_date), ""),
+            "exp": (rules.expiry_text(s, now), "bold" if rules.is_expired(s, now) else ""),
             "free": (qty(s.free), "")}) for s in self.candidates]
         # the free quantity must stay in sight; of location and part, the location (where to pick) matters more
         width = table.size.width or self.app.size.width - 10
@@ -139,20 +152,38 @@ class AllocateDialog(BuildDialog):
         key = self.query_one("#candidates", KeyedTable).current_key
         return next((s for s in self.candidates if str(s.pk) == key), None)
 
-    def _default_for(self, s: StockItem) -> Decimal:
-        if s.is_serialized:
-            return Decimal(1)
-        need = self.line.still_needed or Decimal(0)
-        return min(need, s.free) if need > 0 else s.free
+    def _default_text(self, s: StockItem) -> str:
+        """The quantity proposed for ``s`` as typed in the box; "" when nothing is proposed."""
+        proposed = rules.proposed_quantity(self.line, s, today())
+        return qty(proposed).replace(",", "") if proposed > 0 else ""
 
     def _default_quantity(self) -> None:
         s = self.current()
         if s is not None and not self._typed:
-            self.query_one("#quantity", Input).value = qty(self._default_for(s)).replace(",", "")
+            self.query_one("#quantity", Input).value = self._default_text(s)
+
+    def _hint(self) -> None:
+        """Under the table: why the highlighted item is not proposed (expired), or nothing."""
+        s = self.current()
+        said = ""
+        if s is not None and rules.is_expired(s, today()):
+            said = rules.expired_refusal(s, today=today(), allow_expired=self.allow_expired) or (
+                f"{clean(s.label)} has EXPIRED: it is not proposed. This server allows building with expired "
+                "stock: type a quantity to use it anyway.")
+        hint = self.query_one("#alloc-hint", Static)
+        hint.update(Content(clean(said)))
+        hint.display = bool(said)
+
+    def _refuse(self, reason: str) -> None:
+        """The refusal replaces the hint (it says the same, as an error) until the cursor moves."""
+        self.query_one("#alloc-hint", Static).display = False
+        self.query_one("#err-candidates", FieldError).show([reason])
 
     @on(DataTable.RowHighlighted, "#candidates")
     def _highlight(self) -> None:
+        self.query_one("#err-candidates", FieldError).show([])
         self._default_quantity()
+        self._hint()
 
     @on(DataTable.RowSelected, "#candidates")
     def _chosen(self) -> None:
@@ -161,7 +192,7 @@ class AllocateDialog(BuildDialog):
     @on(Input.Changed, "#quantity")
     def _typed_quantity(self, event: Input.Changed) -> None:
         s = self.current()
-        self._typed = s is not None and event.value != qty(self._default_for(s)).replace(",", "")
+        self._typed = s is not None and event.value != self._default_text(s)
 
     def action_mark(self) -> None:
         s = self.current()
@@ -170,6 +201,10 @@ class AllocateDialog(BuildDialog):
         if s.pk in self.marked:
             del self.marked[s.pk]
         else:
+            refused = rules.expired_refusal(s, today=today(), allow_expired=self.allow_expired)
+            if refused:
+                self._refuse(refused)
+                return
             value, err = parse_quantity(self.query_one("#quantity", Input).value)
             if err or value is None:
                 self.show_errors({"quantity": [err or "Enter a quantity."]})
@@ -188,10 +223,18 @@ class AllocateDialog(BuildDialog):
     def validate_local(self) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
         if not self.marked:
-            if self.current() is None:
+            s = self.current()
+            if s is None:
                 errors["form"] = ["No stock item chosen."]
+            else:
+                refused = rules.expired_refusal(s, today=today(), allow_expired=self.allow_expired)
+                if refused:
+                    self._refuse(refused)
+                    errors["candidates"] = [refused]
             _, err = parse_quantity(self.query_one("#quantity", Input).value)
             if err:
+                if self.line.still_needed <= 0 and not self.query_one("#quantity", Input).value.strip():
+                    err = "This line needs nothing more: nothing is proposed. Type a quantity to over-allocate."
                 errors["quantity"] = [err]
         for s, value in self._items():
             if s.is_serialized and value != 1:
@@ -208,18 +251,14 @@ class AllocateDialog(BuildDialog):
         value = self.query_one("#output", Select).value
         return value if isinstance(value, int) else None
 
-    async def send(self) -> str:
+    def write(self) -> Write[None]:
         items = self._items()
-        self._before = self.line.allocated
         output = self._output()
-        await self.model.store.client.allocate(self.model.pk, [
-            {"build_line": self.line.pk, "stock_item": s.pk, "quantity": q, "output": output} for s, q in items])
         total = sum((q for _, q in items), Decimal(0))
-        return f"Allocated {qty(total)} × {clean(self.line.part_label)} from {len(items)} stock item(s)"
-
-    async def check_outcome(self) -> bool | None:
-        line = await self.model.store.client.get_line(self.line.pk)
-        return line.allocated > self.line.allocated
+        name = clean(self.line.part_label)
+        return self.actions.allocate(
+            [{"build_line": self.line.pk, "stock_item": s.pk, "quantity": q, "output": output} for s, q in items],
+            lambda _: f"Allocated {qty(total)} × {name} from {len(items)} stock item(s)")
 
     async def explain_refusal(self, exc: ApiError) -> list[str]:
         """Stock taken or the line allocated from another terminal: say so and show the new figures."""
@@ -241,12 +280,10 @@ class AllocateDialog(BuildDialog):
         if said:
             self.line = line
             self.query_one("#alloc-line", Static).update(self._line_text())
-            self.candidates = sorted(fresh.values(), key=_sort_key)
+            self.candidates = rules.fifo(fresh.values(), today())
             self._paint()
         return said
 
-    def outcome_result(self) -> str | None:
-        return f"Allocated to {clean(self.line.part_label)}"
 
 
 class AutoAllocateDialog(BuildDialog):
@@ -259,54 +296,26 @@ class AutoAllocateDialog(BuildDialog):
         opts = location_options(self.model.store)
         b = self.model.build
         yield from field("Take from location (blank: anywhere)",
-                         Select(opts, value=b.take_from if b and b.take_from else Select.BLANK, id="location"),
+                         Select(opts, value=b.take_from if b and b.take_from else Select.NULL, id="location"),
                          "location")
         yield from field("Exclude location", Select(opts, id="exclude_location"), "exclude_location")
         yield Checkbox(Content("Interchangeable stock (use several items per line)"), True, id="interchangeable")
         yield Checkbox(Content("Substitute parts"), True, id="substitutes")
         yield Checkbox(Content("Optional lines too"), False, id="optional_items")
-        progress = ProgressBar(total=None, show_eta=False, id="auto-progress")
-        progress.display = False
-        yield progress
 
     def _value(self, wid: str) -> int | None:
         v = self.query_one(f"#{wid}", Select).value
         return v if isinstance(v, int) else None
 
-    async def send(self) -> str:
-        self.query_one("#auto-progress").display = True
-        try:
-            return await self._run()
-        finally:
-            self.query_one("#auto-progress").display = False
-
-    async def _run(self) -> str:
-        client = self.model.store.client
+    def write(self) -> Write[Any]:
         before = {ln.pk: ln.allocated for ln in self.model.lines}
         optional = self.query_one("#optional_items", Checkbox).value
         interchangeable = self.query_one("#interchangeable", Checkbox).value
-        task = await client.auto_allocate(
-            self.model.pk, location=self._value("location"), exclude_location=self._value("exclude_location"),
-            interchangeable=interchangeable, substitutes=self.query_one("#substitutes", Checkbox).value,
-            optional_items=optional)
-        lines = await client.list_lines(self.model.pk, allocations=False)
-        # with a background worker the allocations arrive after the answer (§6): re-read until they settle
-        if task is None or not task.complete:
-            for _ in range(10):
-                if any(ln.allocated != before.get(ln.pk) for ln in lines):
-                    break
-                await asyncio.sleep(0.5)
-                lines = await client.list_lines(self.model.pk, allocations=False)
-        return auto_summary(before, lines, optional=optional, interchangeable=interchangeable)
-
-    async def check_outcome(self) -> bool | None:
-        # auto-allocation may rightly allocate nothing, so "no change" is not proof it did not run
-        before = {ln.pk: ln.allocated for ln in self.model.lines}
-        lines = await self.model.store.client.list_lines(self.model.pk, allocations=False)
-        return True if any(ln.allocated > before.get(ln.pk, ln.allocated) for ln in lines) else None
-
-    def outcome_result(self) -> str | None:
-        return "Auto-allocation ran (the server answered late): look at the lines"
+        options = {"location": self._value("location"), "exclude_location": self._value("exclude_location"),
+                   "interchangeable": interchangeable, "substitutes": self.query_one("#substitutes", Checkbox).value,
+                   "optional_items": optional}
+        return self.actions.auto_allocate(options, lambda lines: auto_summary(
+            before, lines, optional=optional, interchangeable=interchangeable))
 
 
 def auto_summary(before: dict[int, Decimal], after: list[BuildLine], *, optional: bool,
@@ -371,23 +380,14 @@ class ConsumeDialog(BuildDialog):
             return {"quantity": [f"At most {qty(self.allocation.quantity)} is allocated."]}
         return {}
 
-    async def send(self) -> str:
+    def write(self) -> Write[Any]:
         notes = self.query_one("#notes", Input).value
-        client = self.model.store.client
+        name = clean(self.line.part_label)
         if self.allocation is not None:
             value, _ = parse_quantity(self.query_one("#quantity", Input).value)
             assert value is not None
-            await client.consume(self.model.pk, items=[(self.allocation.pk, value)], notes=notes)
-            return f"Consumed {qty(value)} × {clean(self.line.part_label)}"
-        await client.consume(self.model.pk, lines=[self.line.pk], notes=notes)
-        return f"Consumed the allocations of {clean(self.line.part_label)}"
-
-    async def check_outcome(self) -> bool | None:
-        line = await self.model.store.client.get_line(self.line.pk)
-        return line.consumed > self.line.consumed
-
-    def outcome_result(self) -> str | None:
-        return f"Consumed: {clean(self.line.part_label)}"
+            return self.actions.consume([(self.allocation.pk, value)], [], notes, f"Consumed {qty(value)} × {name}")
+        return self.actions.consume([], [self.line.pk], notes, f"Consumed the allocations of {name}")
 
 
 class EditAllocationDialog(BuildDialog):
@@ -411,19 +411,10 @@ class EditAllocationDialog(BuildDialog):
         _, err = parse_quantity(self.query_one("#quantity", Input).value)
         return {"quantity": [err]} if err else {}
 
-    async def send(self) -> str:
+    def write(self) -> Write[Any]:
         value, _ = parse_quantity(self.query_one("#quantity", Input).value)
         assert value is not None
-        await self.model.store.client.update_allocation(self.allocation.pk, value)
-        return f"Allocation changed to {qty(value)}"
-
-    async def check_outcome(self) -> bool | None:
-        value, _ = parse_quantity(self.query_one("#quantity", Input).value)
-        now = {a.pk: a.quantity for a in await self.model.store.client.list_allocations(self.model.pk)}
-        return now.get(self.allocation.pk) == value
-
-    def outcome_result(self) -> str | None:
-        return "Allocation changed"
+        return self.actions.edit_allocation(self.allocation.pk, value, f"Allocation changed to {qty(value)}")
 
 
 class InfoDialog(FormDialog[str]):
@@ -443,82 +434,3 @@ class InfoDialog(FormDialog[str]):
 
     async def send(self) -> str:
         return ""
-
-
-class MultiAllocateDialog(BuildDialog):
-    """Several marked lines allocated in one request, each from its oldest / first-expiring free stock."""
-
-    TITLE_TEXT = "Allocate marked lines"
-    SUBMIT_LABEL = "Allocate all"
-    INITIAL_FOCUS = "#proposals"
-    FIELD_MAP = {"quantity": "form", "stock_item": "form", "build_line": "form", "output": "form"}
-
-    def __init__(self, model: BuildDetailModel, lines: list[BuildLine]) -> None:
-        super().__init__(model)
-        self.lines = lines
-        self.proposals: list[tuple[BuildLine, StockItem, Decimal]] = []
-
-    def compose_fields(self) -> ComposeResult:
-        yield Static(Content("Proposed: for each line, the oldest or first-expiring free stock. Enter allocates "
-                             "them all in one request."))
-        table = KeyedTable(id="proposals")
-        table.set_columns([("line", "Line"), ("stock", "Stock"), ("loc", "Location"), ("qty", "Qty")])
-        yield table
-
-    def on_mount(self) -> None:
-        self.propose()
-
-    @work(group="proposals", exit_on_error=False)
-    async def propose(self) -> None:
-        from ..api import ApiError
-
-        b = self.model.build
-        used: dict[int, Decimal] = {}
-        rows = []
-        skipped = []
-        for ln in self.lines:
-            if ln.trackable or ln.consumable or ln.still_needed <= 0:
-                why = "tracked: per output" if ln.trackable else ("consumable" if ln.consumable else "allocated")
-                skipped.append(f"{clean(ln.part_label)}: {why}")
-                continue
-            try:
-                cands = sorted(await self.model.store.client.candidate_stock(
-                    ln, location=b.take_from if b else None), key=_sort_key)
-            except ApiError as exc:
-                skipped.append(f"{clean(ln.part_label)}: {exc}")
-                continue
-            for s in cands:
-                free = s.free - used.get(s.pk, Decimal(0))
-                if free > 0 and not s.is_serialized:
-                    q = min(ln.still_needed, free)
-                    used[s.pk] = used.get(s.pk, Decimal(0)) + q
-                    self.proposals.append((ln, s, q))
-                    rows.append((f"l{ln.pk}", (text(ln.part_label[:30]), text(s.serial or s.batch or s.label),
-                                               text(s.location_detail.path if s.location_detail else "-"),
-                                               text(qty(q)))))
-                    break
-            else:
-                skipped.append(f"{clean(ln.part_label)}: no free stock")
-        self.query_one("#proposals", KeyedTable).sync(rows)
-        if skipped:
-            self.show_errors({"form": ["Not proposed: " + "; ".join(skipped)]})
-
-    @on(DataTable.RowSelected, "#proposals")
-    def _enter(self) -> None:
-        self.action_submit()
-
-    def validate_local(self) -> dict[str, list[str]]:
-        return {} if self.proposals else {"form": ["Nothing to allocate."]}
-
-    async def send(self) -> str:
-        await self.model.store.client.allocate(self.model.pk, [
-            {"build_line": ln.pk, "stock_item": s.pk, "quantity": q, "output": None} for ln, s, q in self.proposals])
-        return f"Allocated {len(self.proposals)} line(s) in one request"
-
-    async def check_outcome(self) -> bool | None:
-        # one request: all lines or none (the server allocates atomically)
-        ln, _, _ = self.proposals[0]
-        return (await self.model.store.client.get_line(ln.pk)).allocated > ln.allocated
-
-    def outcome_result(self) -> str | None:
-        return f"Allocated {len(self.proposals)} line(s)"

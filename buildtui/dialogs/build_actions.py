@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Select, Static
 from ..format import qty
 from ..state.actions import Write
 from ..widgets.safe import clean
+from ..widgets.tick_box import TickBox
 from .form import BuildDialog, FieldError
 
 if TYPE_CHECKING:
@@ -52,25 +53,27 @@ class CancelBuildDialog(BuildDialog):
         n_out = len(self.model.incomplete_outputs)
         yield Static(Content(f"{clean(b.reference)} will be cancelled. It has {n_alloc} allocation(s) and "
                              f"{n_out} incomplete output(s)."))
-        yield Checkbox(Content("Consume allocated stock (otherwise allocations are just removed)"), False,
-                       id="remove_allocated_stock")
+        # both start unticked: each destroys or uses up stock, and says so before it is ticked
+        yield TickBox(Content("Consume allocated stock"), False, id="remove_allocated_stock")
+        allocs = f"the {n_alloc} allocation(s) are" if n_alloc else "allocations (none now) would be"
+        yield Static(Content(f"Ticked: {allocs} used up by this build and the stock is gone for good. "
+                             "Unticked: the allocations are removed and the stock stays."),
+                     classes="field-hint muted", id="hint-remove_allocated_stock")
         yield FieldError(id="err-remove_allocated_stock")
-        yield Checkbox(Content("Delete incomplete outputs"), False, id="remove_incomplete_outputs")
+        yield TickBox(Content("Delete incomplete outputs"), False, id="remove_incomplete_outputs")
+        outs = f"the {n_out} output(s) still in production are" if n_out else "outputs in production (none now) would be"
+        yield Static(Content(f"Ticked: {outs} deleted. Unticked: they stay in stock as outputs of the cancelled "
+                             "build."),
+                     classes="field-hint muted", id="hint-remove_incomplete_outputs")
         yield FieldError(id="err-remove_incomplete_outputs")
 
-    async def send(self) -> str:
+    def write(self) -> Write[None]:
         b = self.model.build
         assert b is not None
-        await self.model.store.client.cancel(
-            b.pk, remove_allocated_stock=self.query_one("#remove_allocated_stock", Checkbox).value,
-            remove_incomplete_outputs=self.query_one("#remove_incomplete_outputs", Checkbox).value)
-        return f"{b.reference} cancelled"
-
-    async def check_outcome(self) -> bool | None:
-        return (await self.model.store.client.get_build(self.model.pk)).status == 30
-
-    def outcome_result(self) -> str | None:
-        return "Build cancelled"
+        return self.actions.cancel(
+            remove_allocated_stock=self.query_one("#remove_allocated_stock", Checkbox).value,
+            remove_incomplete_outputs=self.query_one("#remove_incomplete_outputs", Checkbox).value,
+            done=f"{b.reference} cancelled")
 
 
 class FinishBuildDialog(BuildDialog):
@@ -100,9 +103,18 @@ class FinishBuildDialog(BuildDialog):
             lines.append(f"• Over-allocated: {clean(ln.part_label)} ({qty(ln.allocated)} for "
                          f"{qty(ln.quantity - ln.consumed)})")
         yield Static(Content("\n".join(lines) if lines else "Nothing blocks completion."), id="blockers")
-        yield Checkbox(Content("Accept unallocated stock"), not blockers.unallocated, id="accept_unallocated")
+        # the accept flags start unticked: each lets the build finish with less than it should have used or made
+        yield TickBox(Content("Accept unallocated stock"), False, id="accept_unallocated")
+        yield Static(Content(f"Ticked: finish although {len(blockers.unallocated)} line(s) are not fully "
+                             "allocated; the missing stock is never used." if blockers.unallocated else
+                             "Ticked: finish even if a line is not fully allocated (none is now)."),
+                     classes="field-hint muted", id="hint-accept_unallocated")
         yield FieldError(id="err-accept_unallocated")
-        yield Checkbox(Content("Accept incomplete quantity"), blockers.remaining <= 0, id="accept_incomplete")
+        yield TickBox(Content("Accept incomplete quantity"), False, id="accept_incomplete")
+        yield Static(Content(f"Ticked: finish with {qty(b.completed)} of {qty(b.quantity)} built; the other "
+                             f"{qty(blockers.remaining)} are never made." if blockers.remaining > 0 else
+                             "Ticked: finish even if fewer than ordered are built (all are built now)."),
+                     classes="field-hint muted", id="hint-accept_incomplete")
         yield FieldError(id="err-accept_incomplete")
         yield Select([(Text("Reject: stop if over-allocated"), "reject"),
                       (Text("Accept: consume the extra too"), "accept"),
@@ -110,18 +122,11 @@ class FinishBuildDialog(BuildDialog):
                      id="accept_overallocated")
         yield FieldError(id="err-accept_overallocated")
 
-    async def send(self) -> str:
+    def write(self) -> Write[None]:
         b = self.model.build
         assert b is not None
-        await self.model.store.client.finish(
-            b.pk, accept_unallocated=self.query_one("#accept_unallocated", Checkbox).value,
+        return self.actions.finish(
+            accept_unallocated=self.query_one("#accept_unallocated", Checkbox).value,
             accept_incomplete=self.query_one("#accept_incomplete", Checkbox).value,
-            accept_overallocated=str(self.query_one("#accept_overallocated", Select).value))
-        return f"{b.reference} finished: allocated stock consumed"
-
-    async def check_outcome(self) -> bool | None:
-        b = await self.model.store.client.get_build(self.model.pk)
-        return b.status == 40
-
-    def outcome_result(self) -> str | None:
-        return "Build finished"
+            accept_overallocated=str(self.query_one("#accept_overallocated", Select).value),
+            done=f"{b.reference} finished: allocated stock consumed")

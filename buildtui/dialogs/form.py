@@ -23,7 +23,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
 from ..format import qty
-from ..state.actions import BuildActions, Outcome, Result, Write
+from ..state.actions import BuildActions, Outcome, Result, Running, Write
 from ..widgets.safe import clean
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
         try:
             self.sent_count += 1
             outcome = await self.attempt()
-            if outcome.result is Result.DONE:
+            if outcome.result in (Result.DONE, Result.PENDING):
                 if outcome.error is not None:  # carried out, though its answer was lost on the way
                     self.app.notify(outcome.message, markup=False)
                 self.busy = False
@@ -229,7 +229,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
             self.show_errors({"form": [outcome.message]})
 
 
-class BuildDialog(FormDialog[str]):
+class BuildDialog(FormDialog["str | Running"]):
     """A dialog acting on the build shown by the detail screen; it answers with a one-line summary.
 
     Subclasses describe their change with ``write()`` (``BuildActions`` sends it and checks lost answers).
@@ -241,16 +241,14 @@ class BuildDialog(FormDialog[str]):
         self.actions = BuildActions(model)
 
     def write(self) -> Write[Any]:
-        # TODO(#19): every build dialog describes its Write; until then, send() with its own check
-        legacy: Any = self
-        return Write("take effect", self.send, lambda value: value if isinstance(value, str) else
-                     (legacy.outcome_result() or "Done"), legacy.check_outcome)
+        raise NotImplementedError
 
     async def attempt(self) -> Outcome[Any]:
         return await self.actions.run(self.write())
 
-    def result_of(self, outcome: Outcome[Any]) -> str:
-        return outcome.message
+    def result_of(self, outcome: Outcome[Any]) -> str | Running:
+        """A sentence when done; what to follow when the server is still doing it (a background task)."""
+        return outcome.running if outcome.running is not None else outcome.message
 
     async def explain_refusal(self, exc: ApiError) -> list[str]:
         """The build itself changed since the dialog opened (completed, cancelled, put on hold elsewhere)?"""

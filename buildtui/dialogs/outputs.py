@@ -160,7 +160,7 @@ class _OutputsDialog(BuildDialog):
 
     def __init__(self, model: BuildDetailModel, preselect: list[int] | None = None) -> None:
         super().__init__(model)
-        outs = model.incomplete_outputs
+        outs = model.outputs_to_act_on
         if preselect:
             self.marked = {pk for pk in preselect if any(o.pk == pk for o in outs)}
         elif len(outs) == 1:
@@ -178,7 +178,7 @@ class _OutputsDialog(BuildDialog):
 
     def _output_rows(self) -> list[tuple[str, tuple[Text, ...]]]:
         rows: list[tuple[str, tuple[Text, ...]]] = []
-        for o in self.model.incomplete_outputs:
+        for o in self.model.outputs_to_act_on:
             short = self.model.output_unallocated(o)
             rows.append((str(o.pk), (text("✓" if o.pk in self.marked else ""), text(o.serial or o.batch or f"#{o.pk}"),
                                      text(qty(o.quantity)), text(o.location_detail.path if o.location_detail else "-"),
@@ -199,7 +199,7 @@ class _OutputsDialog(BuildDialog):
             self._paint()
 
     def action_mark_all(self) -> None:
-        outs = {o.pk for o in self.model.incomplete_outputs}
+        outs = {o.pk for o in self.model.outputs_to_act_on}
         self.marked = set() if self.marked == outs else outs
         self._paint()
 
@@ -214,14 +214,14 @@ class _OutputsDialog(BuildDialog):
 
     def mark_output(self, pk: int) -> bool:
         """A scanned output barcode marks it."""
-        if any(o.pk == pk for o in self.model.incomplete_outputs):
+        if any(o.pk == pk for o in self.model.outputs_to_act_on):
             self.marked.add(pk)
             self._paint()
             return True
         return False
 
     def chosen(self) -> list[StockItem]:
-        return [o for o in self.model.incomplete_outputs if o.pk in self.marked]
+        return [o for o in self.model.outputs_to_act_on if o.pk in self.marked]
 
     def quantity_for(self) -> Decimal | None:
         box = self.query("#quantity")

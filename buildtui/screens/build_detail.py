@@ -19,7 +19,7 @@ from ..api.models import BuildItem, BuildLine, StockItem
 from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildDetailModel
-from ..state.actions import BuildActions, Result, Write
+from ..state.actions import BuildActions, Result, Running, Write
 from ..state.build_detail import PARTS
 from ..widgets.fit import fit_rows, join_fitting
 from ..widgets.keyed_table import Cells, KeyedTable
@@ -79,7 +79,7 @@ class BuildDetailScreen(LiveScreen):
         self.model: BuildDetailModel | None = None
         self.expanded: set[int] = set()
         self.only_needed = False
-        self._binding_signature: tuple[int, bool] | None = None
+        self._binding_signature: tuple[int, bool, tuple[str, ...]] | None = None
         self.marked_lines: set[int] = set()
 
     def compose(self) -> ComposeResult:
@@ -174,7 +174,7 @@ class BuildDetailScreen(LiveScreen):
         notes = self.model.build.notes or "(no notes)"
         self.query_one("#notes", QuietStatic).show(clean(notes).replace("^J", "\n"))
         b = self.model.build
-        signature = (b.status, bool(self.model.incomplete_outputs))
+        signature = (b.status, bool(self.model.outputs_to_act_on), tuple(r.write.kind for r in self.model.running))
         if signature != self._binding_signature:  # the footer repaints only when what is offered changes
             self._binding_signature = signature
             self.refresh_bindings()
@@ -214,6 +214,9 @@ class BuildDetailScreen(LiveScreen):
         if self.only_needed:
             where.append(Text("showing only lines needing stock", "italic"))
         t.append_text(join_fitting(where, width))
+        for running in self.model.running:  # changes the server accepted and is still carrying out
+            t.append("\n")
+            t.append(f"Server still working: {running.describe()}", "bold reverse")
         header.show(t)
 
     def _line_rows(self) -> list[tuple[str, Cells]]:
@@ -227,6 +230,8 @@ class BuildDetailScreen(LiveScreen):
             tick = "✓" if ln.fully_allocated else ("▸" if ln.pk not in self.expanded else "▾")
             if ln.pk in self.marked_lines:
                 tick = "●"
+            if self.model.pending(f"l{ln.pk}") is not None:
+                tick = "…"  # the server is still changing this line (auto-allocating, consuming)
             done = ln.allocated + ln.consumed
             avail = ln.available_total
             cells: list[Text] = [text(tick, "bold"), text(ln.part_label[:30] if compact else ln.part_label[:44])]
@@ -281,6 +286,9 @@ class BuildDetailScreen(LiveScreen):
             state = "building" if o.is_building else ("scrapped" if o.status == 65 else "complete")
             if o.is_building and self.model.output_unallocated(o):
                 state += " (short)"
+            running = self.model.pending(f"o{o.pk}") if o.is_building else None
+            if running is not None:  # "completing…": the server has it in hand
+                state = (running.write.pending.split(" ")[0] or "pending") + "…"
             rows.append((f"o{o.pk}", (text(state), text(o.serial or o.batch or f"#{o.pk}"), text(qty(o.quantity)),
                                       text(o.location_detail.path if o.location_detail else "-"),
                                       text(o.status_text or ""))))
@@ -333,6 +341,8 @@ class BuildDetailScreen(LiveScreen):
         change = {"issue", "hold", "finish", "cancel_build", *ALLOC_ACTIONS, *OUTPUT_ACTIONS}
         if action in change and not can_add:
             return False  # the user's roles do not allow it: not offered at all
+        if model.running_kind(action) or (action in change and model.pending("build") is not None):
+            return False  # the server is still doing it (or finishing/cancelling the build): not twice
         if action == "issue":
             return b.status in (10, 25)
         if action == "hold":
@@ -344,7 +354,7 @@ class BuildDetailScreen(LiveScreen):
         if action in ALLOC_ACTIONS or action == "new_output":
             return b.is_active
         if action in ("complete_outputs", "scrap_outputs", "delete_outputs"):
-            return bool(model.incomplete_outputs)
+            return bool(model.outputs_to_act_on)
         return True
 
     # -- actions ---------------------------------------------------------------------------------------
@@ -400,6 +410,8 @@ class BuildDetailScreen(LiveScreen):
         else:
             if outcome.result is Result.DONE:
                 self.tui.notify(outcome.message, markup=False)
+            elif outcome.result is Result.PENDING and outcome.running is not None:
+                self.follow(outcome.running)
             elif outcome.result is Result.SIGN_IN and outcome.error is not None:
                 self.tui.request_login(outcome.error)
             elif outcome.result is Result.NOT_DONE:
@@ -415,17 +427,58 @@ class BuildDetailScreen(LiveScreen):
         self.refresh_data()
 
     def _dialog(self, dialog: Any, *, info_title: str | None = None) -> None:
-        def after(result: str | None) -> None:
-            if result:
-                if info_title:
-                    from ..dialogs.allocate import InfoDialog
-
-                    self.app.push_screen(InfoDialog(info_title, result))
-                else:
-                    self.tui.notify(result, markup=False)
+        def after(result: str | Running | None) -> None:
+            if isinstance(result, Running):
+                self.follow(result, info_title=info_title)
+            elif result:
+                self._tell_done(result, info_title)
             self.refresh_data()
 
         self.app.push_screen(dialog, after)
+
+    def _tell_done(self, message: str, info_title: str | None) -> None:
+        if info_title:
+            from ..dialogs.allocate import InfoDialog
+
+            self.app.push_screen(InfoDialog(info_title, message))
+        else:
+            self.tui.notify(message, markup=False)
+
+    # -- writes the server is still carrying out ------------------------------------------------
+    def follow(self, running: Running, *, info_title: str | None = None) -> None:
+        """The server accepted a change and is doing it in the background: show it as pending (the rows it
+        changes marked, its action not offered again) until it is done, then say so and re-read. Followed by
+        the app, so that leaving the build does not lose the news."""
+        self._paint_running()
+        self.app.run_worker(self._follow(running, info_title), group="follow", exit_on_error=False)
+
+    async def _follow(self, running: Running, info_title: str | None) -> None:
+        try:
+            outcome = await self.actions.follow(running, tick=self._paint_running)
+        except Exception:  # noqa: BLE001 - a bug: logged, told in a sentence
+            log.exception("following %r failed", running.write.what)
+            self.tui.unexpected(f"follow up on {running.write.what}")
+            return
+        finally:
+            self._paint_running()
+        if outcome.result is Result.DONE:
+            if self.is_attached and self.app.screen is self:
+                self._tell_done(outcome.message, info_title)
+            else:
+                self.tui.notify(outcome.message, markup=False)
+        elif outcome.result is Result.FAILED:
+            self.tui.notify(outcome.message, title="Not done", severity="error", markup=False, timeout=15)
+            if self.tui.config.bell:
+                self.app.bell()
+        else:
+            self.tui.notify(outcome.message, title="Not known whether it was done", severity="warning",
+                            markup=False, timeout=15)
+        if self.is_attached:
+            self.refresh_data()
+
+    def _paint_running(self) -> None:
+        if self.is_attached and self.has_data():
+            self._paint()
 
     def action_issue(self) -> None:
         assert self.model and self.model.build
@@ -682,5 +735,5 @@ class BuildDetailScreen(LiveScreen):
 
         assert self.model
         out = self.selected_output()
-        outs = [out] if out is not None and out.is_building else self.model.incomplete_outputs
+        outs = [out] if out is not None and out in self.model.outputs_to_act_on else self.model.outputs_to_act_on
         self._dialog(DeleteOutputsDialog(self.model, outs))

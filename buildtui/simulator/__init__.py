@@ -3,7 +3,8 @@
 It imports nothing from the UI: ``buildtui --demo`` and the tests talk to it over real HTTP.
 """
 
-from .app import Simulator, make_app
+from .app import make_app
 from .server import SimulatorServer, build_simulator
+from .state import Simulator
 
 __all__ = ["Simulator", "SimulatorServer", "build_simulator", "make_app"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -439,16 +438,9 @@ def consume(db: Database, build: Row, data: dict[str, Any]) -> dict[str, Any]:
     for ln in parsed_lines:
         for bi in db.all("SELECT * FROM build_item WHERE build_line = ? AND install_into IS NULL ORDER BY id", (ln["id"],)):
             consume_build_item(db, build, bi)
-    return task_detail()
-
-
-def task_detail() -> dict[str, Any]:
-    """API 477 answers auto-allocate and consume with a background-task detail.
-
-    The simulator models "no worker" (§6): the work is done before the answer.
-    """
-    return {"task_id": uuid.uuid4().hex, "exists": True, "pending": False, "complete": True, "success": True,
-            "http_status": 200}
+    # the 201 echo (API 425); later versions answer with a TaskDetail (build_actions.py)
+    return {"items": [{"build_item": bi["id"], "quantity": echo_decimal(q)} for bi, q in parsed_items],
+            "lines": [{"build_line": ln["id"]} for ln in parsed_lines], "notes": str(data.get("notes") or "")}
 
 
 # -- auto-allocate (§3.6) --------------------------------------------------------
@@ -526,7 +518,9 @@ def auto_allocate(db: Database, build: Row, data: dict[str, Any]) -> dict[str, A
             new_items += _tracked_serial_matches(db, build, out)
     for line_id, stock_id, q, install in new_items:
         db.insert("build_item", build_line=line_id, stock_item=stock_id, quantity=float(q), install_into=install)
-    return task_detail()
+    # the 201 echo of the options (API 425); later versions answer with a TaskDetail (build_actions.py)
+    return {"location": location["id"] if location else None, "exclude_location": exclude["id"] if exclude else None,
+            "interchangeable": interchangeable, "substitutes": substitutes, "optional_items": optional_items}
 
 
 def _tracked_serial_matches(db: Database, build: Row, output: Row) -> list[tuple[int, int, Decimal, int | None]]:
@@ -767,22 +761,42 @@ def hold(db: Database, build: Row) -> dict[str, Any]:
     return {}
 
 
-def cancel(db: Database, build: Row, data: dict[str, Any], user_id: int) -> dict[str, Any]:
+def check_cancel(data: dict[str, Any]) -> dict[str, Any]:
+    """cancel/'s options (its 201 echo), or ApiError."""
     errors: dict[str, Any] = {}
     remove_alloc = rules.parse_bool(data, "remove_allocated_stock", False, errors)
     remove_outputs = rules.parse_bool(data, "remove_incomplete_outputs", False, errors)
     _raise(errors)
-    if remove_alloc:
+    return {"remove_allocated_stock": remove_alloc, "remove_incomplete_outputs": remove_outputs}
+
+
+def release_allocations(db: Database, build: Row, consume: bool) -> None:
+    """cancel/'s allocations: carried out as in finish/ (``consume``), or all deleted with the stock untouched."""
+    if consume:
         complete_allocations(db, build)
     else:
         db.conn.execute("DELETE FROM build_item WHERE build_line IN (SELECT id FROM build_line WHERE build = ?)",
                         (build["id"],))
-    if remove_outputs:
-        for out in db.all("SELECT id FROM stock WHERE build = ? AND is_building = 1", (build["id"],)):
-            db.conn.execute("DELETE FROM build_item WHERE install_into = ?", (out["id"],))
-            db.conn.execute("DELETE FROM stock WHERE id = ?", (out["id"],))
+
+
+def remove_building_outputs(db: Database, build: Row) -> None:
+    for out in db.all("SELECT id FROM stock WHERE build = ? AND is_building = 1", (build["id"],)):
+        db.conn.execute("DELETE FROM build_item WHERE install_into = ?", (out["id"],))
+        db.conn.execute("DELETE FROM stock WHERE id = ?", (out["id"],))
+
+
+def mark_cancelled(db: Database, build: Row, user_id: int) -> None:
     save_build(db, build["id"], status=30, completion_date=today().isoformat(), completed_by=user_id)
-    return {"remove_allocated_stock": remove_alloc, "remove_incomplete_outputs": remove_outputs}
+
+
+def cancel(db: Database, build: Row, data: dict[str, Any], user_id: int) -> dict[str, Any]:
+    """cancel/ with no worker: everything before the answer (API 425, §3.6)."""
+    echo = check_cancel(data)
+    release_allocations(db, build, echo["remove_allocated_stock"])
+    if echo["remove_incomplete_outputs"]:
+        remove_building_outputs(db, build)
+    mark_cancelled(db, build, user_id)
+    return echo
 
 
 def line_state(db: Database, build_id: int) -> list[dict[str, Any]]:
@@ -793,7 +807,8 @@ def line_state(db: Database, build_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def finish(db: Database, build: Row, data: dict[str, Any], user_id: int) -> dict[str, Any]:
+def check_finish(db: Database, build: Row, data: dict[str, Any]) -> dict[str, Any]:
+    """finish/'s two phases of checks (§3.6); its 201 echo, or ApiError."""
     errors: dict[str, Any] = {}
     over = data.get("accept_overallocated", "reject")
     if over is None:
@@ -820,6 +835,12 @@ def finish(db: Database, build: Row, data: dict[str, Any], user_id: int) -> dict
         raise non_field("Build order must be in production state")
     if db.one("SELECT id FROM stock WHERE build = ? AND is_building = 1", (build["id"],)):
         raise non_field("Build order has incomplete outputs")
+    return {"accept_overallocated": over, "accept_unallocated": accept_unalloc, "accept_incomplete": accept_incomplete}
+
+
+def close_build(db: Database, build: Row, over: str, user_id: int) -> None:
+    """finish/ steps 1 and 2: the optional trim, then COMPLETE with today's date."""
+    lines = line_state(db, build["id"])
     if over == "trim":
         for ln in lines:
             if ln["consumable"] or ln["trackable"]:
@@ -836,6 +857,12 @@ def finish(db: Database, build: Row, data: dict[str, Any], user_id: int) -> dict
                     db.conn.execute("UPDATE build_item SET quantity = ? WHERE id = ?", (float(q - excess), bi["id"]))
                     excess = Decimal(0)
     save_build(db, build["id"], status=40, completion_date=today().isoformat(), completed_by=user_id)
+
+
+def finish(db: Database, build: Row, data: dict[str, Any], user_id: int) -> dict[str, Any]:
+    """finish/ with no worker: everything before the answer (API 425, §3.6)."""
+    echo = check_finish(db, build, data)
+    close_build(db, build, echo["accept_overallocated"], user_id)
     complete_allocations(db, build)
-    return {"accept_overallocated": over, "accept_unallocated": accept_unalloc, "accept_incomplete": accept_incomplete}
+    return echo
 

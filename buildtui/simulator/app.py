@@ -11,59 +11,21 @@ import random
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from ..clock import today
-from . import actions, rules
+from . import actions, build_actions, rules, settings, version_views
 from . import serializers as ser
 from .db import Database, Row
+from .query import Ctx, Handler, Where, _ints, _ordering, _search_terms, paginate
 from .rules import ApiError, query_bool
-
-API_VERSION = 477
-SERVER_VERSION = "1.3.0 dev (buildtui simulator)"
-
-Handler = Callable[["Ctx"], Any]
-
-
-class Ctx:
-    """What a handler needs: the request's data, the user and the database."""
-
-    def __init__(self, request: Request, db: Database, user: Row | None, body: Any) -> None:
-        self.request = request
-        self.db = db
-        self.user = user
-        self.body = body
-        self.params = request.query_params
-        self.path_params = request.path_params
-
-    @property
-    def user_id(self) -> int:
-        assert self.user is not None
-        return int(self.user["id"])
-
-    def flag(self, name: str, default: bool) -> bool:
-        v = query_bool(self.params.get(name))
-        return default if v is None else v
-
-
-class Simulator:
-    """Holds the database and the fault-injection knobs shared by every request."""
-
-    def __init__(self, db: Database, latency_ms: float = 0, fail_rate: float = 0.0) -> None:
-        self.db = db
-        self.latency_ms = latency_ms
-        self.fail_rate = fail_rate
-        self.request_count = 0
-        self.down = False  # tests flip this to make every request fail like a dead upstream
-        # Writes (POST/PUT/PATCH/DELETE) that time out on the client, two ways:
-        self.late_answer_ms = 0.0  # carried out and committed, but the answer comes this much later
-        self.lost_write_ms = 0.0  # held this long, then dropped without being carried out (504)
-        self.log: list[tuple[str, str]] = []
+from .state import Simulator
+from .wire import FaultMiddleware
 
 
 # -- auth --------------------------------------------------------------------
@@ -128,97 +90,6 @@ def check_permission(db: Database, user: Row, rulesets: tuple[str, ...], method:
     if any(perm in (roles.get(r) or []) for r in rulesets):
         return
     raise ApiError(403, {"detail": "You do not have permission to perform this action."})
-
-
-# -- paging --------------------------------------------------------------------
-def paginate(ctx: Ctx, count: int, fetch: Callable[[int | None, int], list[Any]]) -> Any:
-    """DRF LimitOffset paging: a bare array without ``limit`` (§1.2)."""
-    raw_limit = ctx.params.get("limit")
-    try:
-        limit = int(raw_limit) if raw_limit is not None else 0
-    except ValueError:
-        limit = 0
-    if limit <= 0:
-        return fetch(None, 0)
-    try:
-        offset = max(int(ctx.params.get("offset", "0")), 0)
-    except ValueError:
-        offset = 0
-    results = fetch(limit, offset)
-    base = str(ctx.request.url.replace(query=""))
-    others = [(k, v) for k, v in ctx.params.multi_items() if k not in ("limit", "offset")]
-    nxt = prev = None
-    if offset + limit < count:
-        nxt = base + "?" + urlencode([("limit", limit), ("offset", offset + limit), *others])
-    if offset > 0:
-        if offset - limit <= 0:
-            prev = base + "?" + urlencode([("limit", limit), *others])
-        else:
-            prev = base + "?" + urlencode([("limit", limit), ("offset", offset - limit), *others])
-    return {"count": count, "next": nxt, "previous": prev, "results": results}
-
-
-class Where:
-    """Collects SQL conditions and their parameters; raises InvenTree's 400 bodies on bad values."""
-
-    def __init__(self, ctx: Ctx) -> None:
-        self.ctx = ctx
-        self.sql: list[str] = []
-        self.params: list[Any] = []
-
-    def add(self, sql: str, *params: Any) -> None:
-        self.sql.append(sql)
-        self.params.extend(params)
-
-    def number(self, name: str) -> int | None:
-        raw = self.ctx.params.get(name)
-        if raw is None or raw == "":
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            raise ApiError(400, {name: ["Enter a number."]}) from None
-
-    def fk(self, name: str, table: str) -> int | None:
-        raw = self.ctx.params.get(name)
-        if raw is None or raw == "":
-            return None
-        try:
-            pk = int(raw)
-        except ValueError:
-            raise ApiError(400, {name: ["Select a valid choice. That choice is not one of the available choices."]}) from None
-        if self.ctx.db.get(table, pk) is None:
-            raise ApiError(400, {name: ["Select a valid choice. That choice is not one of the available choices."]})
-        return pk
-
-    def boolean(self, name: str) -> bool | None:
-        return query_bool(self.ctx.params.get(name))
-
-    def clause(self) -> str:
-        return (" WHERE " + " AND ".join(self.sql)) if self.sql else ""
-
-
-def _search_terms(ctx: Ctx) -> list[str]:
-    return [t for t in (ctx.params.get("search") or "").split() if t]
-
-
-def _ordering(ctx: Ctx, fields: dict[str, str], default: str) -> str:
-    parts = []
-    for term in (ctx.params.get("ordering") or "").split(","):
-        term = term.strip()
-        desc = term.startswith("-")
-        name = term.lstrip("-")
-        if name in fields:
-            cols = fields[name].split(",")
-            parts += [f"{c} {'DESC' if desc else 'ASC'}" for c in cols]
-    return " ORDER BY " + (", ".join(parts) if parts else default)
-
-
-def _ints(raw: list[Any], key: str) -> list[int]:
-    try:
-        return [int(x) for x in raw]
-    except (TypeError, ValueError):
-        raise ApiError(400, {key: ["Invalid items list provided"]}) from None
 
 
 # -- builds --------------------------------------------------------------------
@@ -317,7 +188,8 @@ def build_list(ctx: Ctx) -> Any:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        return [ser.build_row(db, b, part_detail=part_detail, user_detail_flag=user_detail, cache=cache)
+        return [version_views.build_parameters(ctx, ser.build_row(db, b, part_detail=part_detail,
+                                                                  user_detail_flag=user_detail, cache=cache))
                 for b in db.all(sql, params)]
 
     count = db.scalar(f"SELECT COUNT(*) {base}", w.params) if ctx.params.get("limit") else 0
@@ -335,10 +207,10 @@ def build_detail(ctx: Ctx) -> Any:
     method = ctx.request.method
     b = _build_or_404(ctx)
     if method == "GET":
-        return ser.build_row(ctx.db, b, detail=True)
+        return version_views.build_parameters(ctx, ser.build_row(ctx.db, b, detail=True))
     if method in ("PATCH", "PUT"):
         b = actions.patch_build(ctx.db, b, _body_dict(ctx))
-        row = ser.build_row(ctx.db, b, detail=True)
+        row = version_views.build_parameters(ctx, ser.build_row(ctx.db, b, detail=True))
         row.pop("overdue", None)  # PATCH responses leave it out (§3.1)
         return row
     actions.delete_build(ctx.db, b)
@@ -367,35 +239,12 @@ def _body_dict(ctx: Ctx) -> dict[str, Any]:
     return {}
 
 
-ACTIONS: dict[str, Callable[[Ctx, Row], Any]] = {
-    "allocate": lambda c, b: actions.allocate(c.db, b, _body_dict(c)),
-    "auto-allocate": lambda c, b: actions.auto_allocate(c.db, b, _body_dict(c)),
-    "unallocate": lambda c, b: actions.unallocate(c.db, b, _body_dict(c)),
-    "consume": lambda c, b: actions.consume(c.db, b, _body_dict(c)),
-    "complete": lambda c, b: actions.complete_outputs(c.db, b, _body_dict(c)),
-    "scrap-outputs": lambda c, b: actions.scrap_outputs(c.db, b, _body_dict(c)),
-    "delete-outputs": lambda c, b: actions.delete_outputs(c.db, b, _body_dict(c)),
-    "finish": lambda c, b: actions.finish(c.db, b, _body_dict(c), c.user_id),
-    "cancel": lambda c, b: actions.cancel(c.db, b, _body_dict(c), c.user_id),
-    "issue": lambda c, b: actions.issue(c.db, b),
-    "hold": lambda c, b: actions.hold(c.db, b),
-}
-
-
 def build_action(ctx: Ctx) -> Any:
     name = ctx.path_params["action"]
-    handler = ACTIONS.get(name)
-    if handler is None and name != "create-output":
+    if name not in build_actions.NAMES:
         raise _not_found(ctx.request)
-    _body_dict(ctx)
-    if handler is None:
-        b = actions.get_build_for_action(ctx.db, ctx.path_params["id"])
-        created = actions.create_output(ctx.db, b, _body_dict(ctx))
-        rows = [ser.stock_row(ctx.db, ctx.db.get("stock", pk), part_detail=True, location_detail=True)  # type: ignore[arg-type]
-                for pk in created]
-        return JSONResponse(rows, status_code=201)
-    b = actions.get_build_for_action(ctx.db, ctx.path_params["id"])
-    return JSONResponse(handler(ctx, b), status_code=201)
+    body = _body_dict(ctx)
+    return build_actions.run(ctx.sim, name, int(ctx.path_params["id"]), body, ctx.user_id)
 
 
 # -- lines -------------------------------------------------------------------------
@@ -443,9 +292,7 @@ def line_list(ctx: Ctx) -> Any:
     base = ("FROM build_line bl JOIN bom_item bom ON bom.id = bl.bom_item JOIN part p ON p.id = bom.sub_part"
             " JOIN build b ON b.id = bl.build" + w.clause())
     order = _ordering(ctx, LINE_ORDERING, "bl.id")
-    opts = dict(build_filter=build, allocations=ctx.flag("allocations", False), part_detail=ctx.flag("part_detail", False),
-                bom_item_detail=ctx.flag("bom_item_detail", False), assembly_detail=ctx.flag("assembly_detail", False),
-                build_detail=ctx.flag("build_detail", False))
+    opts: dict[str, Any] = dict(build_filter=build, **version_views.line_options(ctx))
     available = w.boolean("available")
 
     def fetch(limit: int | None, offset: int) -> list[Any]:
@@ -454,7 +301,7 @@ def line_list(ctx: Ctx) -> Any:
         if available is None and limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        rows = ser.line_rows(db, db.all(sql, params), **opts)  # type: ignore[arg-type]
+        rows = version_views.unrequested_out(ctx, ser.line_rows(db, db.all(sql, params), **opts))
         if available is not None:
             rows = [r for r in rows if _line_available(r) == available]
             if limit is not None:
@@ -465,7 +312,7 @@ def line_list(ctx: Ctx) -> Any:
         if available is None:
             count = db.scalar(f"SELECT COUNT(*) {base}", w.params)
         else:
-            count = len([r for r in ser.line_rows(db, db.all(f"SELECT bl.* {base}", w.params), **opts)  # type: ignore[arg-type]
+            count = len([r for r in ser.line_rows(db, db.all(f"SELECT bl.* {base}", w.params), **opts)
                          if _line_available(r) == available])
     else:
         count = 0
@@ -501,10 +348,8 @@ def line_detail(ctx: Ctx) -> Any:
         if values:
             db.update("build_line", ln["id"], **values)
         ln = db.get("build_line", ln["id"])
-    return ser.line_rows(db, [ln], build_filter=None, allocations=ctx.flag("allocations", False),  # type: ignore[list-item]
-                         part_detail=ctx.flag("part_detail", False), bom_item_detail=ctx.flag("bom_item_detail", False),
-                         assembly_detail=ctx.flag("assembly_detail", False),
-                         build_detail=ctx.flag("build_detail", False))[0]
+    rows = ser.line_rows(db, [ln], build_filter=None, **version_views.line_options(ctx))  # type: ignore[list-item]
+    return version_views.unrequested_out(ctx, rows)[0]
 
 
 # -- build items ---------------------------------------------------------------------
@@ -564,9 +409,7 @@ def item_list(ctx: Ctx) -> Any:
     w = item_where(ctx)
     base = ITEM_BASE + w.clause()
     order = _ordering(ctx, ITEM_ORDERING, "bi.id")
-    opts = dict(part_detail=ctx.flag("part_detail", False), location_detail=ctx.flag("location_detail", False),
-                stock_detail=ctx.flag("stock_detail", False), build_detail=ctx.flag("build_detail", False),
-                install_into_detail=ctx.flag("install_into_detail", False))
+    opts = version_views.item_options(ctx)
 
     def fetch(limit: int | None, offset: int) -> list[Any]:
         sql = f"SELECT bi.* {base}{order}"
@@ -574,7 +417,8 @@ def item_list(ctx: Ctx) -> Any:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        return [ser.build_item_row(db, r, **opts) for r in db.all(sql, params)]
+        return version_views.unrequested_out(ctx, [ser.build_item_row(db, r, **opts) for r in db.all(sql, params)],
+                                             items=True)
 
     count = db.scalar(f"SELECT COUNT(*) {base}", w.params) if ctx.params.get("limit") else 0
     return paginate(ctx, count, fetch)
@@ -721,7 +565,7 @@ def stock_list(ctx: Ctx) -> Any:
               " s.batch, ?)", term)
     base = "FROM stock s JOIN part p ON p.id = s.part" + w.clause()
     order = _ordering(ctx, STOCK_ORDERING, "p.name, s.quantity, s.location")
-    part_detail = ctx.flag("part_detail", False)
+    part_detail = version_views.stock_part_detail(ctx)
     location_detail = ctx.flag("location_detail", False)
 
     def fetch(limit: int | None, offset: int) -> list[Any]:
@@ -836,8 +680,10 @@ def generic_status(ctx: Ctx) -> Any:
 
 
 def info(ctx: Ctx) -> Any:
-    return {"server": "InvenTree", "id": None, "version": SERVER_VERSION, "instance": "buildtui simulator",
-            "apiVersion": API_VERSION, "worker_running": False, "worker_count": 0, "worker_pending_tasks": 0,
+    api = ctx.sim.api
+    return {"server": "InvenTree", "id": None, "version": api.server_version, "instance": "buildtui simulator",
+            "apiVersion": api.version, "worker_running": api.worker, "worker_count": 1 if api.worker else 0,
+            "worker_pending_tasks": ctx.sim.tasks.pending_count(),
             "plugins_enabled": False, "plugins_install_disabled": False, "email_configured": False,
             "debug_mode": False, "docker_mode": False, "default_locale": "en-us",
             "customize": {"logo": None, "splash": None, "login_message": None, "navbar_message": None},
@@ -985,47 +831,57 @@ def _not_found(request: Request) -> ApiError:
     return ApiError(404, {"detail": "API endpoint not found", "url": str(request.url)})
 
 
-def make_app(sim: Simulator) -> Starlette:
+def make_app(sim: Simulator) -> ASGIApp:
+    """The simulator's ASGI application: the Starlette app behind the fault-injection layer."""
     def endpoint(handler: Handler, rulesets: tuple[str, ...] = ("build",), *, auth: bool = True,
                  write: bool = False) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
+            method, path = request.method, request.url.path
             sim.request_count += 1
-            sim.log.append((request.method, request.url.path + ("?" + request.url.query if request.url.query else "")))
-            if sim.latency_ms:
-                await asyncio.sleep(sim.latency_ms / 1000)
-            is_write = request.method not in ("GET", "HEAD", "OPTIONS")
+            sim.log.append((method, path + ("?" + request.url.query if request.url.query else "")))
+            latency = sim.latency_s()
+            if latency:
+                await asyncio.sleep(latency)
+            is_write = method not in ("GET", "HEAD", "OPTIONS")
             if is_write and sim.lost_write_ms:
+                sim.faults.note("lost", method, path)
                 await asyncio.sleep(sim.lost_write_ms / 1000)
                 return Response("<html><body><h1>504 Gateway Time-out</h1></body></html>", status_code=504,
                                 media_type="text/html")
             if sim.down or (sim.fail_rate and random.random() < sim.fail_rate):
+                sim.faults.note("error", method, path)
                 return Response("<html><body><h1>502 Bad Gateway</h1></body></html>", status_code=502,
                                 media_type="text/html")
-            raw = await request.body()
-            body: Any = None
-            if raw:
-                ctype = request.headers.get("content-type", "")
-                if "json" in ctype or raw[:1] in (b"{", b"["):
-                    try:
-                        body = json.loads(raw)
-                    except ValueError as exc:
-                        return JSONResponse({"detail": f"JSON parse error - {exc}"}, status_code=400)
-                else:
-                    form = await request.form()
-                    body = {k: v for k, v in form.items()}
+            try:
+                raw = await request.body()
+                body: Any = None
+                if raw:
+                    ctype = request.headers.get("content-type", "")
+                    if "json" in ctype or raw[:1] in (b"{", b"["):
+                        try:
+                            body = json.loads(raw)
+                        except ValueError as exc:
+                            return JSONResponse({"detail": f"JSON parse error - {exc}"}, status_code=400)
+                    else:
+                        form = await request.form()
+                        body = {k: v for k, v in form.items()}
+            except ClientDisconnect:
+                # the client went away (while the latency ran, say): nothing to carry out, nobody to answer
+                return Response(status_code=499)
             try:
                 with sim.db.transaction():
                     user = authenticate(sim.db, request) if auth else None
                     if user is not None:
                         check_permission(sim.db, user, rulesets, request.method)
-                    result = handler(Ctx(request, sim.db, user, body))
+                    result = handler(Ctx(request, sim.db, user, body, sim))
             except ApiError as err:
-                if is_write and sim.late_answer_ms:
-                    await asyncio.sleep(sim.late_answer_ms / 1000)
-                headers = {"WWW-Authenticate": "Token"} if err.status == 401 else None
-                return JSONResponse(err.body, status_code=err.status, headers=headers)
+                result = err
             if is_write and sim.late_answer_ms:
+                sim.faults.note("late", method, path)
                 await asyncio.sleep(sim.late_answer_ms / 1000)
+            if isinstance(result, ApiError):
+                headers = {"WWW-Authenticate": "Token"} if result.status == 401 else None
+                return JSONResponse(result.body, status_code=result.status, headers=headers)
             if isinstance(result, Response):
                 return result
             return JSONResponse(result)
@@ -1065,8 +921,14 @@ def make_app(sim: Simulator) -> Starlette:
         Route("/api/barcode/", endpoint(barcode_scan, ()), methods=["POST"]),
         Route("/api/barcode/link/", endpoint(barcode_link, ("stock",)), methods=["POST"]),
         Route("/api/barcode/unlink/", endpoint(barcode_unlink, ("stock",)), methods=["POST"]),
+        Route("/api/background-task/", endpoint(version_views.task_overview, ()), methods=["GET"]),
+        Route("/api/background-task/{task_id}/", endpoint(version_views.task_detail, ()), methods=["GET"]),
+        Route("/api/bom/substitute/", endpoint(version_views.substitute_list, stock_roles), methods=["GET"]),
+        Route("/api/bom/substitute/{id:int}/", endpoint(version_views.substitute_detail, stock_roles),
+              methods=["GET"]),
+        Route("/api/settings/global/{key}/", endpoint(settings.global_setting, ()), methods=["GET", "PATCH", "PUT"]),
         Route("/api/{rest:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
     ]
     app = Starlette(routes=routes)
     app.state.sim = sim
-    return app
+    return FaultMiddleware(app, sim)

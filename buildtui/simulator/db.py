@@ -124,6 +124,16 @@ class Database:
             else:
                 self.conn.execute("COMMIT")
 
+    @contextmanager
+    def rolled_back(self) -> Iterator[Database]:
+        """Inside a transaction: run something and undo it (to validate a request whose work runs later)."""
+        self.conn.execute("SAVEPOINT rolled_back")
+        try:
+            yield self
+        finally:
+            self.conn.execute("ROLLBACK TO rolled_back")
+            self.conn.execute("RELEASE rolled_back")
+
     # -- query helpers -------------------------------------------------
     def all(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[Row]:
         return self.conn.execute(sql, params).fetchall()

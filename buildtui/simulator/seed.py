@@ -309,6 +309,19 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
     _build(db, p["harness"], 10, "Old harness run", status=20, target=-90)
 
 
+def seed_expiry_and_boxes(db: Database, p: dict[str, int], loc: dict[str, int]) -> None:
+    """Added after everything else, so that earlier pks and counts stay as they were.
+
+    Gaskets for the service kits: a fresh box of 4 and an older batch that has expired (EPDM ages), so the
+    picker must not start on the expired one although it expires first. Fuses for the pump boards arrived
+    in boxes of 4: the pump build needs 8, so one line takes several items."""
+    c = loc["Shelf C"]
+    _stock(db, p["gasket"], 10, c, batch="GSK-2311", expiry_date=_d(-30))
+    _stock(db, p["gasket"], 4, c, batch="GSK-2404", expiry_date=_d(300))
+    _stock(db, p["fuse"], 4, c, batch="F2A-2406")
+    _stock(db, p["fuse"], 4, c, batch="F2A-2406")
+
+
 def seed_demo(db: Database) -> None:
     """The demo workshop (idempotent: does nothing when the database already has builds)."""
     if db.scalar("SELECT COUNT(*) FROM build"):
@@ -321,6 +334,7 @@ def seed_demo(db: Database) -> None:
         seed_bom(db, p)
         s = seed_stock(db, p, loc)
         seed_builds(db, p, s, loc)
+        seed_expiry_and_boxes(db, p, loc)
 
 
 def seed_large(db: Database, builds: int, seed: int = 7) -> None:

@@ -183,8 +183,12 @@ def build_item_row(db: Database, bi: Row, *, part_detail: bool = False, location
 
 
 def line_rows(db: Database, lines: list[Row], *, build_filter: int | None, allocations: bool,
-              part_detail: bool, bom_item_detail: bool, assembly_detail: bool, build_detail: bool) -> list[dict[str, Any]]:
-    """BuildLine rows with their annotations, computed in a few grouped queries (§3.3)."""
+              part_detail: bool, bom_item_detail: bool, assembly_detail: bool, build_detail: bool,
+              category_detail: bool = False, substitutes: bool = True) -> list[dict[str, Any]]:
+    """BuildLine rows with their annotations, computed in a few grouped queries (§3.3).
+
+    ``substitutes``: put ``substitutes`` in ``bom_item_detail`` (no real server does: they are read from
+    ``/api/bom/substitute/``)."""
     if not lines:
         return []
     boms = {r["id"]: r for r in db.all(
@@ -201,15 +205,14 @@ def line_rows(db: Database, lines: list[Row], *, build_filter: int | None, alloc
         locations = db.location_subtree(builds[build_filter]["take_from"])
     sub_parts = {b["sub_part"] for b in boms.values()}
     variants: dict[int, list[int]] = {}
-    substitutes: dict[int, list[int]] = {}
+    subs_of: dict[int, list[Row]] = {}
     needed: set[int] = set(sub_parts)
     for bom in boms.values():
         if bom["sub_part"] not in variants:
             variants[bom["sub_part"]] = db.part_descendants(bom["sub_part"])
             needed.update(variants[bom["sub_part"]])
-        subs = [r["part"] for r in db.all("SELECT part FROM bom_substitute WHERE bom_item = ?", (bom["id"],))]
-        substitutes[bom["id"]] = subs
-        needed.update(subs)
+        subs_of[bom["id"]] = db.all("SELECT id, part FROM bom_substitute WHERE bom_item = ? ORDER BY id", (bom["id"],))
+        needed.update(r["part"] for r in subs_of[bom["id"]])
     avail = rules.available_by_part(db, sorted(needed), locations)
     external = {r["part"]: D(r["q"]) for r in db.all(
         f"SELECT s.part AS part, SUM(s.quantity) AS q FROM stock s JOIN location l ON l.id = s.location"
@@ -252,7 +255,8 @@ def line_rows(db: Database, lines: list[Row], *, build_filter: int | None, alloc
             "inherited": bool(bom["inherited"]), "allow_variants": bool(bom["allow_variants"]),
             "allocated": fnum(allocated),
             "available_stock": fnum(avail.get(bom["sub_part"], 0)),
-            "available_substitute_stock": fnum(sum((avail.get(p, Decimal(0)) for p in substitutes[bom["id"]]), Decimal(0))),
+            "available_substitute_stock": fnum(sum((avail.get(r["part"], Decimal(0)) for r in subs_of[bom["id"]]),
+                                                   Decimal(0))),
             "available_variant_stock": fnum(sum((avail.get(p, Decimal(0)) for p in var_parts), Decimal(0))),
             "external_stock": fnum(external.get(bom["sub_part"], 0)),
             "on_order": 0.0,
@@ -275,8 +279,14 @@ def line_rows(db: Database, lines: list[Row], *, build_filter: int | None, alloc
                 "allow_variants": bool(bom["allow_variants"]), "inherited": bool(bom["inherited"]),
                 "attrition": fnum(bom["attrition"]), "setup_quantity": fnum(bom["setup_quantity"]),
                 "rounding_multiple": fnum(bom["rounding_multiple"]) if bom["rounding_multiple"] else None,
-                "note": bom["note"], "substitutes": [{"pk": i, "part": p} for i, p in enumerate(substitutes[bom["id"]])],
+                "note": bom["note"],
             }
+            if substitutes:
+                row["bom_item_detail"]["substitutes"] = [{"pk": r["id"], "part": r["part"]} for r in subs_of[bom["id"]]]
+        if category_detail and sub["category"] is not None:
+            cat = db.get("category", sub["category"])
+            row["category_detail"] = {"pk": cat["id"], "name": cat["name"], "parent": cat["parent"],
+                                      "pathstring": cat["pathstring"]} if cat else None
         if build_detail:
             row["build_detail"] = build_row(db, build)
         out.append(row)

@@ -9,9 +9,12 @@ import time
 
 import uvicorn
 
-from .app import Simulator, make_app
+from .app import make_app
 from .db import Database
+from .faults import Latency
 from .seed import seed_demo, seed_large
+from .state import Simulator
+from .versions import ApiChoice
 
 
 def free_port() -> int:
@@ -20,8 +23,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def build_simulator(data: str | None = None, *, reset: bool = False, builds: int = 0, latency_ms: float = 0,
-                    fail_rate: float = 0.0) -> Simulator:
+def build_simulator(data: str | None = None, *, reset: bool = False, builds: int = 0, latency_ms: Latency = 0,
+                    fail_rate: float = 0.0, api: ApiChoice | None = None,
+                    substitutes_in_line_detail: bool | None = None, task_delay_s: float = 0.7) -> Simulator:
+    """A simulator with the demo data (and ``builds`` more); ``api``: 425, 477, 530 or "legacy" (the default,
+    ``versions.DEFAULT_API``)."""
     path = data or ":memory:"
     if reset and data:
         import os
@@ -36,7 +42,8 @@ def build_simulator(data: str | None = None, *, reset: bool = False, builds: int
     seed_demo(db)
     if builds and fresh:
         seed_large(db, builds)
-    return Simulator(db, latency_ms=latency_ms, fail_rate=fail_rate)
+    return Simulator(db, latency_ms=latency_ms, fail_rate=fail_rate, api=api,
+                     substitutes_in_line_detail=substitutes_in_line_detail, task_delay_s=task_delay_s)
 
 
 class SimulatorServer:

@@ -1,4 +1,5 @@
-"""Writes to one build, each with a typed outcome; the one place that decides "did it take effect?".
+"""Writes to one build, each with a typed outcome; the one place that decides "did it take effect?" and
+"is it done yet?".
 
 Screens and dialogs build a ``Write`` (what to send, how to recognise the operator's own change on the
 server) and ``BuildActions.run`` sends it once, never again by itself. When the answer is lost (timeout,
@@ -6,12 +7,19 @@ connection cut mid-answer, a proxy's 502/504), it re-reads the server and looks 
 allocation of that stock item to that line with that quantity, those outputs gone from production, that
 status. Only a change that is certainly not there is "not done" and may be sent again; a change that cannot
 be told apart is "unknown", and the operator is asked to look before sending anything again.
-No Textual here.
+
+Newer servers answer some writes before doing them: complete, scrap and delete outputs, auto-allocate and
+consume answer with a background task (API 464-494+, docs/inventree-api-versions.md §1), and finish and
+cancel change the build a moment after answering. Such a write is "pending" until ``BuildActions.follow``
+has seen the task succeed (``GET /api/background-task/<id>/``, backing off) or the build settle; only then
+is it "done". A task that fails is "failed", never "done". No Textual here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +28,7 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
-from ..api.models import BuildItem, StockItem
+from ..api.models import BuildItem, StockItem, TaskDetail
 from .build_detail import BuildDetailModel
 
 log = logging.getLogger("buildtui.actions")
@@ -33,8 +41,9 @@ class Result(Enum):
     REFUSED = "refused"  # the server answered: refused (field errors, a state that does not allow it)
     NOT_DONE = "not done"  # the answer was lost; re-read: certainly not carried out (may be sent again)
     UNKNOWN = "unknown"  # the answer was lost and the re-read cannot tell: look before sending again
-    FAILED = "failed"  # not sent, or the server failed (unreachable, 500, sign-in): may be sent again
+    FAILED = "failed"  # not sent, or the server failed (unreachable, 500, a failed task): may be sent again
     SIGN_IN = "sign in"  # the token is no longer accepted
+    PENDING = "pending"  # accepted; the server is still doing it (a background task, a build that settles)
 
 
 @dataclass
@@ -45,6 +54,7 @@ class Outcome(Generic[T]):
     message: str
     error: ApiError | None = None
     value: T | None = None
+    running: Running | None = None  # PENDING: what to follow
 
     @property
     def done(self) -> bool:
@@ -56,6 +66,11 @@ class Outcome(Generic[T]):
 
 
 Check = Callable[[], Awaitable[bool | None]]
+
+#: how long a background task or a settling build is followed before the operator is told to look later
+FOLLOW_LIMIT_S = 120.0
+SETTLE_LIMIT_S = 20.0
+AUTO_ALLOCATE_QUIET_S = 5.0  # API 425: no change in this long after auto-allocate means nothing to allocate
 
 
 @dataclass
@@ -69,6 +84,33 @@ class Write(Generic[T]):
     took_effect: Check | None = None
     #: sending it twice does no harm (auto-allocate only fills what lines still need)
     idempotent: bool = False
+    #: the action's name (the key's action: "complete_outputs"): not offered again while this one runs
+    kind: str = ""
+    #: what the operator reads while the server works on it ("completing 2 outputs")
+    pending: str = ""
+    #: the rows it changes ("o12" an output, "l5" a line, "build"): marked while it runs
+    affects: frozenset[str] = frozenset()
+    #: for a change the server makes after answering, with no task to follow (finish, cancel on newer
+    #: servers): True once the build shows it
+    settled: Check | None = None
+    #: the final sentence, worked out from a re-read once it is done (the auto-allocation summary)
+    after: Callable[[T | None], Awaitable[str]] | None = None
+
+
+@dataclass
+class Running:
+    """A write the server accepted and is still carrying out."""
+
+    write: Write[Any]
+    task: TaskDetail | None
+    started: float
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def describe(self) -> str:
+        return f"{self.write.pending or self.write.what}… {self.elapsed:.0f} s"
 
 
 class BuildActions:
@@ -93,7 +135,71 @@ class BuildActions:
             if exc.outcome_unknown:
                 return await self._after_lost_answer(write, exc)
             return Outcome(Result.FAILED, f"Could not {write.what}: {exc}", exc)
-        return Outcome(Result.DONE, write.done(value), value=value)
+        if isinstance(value, TaskDetail):
+            if value.running:
+                return self._pending(write, value)
+            if not value.success:  # ran in the request and failed, or could not be queued
+                return self._task_failed(write)
+        elif write.settled is not None:
+            try:
+                settled = await self.store.call(write.settled)
+            except ApiError:
+                settled = None
+            if not settled:
+                return self._pending(write, None)
+        return await self._finish(write, value)
+
+    def _pending(self, write: Write[T], task: TaskDetail | None) -> Outcome[T]:
+        running = Running(write, task, time.monotonic())
+        self.model.running.append(running)
+        return Outcome(Result.PENDING, running.describe(), value=None, running=running)
+
+    def _task_failed(self, write: Write[Any]) -> Outcome[Any]:
+        return Outcome(Result.FAILED, f"The server could not {write.what}: its background task failed (the server "
+                                      "gives no reason; its admin page lists failed tasks). Nothing was done.")
+
+    async def _finish(self, write: Write[T], value: T | None) -> Outcome[T]:
+        message = write.done(value)
+        if write.after is not None:
+            try:
+                message = await self.store.call(lambda: write.after(value))  # type: ignore[misc]
+            except ApiError as exc:
+                log.info("could not re-read after %r: %s", write.what, exc)
+        return Outcome(Result.DONE, message, value=value)
+
+    async def follow(self, running: Running, tick: Callable[[], None] | None = None) -> Outcome[Any]:
+        """Wait for a pending write: poll its task (backing off 0.25 s to 2 s), or re-read the build until it
+        settles. Done only when the task succeeded or the change shows; bounded, then the operator is told."""
+        write, task = running.write, running.task
+        limit = FOLLOW_LIMIT_S if task is not None else SETTLE_LIMIT_S
+        delay = 0.25
+        try:
+            while True:
+                await asyncio.sleep(delay)
+                delay = min(delay * 1.6, 2.0)
+                if tick is not None:
+                    tick()
+                try:
+                    if task is not None:
+                        now = await self.store.call(lambda: self.client.get_task(task.task_id))
+                        if now.complete:
+                            return await self._finish(write, None) if now.success else self._task_failed(write)
+                    elif write.settled is not None:
+                        shows: bool | None = await self.store.call(write.settled)
+                        if shows:
+                            return await self._finish(write, None)
+                except NotFound:
+                    if task is not None:  # the server forgot the task: look at the build instead
+                        return Outcome(Result.UNKNOWN, f"The server no longer knows the task to {write.what}; "
+                                                       "look at the build to see whether it was done.")
+                except ApiError as exc:
+                    log.info("following %r: %s", write.what, exc)
+                if running.elapsed > limit:
+                    return Outcome(Result.UNKNOWN, f"The server has not finished ({write.pending or write.what}) "
+                                                   f"after {running.elapsed:.0f} s; look at the build later.")
+        finally:
+            if running in self.model.running:
+                self.model.running.remove(running)
 
     async def _after_lost_answer(self, write: Write[T], exc: ApiError) -> Outcome[T]:
         """The write may or may not have been carried out: look for the operator's own change."""
@@ -142,7 +248,8 @@ class BuildActions:
             return self._compare([(now[k] - before[k], q) for k, q in zip(keys, made, strict=True)])
 
         return Write("allocate the stock", lambda: self.client.allocate(self.model.pk, items),
-                     lambda _: done(None), took)
+                     lambda _: done(None), took, kind="allocate",
+                     affects=frozenset(f"l{i['build_line']}" for i in items))
 
     def remove_allocations(self, pks: Sequence[int], done: str) -> Write[None]:
         wanted = set(pks)
@@ -158,7 +265,7 @@ class BuildActions:
                 await self.client.delete_allocations(pks)
 
         return Write("remove the allocation" if len(pks) == 1 else "remove the allocations", send,
-                     lambda _: done, took)
+                     lambda _: done, took, kind="unallocate")
 
     def edit_allocation(self, pk: int, quantity: Decimal, done: str) -> Write[BuildItem]:
         was = self.model.allocation(pk)
@@ -170,7 +277,7 @@ class BuildActions:
             return False if was is not None and now.get(pk) == was.quantity else None
 
         return Write("change the allocation", lambda: self.client.update_allocation(pk, quantity),
-                     lambda _: done, took)
+                     lambda _: done, took, kind="edit_allocation")
 
     def consume(self, items: Sequence[tuple[int, Decimal]], lines: Sequence[int], notes: str,
                 done: str) -> Write[Any]:
@@ -188,13 +295,39 @@ class BuildActions:
                 deltas += [(before.get(pk, ZERO) - now.get(pk, ZERO), before.get(pk, ZERO)) for pk in pks]
             return self._compare(deltas)
 
+        affected = {a.build_line for a in self.model.allocations if a.pk in dict(items)} | set(lines)
         return Write("consume the stock", lambda: self.client.consume(self.model.pk, items=items, lines=lines,
                                                                      notes=notes),
-                     lambda _: done, took)
+                     lambda _: done, took, kind="consume", pending="consuming stock",
+                     affects=frozenset(f"l{pk}" for pk in affected if pk is not None))
 
-    def auto_allocate(self, options: dict[str, Any], done: Callable[[Any], str]) -> Write[Any]:
-        return Write("auto-allocate", lambda: self.client.auto_allocate(self.model.pk, **options), done,
-                     idempotent=True)
+    def auto_allocate(self, options: dict[str, Any],
+                      summary: Callable[[list[Any]], str]) -> Write[Any]:
+        """Auto-allocation; once done, ``summary`` words what the re-read lines show."""
+        before = {ln.pk: ln.allocated for ln in self.model.lines}
+        first_look: list[float] = []
+
+        async def after(_: Any) -> str:
+            return summary(await self.client.list_lines(self.model.pk, allocations=False))
+
+        async def settled() -> bool:
+            # API 425 queues the work and answers with no task to follow: the lines change a moment later,
+            # or never when there is nothing to allocate (then, after a few seconds, it is taken as done)
+            first_look.append(time.monotonic())
+            lines = await self.client.list_lines(self.model.pk, allocations=False)
+            return any(ln.allocated != before.get(ln.pk) for ln in lines) or \
+                first_look[-1] - first_look[0] > AUTO_ALLOCATE_QUIET_S
+
+        async def send() -> Any:
+            task = await self.client.auto_allocate(self.model.pk, **options)
+            write.settled = settled if task is None else None  # a task is followed instead
+            return task
+
+        write: Write[Any] = Write(
+            "auto-allocate", send, lambda _: "Auto-allocation done: look at the lines", idempotent=True,
+            kind="auto_allocate", pending="auto-allocating",
+            affects=frozenset(f"l{ln.pk}" for ln in self.model.lines), after=after)
+        return write
 
     # -- build state ------------------------------------------------------------------------------------
     def _status(self, target: int) -> Check:
@@ -206,23 +339,40 @@ class BuildActions:
 
         return took
 
+    def _status_and_allocations(self, target: int, allocations_gone: bool) -> Check:
+        """The build shows ``target`` (and, when the server removes them in its worker, no allocations)."""
+        async def settled() -> bool:
+            build = await self.client.get_build(self.model.pk)
+            if build.status != target:
+                return False
+            return not allocations_gone or not await self.client.list_allocations(self.model.pk)
+
+        return settled
+
     def issue(self, done: str) -> Write[None]:
-        return Write("issue the build", lambda: self.client.issue(self.model.pk), lambda _: done, self._status(20))
+        return Write("issue the build", lambda: self.client.issue(self.model.pk), lambda _: done, self._status(20),
+                     kind="issue")
 
     def hold(self, done: str) -> Write[None]:
         return Write("put the build on hold", lambda: self.client.hold(self.model.pk), lambda _: done,
-                     self._status(25))
+                     self._status(25), kind="hold")
 
     def cancel(self, *, remove_allocated_stock: bool, remove_incomplete_outputs: bool, done: str) -> Write[None]:
+        # the allocations are removed by the server's worker, after it answered (all versions)
         return Write("cancel the build", lambda: self.client.cancel(
             self.model.pk, remove_allocated_stock=remove_allocated_stock,
-            remove_incomplete_outputs=remove_incomplete_outputs), lambda _: done, self._status(30))
+            remove_incomplete_outputs=remove_incomplete_outputs), lambda _: done, self._status(30),
+            kind="cancel_build", pending="cancelling", affects=frozenset({"build"}),
+            settled=self._status_and_allocations(30, allocations_gone=bool(self.model.allocations)))
 
     def finish(self, *, accept_unallocated: bool, accept_incomplete: bool, accept_overallocated: str,
                done: str) -> Write[None]:
+        # API 530 sets "complete" in the worker, a moment after answering (docs/inventree-api-versions.md §2)
         return Write("finish the build", lambda: self.client.finish(
             self.model.pk, accept_unallocated=accept_unallocated, accept_incomplete=accept_incomplete,
-            accept_overallocated=accept_overallocated), lambda _: done, self._status(40))
+            accept_overallocated=accept_overallocated), lambda _: done, self._status(40), kind="finish",
+            pending="finishing", affects=frozenset({"build"}),
+            settled=self._status_and_allocations(40, allocations_gone=bool(self.model.allocations)))
 
     # -- outputs -----------------------------------------------------------------------------------------
     def create_outputs(self, *, quantity: Decimal, serial_numbers: str, batch_code: str, location: int | None,
@@ -241,7 +391,7 @@ class BuildActions:
 
         return Write("create the outputs", lambda: self.client.create_outputs(
             self.model.pk, quantity=quantity, serial_numbers=serial_numbers, batch_code=batch_code,
-            location=location, auto_allocate=auto_allocate), done, took)
+            location=location, auto_allocate=auto_allocate), done, took, kind="new_output")
 
     def _outputs_left_production(self, pairs: Sequence[tuple[int, Decimal | None]]) -> Check:
         """Each output completed (or scrapped) whole is out of production; a partial one is that much smaller."""
@@ -259,18 +409,30 @@ class BuildActions:
         return took
 
     def complete_outputs(self, pairs: Sequence[tuple[int, Decimal | None]], *, location: int, status: int,
-                         notes: str, accept_incomplete_allocation: bool, done: str) -> Write[None]:
+                         notes: str, accept_incomplete_allocation: bool, done: str) -> Write[Any]:
         return Write("complete the outputs", lambda: self.client.complete_outputs(
             self.model.pk, pairs, location=location, status=status, notes=notes,
             accept_incomplete_allocation=accept_incomplete_allocation), lambda _: done,
-            self._outputs_left_production(pairs))
+            self._outputs_left_production(pairs), kind="complete_outputs",
+            pending=f"completing {_outputs(len(pairs))}", affects=_output_keys(pairs))
 
     def scrap_outputs(self, pairs: Sequence[tuple[int, Decimal | None]], *, location: int, notes: str,
-                      discard_allocations: bool, done: str) -> Write[None]:
+                      discard_allocations: bool, done: str) -> Write[Any]:
         return Write("scrap the outputs", lambda: self.client.scrap_outputs(
             self.model.pk, pairs, location=location, notes=notes, discard_allocations=discard_allocations),
-            lambda _: done, self._outputs_left_production(pairs))
+            lambda _: done, self._outputs_left_production(pairs), kind="scrap_outputs",
+            pending=f"scrapping {_outputs(len(pairs))}", affects=_output_keys(pairs))
 
-    def delete_outputs(self, pks: Sequence[int], done: str) -> Write[None]:
+    def delete_outputs(self, pks: Sequence[int], done: str) -> Write[Any]:
+        pairs = [(pk, None) for pk in pks]
         return Write("delete the outputs", lambda: self.client.delete_outputs(self.model.pk, pks), lambda _: done,
-                     self._outputs_left_production([(pk, None) for pk in pks]))
+                     self._outputs_left_production(pairs), kind="delete_outputs",
+                     pending=f"deleting {_outputs(len(pks))}", affects=_output_keys(pairs))
+
+
+def _outputs(n: int) -> str:
+    return "1 output" if n == 1 else f"{n} outputs"
+
+
+def _output_keys(pairs: Sequence[tuple[int, Decimal | None]]) -> frozenset[str]:
+    return frozenset(f"o{pk}" for pk, _ in pairs)

@@ -6,10 +6,13 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..api.models import Build, BuildItem, BuildLine, StockItem
 from .store import Store
+
+if TYPE_CHECKING:
+    from .actions import Running
 
 
 @dataclass
@@ -36,6 +39,8 @@ class BuildDetailModel:
     lines: list[BuildLine] = field(default_factory=list)
     outputs: list[StockItem] = field(default_factory=list)
     children: list[Build] = field(default_factory=list)
+    #: writes the server accepted and is still carrying out (background tasks, a build settling)
+    running: list[Running] = field(default_factory=list)
 
     async def refresh(self, parts: Sequence[str] = PARTS) -> None:
         """Re-read ``parts`` (of build, lines, outputs, children) in parallel: one request each.
@@ -66,6 +71,18 @@ class BuildDetailModel:
     @property
     def allocations(self) -> list[BuildItem]:
         return [a for line in self.lines for a in (line.allocations or [])]
+
+    def pending(self, key: str) -> Running | None:
+        """The running write that changes row ``key`` ("o12", "l5", "build"), if any."""
+        return next((r for r in self.running if key in r.write.affects), None)
+
+    def running_kind(self, kind: str) -> bool:
+        return any(r.write.kind == kind for r in self.running)
+
+    @property
+    def outputs_to_act_on(self) -> list[StockItem]:
+        """Outputs in production that no running write is already completing, scrapping or deleting."""
+        return [o for o in self.incomplete_outputs if self.pending(f"o{o.pk}") is None]
 
     @property
     def incomplete_outputs(self) -> list[StockItem]:

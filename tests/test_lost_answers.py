@@ -1,0 +1,214 @@
+"""The network misbehaves (the simulator's fault injection): a lost answer never doubles a change, a bad
+answer ends in a message within the deadline, and the app always quits."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from decimal import Decimal
+
+import httpx
+import pytest
+from textual.widgets import Input
+
+from buildtui.dialogs.outputs import CompleteOutputsDialog, CreateOutputDialog
+from buildtui.screens.build_detail import BuildDetailScreen
+from tests.conftest import make_app, open_allocate, open_build, settle
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def posts(server, path: str) -> int:
+    return len([p for m, p in server.sim.log if m == "POST" and p.endswith(path)])
+
+
+def api(server, token: str, path: str, **params) -> object:
+    r = httpx.get(server.url + path, headers={"Authorization": f"Token {token}"}, params=params)
+    r.raise_for_status()
+    return r.json()
+
+
+class TestDroppedAnswers:
+    """The server carries the change out, then the connection is cut before the answer arrives."""
+
+    @pytest.mark.parametrize("how", ["close", "reset", "partial"])
+    async def test_dropped_allocation_took_effect_once(self, server, token, how):
+        """Enter in the allocate dialog, answer lost: the operator reads "it took effect", the dialog closes,
+        and the server holds exactly one new allocation of that quantity."""
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            dialog = await open_allocate(pilot)
+            line = dialog.line
+            dialog.query_one("#quantity", Input).value = "3"
+            server.sim.faults.add("drop", method="POST", path=r"/allocate/$", times=1, how=how)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen), str(dialog.query_one("#err-form").render())
+            assert any("answer was lost, but it took effect" in m for m in notes(app)), notes(app)
+            assert posts(server, "/allocate/") == 1 and server.sim.faults.count("drop") == 1
+            allocs = api(server, token, "/api/build/item/", build_line=line.pk)
+            assert sum(Decimal(str(a["quantity"])) for a in allocs) == line.allocated + 3
+            assert app.screen.model.line(line.pk).allocated == line.allocated + 3
+
+    async def test_dropped_output_creation_took_effect_once(self, server, token):
+        """N, Enter, answer lost: "it took effect", one output of 5 on the server, none created twice."""
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            screen = await open_build(pilot, 11)
+            await pilot.press("N")
+            await settle(pilot)
+            assert isinstance(app.screen, CreateOutputDialog)
+            server.sim.faults.add("drop", method="POST", path=r"/create-output/$", times=1)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is screen
+            assert any("answer was lost, but it took effect" in m for m in notes(app)), notes(app)
+            assert posts(server, "/create-output/") == 1
+            outputs = api(server, token, "/api/stock/", build=11, is_building="true")
+            assert [Decimal(str(o["quantity"])) for o in outputs] == [5]
+
+    async def test_dropped_output_completion_took_effect_once(self, server, token):
+        """c, Enter with a partial quantity, answer lost: "it took effect"; 2 of 5 completed, 3 still building."""
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            screen = await open_build(pilot, 11)
+            await app.client.create_outputs(11, quantity=5)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            assert isinstance(app.screen, CompleteOutputsDialog)
+            app.screen.query_one("#quantity", Input).value = "2"
+            server.sim.faults.add("drop", method="POST", path=r"/complete/$", times=1, how="reset")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is screen
+            assert any("answer was lost, but it took effect" in m for m in notes(app)), notes(app)
+            assert posts(server, "/complete/") == 1
+            assert api(server, token, "/api/build/11/")["completed"] == 2
+            assert [Decimal(str(o["quantity"])) for o in api(server, token, "/api/stock/", build=11,
+                                                               is_building="true")] == [3]
+
+    async def test_lost_write_is_not_done_and_enter_retries_once(self, server, token):
+        """A proxy's 504 after holding the write (not carried out): "it did NOT allocate", input kept; Enter
+        sends it once more and it is allocated once."""
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            dialog = await open_allocate(pilot)
+            line = dialog.line
+            dialog.query_one("#quantity", Input).value = "2"
+            server.sim.faults.add("lost", method="POST", path=r"/allocate/$", times=1, delay_s=0.1)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog and dialog.query_one("#quantity", Input).value == "2"
+            assert "it did NOT" in str(dialog.query_one("#err-form").render())
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+            allocs = api(server, token, "/api/build/item/", build_line=line.pk)
+            assert sum(Decimal(str(a["quantity"])) for a in allocs) == line.allocated + 2
+            assert posts(server, "/allocate/") == 2
+
+    async def test_unknown_outcome_is_never_sent_again(self, server, token, monkeypatch):
+        """The answer is lost and the check itself fails: the dialog says it cannot tell, and Enter does not
+        send the allocation a second time."""
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            dialog = await open_allocate(pilot)
+            server.sim.faults.add("drop", method="POST", path=r"/allocate/$", times=1)
+            server.sim.faults.add("error", method="GET", path=r"/api/build/item/$", times=1, status=502)
+            app.client.get_retries = 0
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog
+            said = str(dialog.query_one("#err-form").render())
+            assert "could not be checked" in said and "Esc closes this dialog" in said
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog and posts(server, "/allocate/") == 1
+
+
+class TestBadAnswers:
+    async def test_trickled_answer_ends_in_a_message_within_the_deadline(self, server, token):
+        """A build read trickling one byte a second: after the 1 s deadline the screen says the server did
+        not answer in time, instead of "Loading…" for minutes."""
+        app = make_app(server.url, token, timeout=1.0)
+        app.client.get_retries = 0
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            server.sim.faults.add("trickle", method="GET", path=r"^/api/build/11/$", interval_s=1.0)
+            start = time.monotonic()
+            app.open_build(11)
+            await settle(pilot)
+            assert time.monotonic() - start < 4
+            header = str(app.screen.query_one("#detail-header").render())
+            assert "did not answer within 1 s" in header and "Retrying" in header
+            assert "OFFLINE" in str(app.screen.query_one("#status-line").render())
+
+    async def test_oversized_answer_ends_in_a_message(self, server, token):
+        """A list answer announcing 2 GB: refused at once with its size, the list keeps its rows."""
+        app = make_app(server.url, token)
+        app.client.get_retries = 0
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            server.sim.faults.add("oversize", method="GET", path=r"^/api/build/$", times=1)
+            await pilot.press("a")
+            await settle(pilot)
+            assert "buildtui reads at most" in str(app.store.last_error)
+            assert len(app.screen.model.rows) == 17
+
+    async def test_nested_answer_ends_in_a_message(self, server, token):
+        """A reply nested 200,000 levels deep at start-up: a sentence on screen, a retry after the back-off,
+        not a flood of requests."""
+        server.sim.faults.add("nested", method="GET", path=r"^/api/build/$")
+        app = make_app(server.url, token)
+        app.client.get_retries = 0
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.pause(1.0)
+            message = str(app.screen.query_one("#list-message").render())
+            assert "nested too deeply" in message and "Retrying" in message
+            assert len([p for m, p in server.sim.log if p.startswith("/api/build/?")]) == 1
+
+    async def test_redirect_names_the_address(self, server, token):
+        """An http address answering with a redirect to https: the list says which address to use."""
+        server.sim.faults.add("redirect", to="https://inventree.example")
+        app = make_app(server.url, token)
+        app.client.get_retries = 0
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            message = str(app.screen.query_one("#list-message").render())
+            assert "redirects to https://inventree.example" in message
+            assert "--server https://inventree.example" in message
+
+
+class TestAlwaysQuits:
+    """ctrl+q and ctrl+c end the app within a second, whatever the network is doing (as a real process)."""
+
+    @pytest.mark.parametrize("fault,key", [("trickle", b"\x11"), ("oversize", b"\x11"), ("trickle", b"\x03")],
+                             ids=["trickle-ctrl+q", "oversize-ctrl+q", "trickle-ctrl+c"])
+    def test_quits_within_a_second_during_a_bad_answer(self, server, token, fault, key):
+        from bench.harness import PtyApp
+
+        server.sim.faults.add(fault, method="GET", path=r"^/api/build/$", interval_s=2.0, size=2 * 1024 ** 3,
+                              commit=True)
+        app = PtyApp([sys.executable, "-m", "buildtui", "--server", server.url, "--token", token, "--timeout", "60"])
+        try:
+            app.wait_for(b"Loading", timeout=30)
+            time.sleep(0.5)  # the first page is on its way, trickling or streaming
+            start = time.monotonic()
+            app.send(key)
+            app.proc.wait(timeout=10)
+            assert time.monotonic() - start < 1.0
+        finally:
+            if app.proc.poll() is None:
+                app.proc.send_signal(signal.SIGKILL)
+            app.close()
