@@ -24,6 +24,7 @@ from buildtui.dialogs.outputs import CompleteOutputsDialog
 from buildtui.dialogs.scan import ScanDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.screens.build_list import BuildListScreen
+from buildtui.screens.help import HelpScreen
 from tests.conftest import make_app, open_build, settle
 from tests.test_scan_detector import DIGIKEY, MOUSER
 
@@ -380,6 +381,31 @@ class TestTiming:
             await settle(pilot)
             await feed(pilot, "/Pu", 0.05, enter=False)
             assert scan_app.screen.query_one("#search", Input).value == "Pu" and not scan_app.scans.log
+
+
+    async def test_a_shortcut_key_waits_one_gap(self, scan_app, monkeypatch):
+        """A lone '?' reaches the screen one gap after it was read (a scan could still have followed), no later."""
+        from textual.app import App
+
+        waited: list[float] = []
+        original = App.on_event
+
+        async def on_event(app, event):
+            if isinstance(event, events.Key) and not event.is_forwarded and event.key == "question_mark":
+                waited.append(app.clock() - event.time)
+            await original(app, event)
+
+        monkeypatch.setattr(App, "on_event", on_event)
+        async with scan_app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            for _ in range(10):
+                await send(pilot, "?", SCANNER)
+                await quiet(pilot)
+                assert isinstance(scan_app.screen, HelpScreen)
+                await pilot.press("escape")
+                await pilot.pause()
+        gap = scan_app.scanner.gap
+        assert min(waited) >= gap and sorted(waited)[len(waited) // 2] <= gap + 0.03, waited
 
 
 class TestDialogs:
