@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import logging
-import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from textual import events
+from textual._time import get_time
 from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
@@ -19,7 +20,7 @@ from .api import ApiError, BuildQuery, InvenTreeClient
 from .commands import ActionCommands
 from .config import Config, insecure_warning
 from .paths import stylesheets
-from .scan_detector import TERMINATORS, ScanDetector, holdable
+from .scan_detector import Replay, Scan, ScanDetector, restore_controls
 from .scanning import ScanHandler
 from .state import Store
 from .widgets.safe import clean
@@ -65,8 +66,10 @@ class BuildTUI(App[None]):
         self.scans = ScanHandler(self)
         self.scanner: ScanDetector[events.Key] = ScanDetector(gap=config.scan_gap_ms / 1000,
                                                               min_length=config.scan_min_length)
-        self.clock = time.monotonic
+        self.clock = get_time  # the clock Textual stamps events.Key.time with (perf_counter on Windows)
         self._flush_timer: Timer | None = None
+        self._handing_on: deque[Replay[events.Key] | Scan] = deque()
+        self._draining = False
         self.register_theme(HIGH_CONTRAST)
         if config.theme:
             self.theme = config.theme if config.theme in self.available_themes else "textual-dark"
@@ -124,45 +127,78 @@ class BuildTUI(App[None]):
 
     # -- barcode scanners ---------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
-        """Hold printable keys while they arrive as a scanner burst; replay them when they are typing.
+        """Hold the keys of a burst that may be a scan; hand them on once it is clear they are typing.
 
-        This is the one hook that sees every key before a focused Input or a one-letter binding.
+        This is the one hook that sees every key before a focused Input or a one-letter binding. Timing comes
+        from ``event.time`` (stamped by the driver's input thread when it read the key), so keys that queued
+        up while the loop was busy keep the gaps they arrived with. See ``scan_detector`` for the rule.
         """
-        detector = self.scanner
-        if not detector.enabled or not isinstance(event, events.Key) or event.is_forwarded:
+        if not self.scanner.enabled or not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
             return
-        now = self.clock()
-        if detector.stale(now):
-            await self._replay_held()
-        if event.key in TERMINATORS and detector.held:
-            if detector.is_scan(now):
-                self._stop_flush_timer()
-                self.scan(detector.take_code())
-                return
-            await self._replay_held()
-        elif holdable(event.character):
-            detector.hold(event, event.character or "", now)
-            self._stop_flush_timer()
-            self._flush_timer = self.set_timer(max(detector.gap * 2, 0.02), self._replay_held)
-            return
-        elif detector.held:
-            await self._replay_held()
-        await super().on_event(event)
+        await self._act(self.scanner.key(event, event.key, event.character, event.time))
+        self._arm_flush_timer()
 
-    def _stop_flush_timer(self) -> None:
-        if self._flush_timer is not None:
-            self._flush_timer.stop()
-            self._flush_timer = None
+    async def _act(self, actions: list[Replay[events.Key] | Scan]) -> None:
+        self._handing_on.extend(actions)
+        if not self._draining:
+            await self._hand_on()
+
+    async def _hand_on(self) -> None:
+        """Hand on what the detector released, in order and with the spacing the keys were typed with.
+
+        A key's effect often takes a few messages ('/' mounts and focuses the search box): keys handed on
+        back to back would overtake it, and "/P" typed fast would lose the P. So each key follows the one
+        before as far apart as they were read (at most one gap), as it would have without the hold; keys
+        released meanwhile queue up behind, so nothing overtakes."""
+        self._draining = waiting = True
+        try:
+            while self._handing_on:
+                action = self._handing_on.popleft()
+                if isinstance(action, Scan):
+                    self._scanned(action.code)
+                    continue
+                await super().on_event(action.event)
+                following = self._handing_on[0] if self._handing_on else None
+                if isinstance(following, Replay):
+                    spacing = min(following.event.time - action.event.time, self.scanner.gap)
+                    if spacing > 0:
+                        self.set_timer(spacing, lambda: self.call_later(self._hand_on), name="scan-hand-on")
+                        return
+            waiting = False
+        finally:
+            self._draining = waiting
+
+    def _arm_flush_timer(self) -> None:
+        """Wake up when the held burst would be over, unless a timer is already set to look before then."""
+        deadline = self.scanner.deadline
+        if deadline is None or self._flush_timer is not None:
+            return
+        self._flush_timer = self.set_timer(max(deadline - self.clock(), 0) + 0.001, self._flush_soon,
+                                           name="scan-quiet")
+
+    def _flush_soon(self) -> None:
+        # The timer runs beside the message loop: queue the decision behind the keys that are already waiting
+        # (after a busy spell they are, and they may continue the burst), instead of deciding here.
+        self._flush_timer = None
+        self.call_later(self._replay_held)
 
     async def _replay_held(self) -> None:
-        self._stop_flush_timer()
-        for held in self.scanner.take():
-            await super().on_event(held)
+        """The line has been quiet for the gap: the held burst is a scan, or typing handed on now."""
+        await self._act(self.scanner.expire(self.clock()))
+        self._arm_flush_timer()
+
+    def _scanned(self, code: str) -> None:
+        """A burst was a scan: resolve it where the operator is, never as keys."""
+        from .dialogs.scan import ScanDialog
+
+        if isinstance(self.screen, ScanDialog):
+            self.screen.dismiss(None)  # the F2 field was open: the scanner made it unnecessary
+        self.scan(code)
 
     def scan(self, code: str) -> None:
         """Resolve a scanned (or typed) code in a worker: it may ask the operator to choose."""
-        self.run_worker(self.scans.handle(code), group="scan", exit_on_error=False)
+        self.run_worker(self.scans.handle(restore_controls(code)), group="scan", exit_on_error=False)
 
     def action_scan_field(self) -> None:
         from .dialogs.scan import ScanDialog

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -29,7 +30,7 @@ class Config:
     password: str = ""
     timeout: float = 10.0
     poll_interval: float = 10.0
-    scan_gap_ms: float = 30.0
+    scan_gap_ms: float = 80.0  # scanner: most ms between the keys of a burst; 0 turns detection off (README)
     scan_min_length: int = 4
     bell: bool = True
     theme: str = "textual-dark"
@@ -56,16 +57,25 @@ ENV = {
 }
 
 
+_ZERO_ALLOWED = frozenset({"scan_gap_ms"})  # 0 = scanner burst detection off (use the F2 scan field)
+_POSITIVE_INTS = frozenset({"scan_min_length"})
+
+
 def _coerce(name: str, value: Any, source: str) -> Any:
     kind = {f.name: f.type for f in fields(Config)}[name]
     try:
         if kind == "float":
             number = float(value)
-            if number <= 0:
+            if number <= 0 and not (name in _ZERO_ALLOWED and number == 0):
+                raise ValueError
+            if name in _ZERO_ALLOWED and not math.isfinite(number):
                 raise ValueError
             return number
         if kind == "int":
-            return int(value)
+            count = int(value)
+            if name in _POSITIVE_INTS and count < 1:
+                raise ValueError
+            return count
         if kind == "bool":
             if isinstance(value, bool):
                 return value

@@ -114,9 +114,15 @@ class ScanHandler:
         raise ScanRefused(f"Scanned a {result.model} (#{result.pk}): nothing to do with it here.")
 
     def _open_build(self, pk: int, reference: str) -> str:
+        from .dialogs.goto import GotoBuildDialog
         from .screens.build_detail import BuildDetailScreen
 
         screen = self.app.screen
+        if isinstance(screen, GotoBuildDialog):
+            if screen.busy:  # its own request is in flight and will dismiss it: a second dismiss would pop more
+                raise ScanRefused(f"Scanned {clean(reference)}: the dialog is already opening a build.")
+            screen.dismiss(pk)  # "Open build by reference" asked for exactly this: its caller opens it
+            return f"Opened {clean(reference)}."
         if isinstance(screen, BuildDetailScreen) and screen.pk == pk:
             return f"{clean(reference)} is already open."
         if not self._on_a_screen():

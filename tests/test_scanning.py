@@ -1,53 +1,89 @@
-"""Barcode scanners: bursts with scanner timing become scans; human timing stays typing (fake clock)."""
+"""Barcode scanners: bursts with scanner timing become scans; human timing stays typing.
+
+Keys are made by Textual's own input parser from the bytes a wedge sends, stamped with explicit read times
+(``events.Key.time``) and posted to the app as the driver does; Pilot's ``press`` is never used for timing.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import threading
+import time
 
 import httpx
 import pytest
 from textual import events
-from textual.keys import _character_to_key
-from textual.widgets import Input, Select
+from textual._xterm_parser import XTermParser
+from textual.widgets import Checkbox, Input, Select
 
+from buildtui.config import Config
+from buildtui.dialogs.build_actions import CancelBuildDialog
 from buildtui.dialogs.chooser import ChooserDialog
+from buildtui.dialogs.goto import GotoBuildDialog
 from buildtui.dialogs.outputs import CompleteOutputsDialog
-from buildtui.scan_detector import ScanDetector
+from buildtui.dialogs.scan import ScanDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.screens.build_list import BuildListScreen
+from buildtui.screens.help import HelpScreen
 from tests.conftest import make_app, open_build, settle
+from tests.test_scan_detector import DIGIKEY, MOUSER
 
 SCANNER = 0.005  # 5 ms between keys
-HUMAN = 0.15  # 150 ms between keys
+HUMAN = 0.12  # 120 ms between keys: the issue's person, never a scan
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
+def parse(data: str) -> list[events.Key]:
+    parser = XTermParser()
+    return [e for e in [*parser.feed(data), *parser.tick()] if isinstance(e, events.Key)]
 
 
-async def feed(pilot, text: str, gap: float, *, enter: bool = True, wait: bool = True) -> None:
-    """Keys as a wedge scanner (or a person) would send them, with the fake clock advanced between keys."""
+async def send(pilot, data: str, per_key: float) -> None:
+    """The keys of ``data`` as the driver delivers them, read ``per_key`` seconds apart.
+
+    Faster than the gap, they are all posted at once with their future read times (as after a busy spell);
+    slower, each is posted when its time comes, as a person's keys are."""
     app = pilot.app
-    for ch in text:
-        app.clock.t += gap
-        await app.on_event(events.Key(_character_to_key(ch), ch))
-        if gap >= 0.05:
-            await pilot.pause()  # a person's keys arrive after the previous one was handled
-    if enter:
-        app.clock.t += gap
-        await app.on_event(events.Key("enter", "\r"))
-    await pilot.pause(0.1)  # let held keys of a slow burst replay
+    at = app.clock()
+    for event in parse(data):
+        if per_key >= app.scanner.gap:
+            await asyncio.sleep(max(at - app.clock(), 0))
+        event.time = at
+        event.set_sender(app)
+        app.post_message(event)
+        at += per_key
+
+
+async def quiet(pilot) -> None:
+    """Until no key is held any more (a held burst is decided at most one gap after its last key)."""
+    app = pilot.app
+    calm = 0
+    for _ in range(300):
+        await pilot.pause(0.01)
+        idle = not app.scanner.held and app._flush_timer is None and not app._draining
+        calm = calm + 1 if idle else 0
+        if calm >= 2:
+            return
+    raise AssertionError("keys still held after 3 s")
+
+
+async def feed(pilot, text: str, per_key: float, *, enter: bool = True, wait: bool = True) -> None:
+    """Type ``text`` (and Enter) at ``per_key``; wait until it is decided and, unless told not to, resolved."""
+    await send(pilot, text + ("\r" if enter else ""), per_key)
+    await quiet(pilot)
     if wait:
         await settle(pilot)
 
 
+async def press(pilot, *keys: str) -> None:
+    """Pilot's press, then wait until a held key has been handed on."""
+    await pilot.press(*keys)
+    await quiet(pilot)
+    await settle(pilot)
+
+
 @pytest.fixture
 def scan_app(server, token):
-    app = make_app(server.url, token, scan_gap_ms=30.0)
-    app.clock = Clock()
-    return app
+    return make_app(server.url, token, scan_gap_ms=Config().scan_gap_ms)  # the default gap
 
 
 def api(app) -> httpx.Client:
@@ -58,18 +94,17 @@ def last_log(app):
     return app.scans.log[-1]
 
 
-class TestDetector:
-    def test_burst_and_gap(self):
-        d: ScanDetector[str] = ScanDetector(gap=0.03, min_length=4)
-        for i, ch in enumerate("ABCD"):
-            assert not d.stale(i * 0.01)
-            d.hold(ch, ch, i * 0.01)
-        assert d.is_scan(0.04) and d.take_code() == "ABCD"
-        d.hold("x", "x", 1.0)
-        assert d.stale(1.2) and not d.is_scan(1.01)  # too short and too slow
+def spy_scans(app) -> list[str]:
+    """The codes the app hands to its scan handler (what is sent to POST /api/barcode/)."""
+    codes: list[str] = []
+    original = app.scans.handle
 
-    def test_disabled_with_zero_gap(self):
-        assert not ScanDetector(gap=0).enabled
+    def handle(code: str):
+        codes.append(code)
+        return original(code)
+
+    app.scans.handle = handle
+    return codes
 
 
 class TestAnywhere:
@@ -104,9 +139,7 @@ class TestAnywhere:
     async def test_scan_into_focused_input_is_intercepted(self, scan_app):
         async with scan_app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            await pilot.press("slash")
-            await pilot.pause(0.1)
-            scan_app.clock.t += 2  # the operator picks up the scanner
+            await press(pilot, "slash")
             assert scan_app.screen.query_one("#search", Input).has_focus
             await feed(pilot, "INV-BO3", SCANNER)
             assert isinstance(scan_app.screen, BuildDetailScreen) and scan_app.screen.pk == 3
@@ -172,7 +205,7 @@ class TestOnABuild:
             await feed(pilot, "INV-SI1", SCANNER, wait=False)
             await pilot.pause(0.3)
             assert isinstance(scan_app.screen, ChooserDialog)
-            await pilot.press("2")
+            await press(pilot, "2")
             await settle(pilot)
             lines = [ln for ln in screen.model.lines if ln.part_detail.IPN == "R-0603-10K"]
             assert [ln.allocated for ln in lines] == [0, 6]
@@ -208,7 +241,7 @@ class TestInDialogs:
             await settle(pilot)
             scan_app.open_build(3)
             await settle(pilot)
-            await pilot.press("c")
+            await press(pilot, "c")
             await settle(pilot)
             dialog = scan_app.screen
             assert isinstance(dialog, CompleteOutputsDialog) and dialog.marked == set()
@@ -246,9 +279,188 @@ class TestTrackedLines:
             await feed(pilot, f"INV-SI{wifi}", SCANNER, wait=False)
             await pilot.pause(0.3)
             assert isinstance(scan_app.screen, ChooserDialog)
-            await pilot.press("2")
+            await press(pilot, "2")
             await settle(pilot)
             line = next(ln for ln in screen.model.lines if ln.trackable)
             second = screen.model.incomplete_outputs[1].pk
             assert any(a.stock_item == wifi and a.install_into == second and a.quantity == 1
                        for a in line.allocations)
+
+
+class TestSupplierLabels:
+    WITHOUT_CONTROLS = "".join(ch for ch in MOUSER if ch.isprintable())
+
+    @pytest.mark.parametrize(
+        "typed, sent",
+        [
+            (DIGIKEY, DIGIKEY),  # ctrl+^ / ctrl+] / ctrl+d: EOT ends the scan
+            (MOUSER + "\r", MOUSER),  # ... and a wedge that adds Enter after EOT
+            (WITHOUT_CONTROLS, WITHOUT_CONTROLS),  # control characters dropped, no terminator
+            (WITHOUT_CONTROLS + "\r", WITHOUT_CONTROLS),
+            (MOUSER.replace("\x1e", "^^").replace("\x1d", "^]").replace("\x04", "^D") + "\r", MOUSER),
+        ],
+        ids=["digikey", "mouser-enter", "dropped", "dropped-enter", "caret-substitutes"],
+    )
+    async def test_label_is_one_scan_and_no_shortcut(self, scan_app, typed, sent):
+        """A linked Digi-Key/Mouser label scanned on a build allocates its reel; none of A, C, D, N, F... acts."""
+        label = DIGIKEY if sent.startswith("[)>\x1e06\x1dP296") else MOUSER
+        r = api(scan_app).post("/api/barcode/link/", json={"barcode": label, "stockitem": 13})  # the PCB reel
+        assert r.status_code == 200, r.text
+        codes = spy_scans(scan_app)
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await open_build(pilot, 11)
+            depth = len(scan_app.screen_stack)
+            await feed(pilot, typed, SCANNER, enter=False)
+            assert codes == [sent]
+            assert scan_app.screen is screen and len(scan_app.screen_stack) == depth  # no dialog opened
+            pcb = next(ln for ln in screen.model.lines if ln.part_detail.IPN == "PCB-SB-C")
+            assert pcb.allocated == 5 and last_log(scan_app).ok and len(scan_app.scans.log) == 1
+
+
+class TestTiming:
+    async def test_scanner_at_50_ms_per_key(self, scan_app):
+        """A slow scanner (50 ms per key) typing INV-SI13 on a build allocates; N and S do not act."""
+        codes = spy_scans(scan_app)
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await open_build(pilot, 11)
+            await feed(pilot, "INV-SI13", 0.05)
+            assert codes == ["INV-SI13"] and scan_app.screen is screen
+            pcb = next(ln for ln in screen.model.lines if ln.part_detail.IPN == "PCB-SB-C")
+            assert pcb.allocated == 5
+
+    @pytest.mark.parametrize("terminator", ["\r", ""])
+    async def test_scan_while_the_loop_is_busy(self, scan_app, terminator):
+        """A scan read while a callback blocks the loop for 300 ms is still one scan (with or without Enter)."""
+        codes = spy_scans(scan_app)
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = await open_build(pilot, 11)
+            first, *rest = parse("INV-SI13" + terminator)
+            t0 = scan_app.clock()
+            first.time = t0
+            scan_app.post_message(first)
+            await pilot.pause()  # 'I' is held; its quiet timer is due at t0 + gap
+            assert scan_app.scanner.held
+
+            def driver_thread() -> None:  # the input thread reads the rest on time; the loop cannot take them
+                for i, event in enumerate(rest, start=1):
+                    event.time = t0 + i * SCANNER
+                    scan_app._driver.send_message(event)
+
+            def busy() -> None:
+                reader = threading.Thread(target=driver_thread)
+                reader.start()
+                time.sleep(0.3)  # a blocking callback: the timer is overdue when the loop comes back
+                reader.join()
+
+            scan_app.call_later(busy)
+            await quiet(pilot)
+            await settle(pilot)
+            assert codes == ["INV-SI13"] and scan_app.screen is screen
+            pcb = next(ln for ln in screen.model.lines if ln.part_detail.IPN == "PCB-SB-C")
+            assert pcb.allocated == 5
+
+    async def test_person_at_120_ms_is_never_a_scan(self, scan_app):
+        """A person typing at 120 ms per key types into the search box and uses shortcuts; nothing is scanned."""
+        codes = spy_scans(scan_app)
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await feed(pilot, "/INV-SI13", HUMAN, enter=False)
+            assert scan_app.screen.query_one("#search", Input).value == "INV-SI13"
+            await pilot.press("escape")
+            await open_build(pilot, 11)
+            await feed(pilot, "C", HUMAN, enter=False)
+            assert isinstance(scan_app.screen, CancelBuildDialog)  # the shortcut works, one gap late at most
+            assert codes == [] and not scan_app.scans.log
+
+    async def test_fast_typist_keys_land_where_the_first_one_sent_them(self, scan_app):
+        """'/Pu' typed 50 ms apart (a short burst, not a scan): '/' opens the search box and it gets 'Pu'."""
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await feed(pilot, "/Pu", 0.05, enter=False)
+            assert scan_app.screen.query_one("#search", Input).value == "Pu" and not scan_app.scans.log
+
+
+    async def test_a_shortcut_key_waits_one_gap(self, scan_app, monkeypatch):
+        """A lone '?' reaches the screen one gap after it was read (a scan could still have followed), no later."""
+        from textual.app import App
+
+        waited: list[float] = []
+        original = App.on_event
+
+        async def on_event(app, event):
+            if isinstance(event, events.Key) and not event.is_forwarded and event.key == "question_mark":
+                waited.append(app.clock() - event.time)
+            await original(app, event)
+
+        monkeypatch.setattr(App, "on_event", on_event)
+        async with scan_app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            for _ in range(10):
+                await send(pilot, "?", SCANNER)
+                await quiet(pilot)
+                assert isinstance(scan_app.screen, HelpScreen)
+                await pilot.press("escape")
+                await pilot.pause()
+        gap = scan_app.scanner.gap
+        assert min(waited) >= gap and sorted(waited)[len(waited) // 2] <= gap + 0.03, waited
+
+
+class TestDialogs:
+    async def test_scan_in_open_by_reference_opens_the_build(self, scan_app):
+        """ctrl+g, then a scanned build reference: the dialog closes and the build opens."""
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+g")
+            await settle(pilot)
+            assert isinstance(scan_app.screen, GotoBuildDialog)
+            await feed(pilot, "BO-0004", SCANNER)
+            assert isinstance(scan_app.screen, BuildDetailScreen) and scan_app.screen.pk == 4
+            assert not any(isinstance(s, GotoBuildDialog) for s in scan_app.screen_stack)
+            assert last_log(scan_app).ok and last_log(scan_app).outcome == "Opened BO-0004."
+
+    async def test_held_keys_never_toggle_a_box_or_press_a_button(self, scan_app):
+        """A scan (with spaces and Enter) into the cancel dialog, a checkbox focused: nothing ticked or pressed."""
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 11)
+            await feed(pilot, "C", HUMAN, enter=False)
+            dialog = scan_app.screen
+            assert isinstance(dialog, CancelBuildDialog)
+            box = dialog.query_one("#remove_allocated_stock", Checkbox)
+            box.focus()
+            await pilot.pause()
+            await feed(pilot, "QTY:1 PN:WBP-302 PO:19361337/1 MPN:WBP-302 RoHS", SCANNER)
+            assert scan_app.screen is dialog and not box.value
+            assert not dialog.query_one("#remove_incomplete_outputs", Checkbox).value
+            assert api(scan_app).get("/api/build/11/").json()["status"] != 30  # not cancelled
+            assert not last_log(scan_app).ok
+
+    async def test_f2_field_closes_when_a_scanner_is_used(self, scan_app):
+        """With the F2 field open, a scanner burst is a scan as anywhere else: the field closes, the build opens."""
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("f2")
+            await settle(pilot)
+            assert isinstance(scan_app.screen, ScanDialog)
+            await feed(pilot, "INV-BO3", SCANNER)
+            assert isinstance(scan_app.screen, BuildDetailScreen) and scan_app.screen.pk == 3
+            assert len(scan_app.scans.log) == 1
+
+
+class TestDetectionOff:
+    async def test_gap_zero_passes_keys_at_once_and_f2_still_scans(self, server, token):
+        """scan_gap_ms = 0: every key reaches the screen at once (no hold); the F2 field resolves a typed code."""
+        app = make_app(server.url, token, scan_gap_ms=0.0)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await send(pilot, "/Pump", HUMAN)
+            await pilot.pause()
+            assert app.screen.query_one("#search", Input).value == "Pump" and not app.scanner.held
+            await pilot.press("escape", "f2")
+            await settle(pilot)
+            await pilot.press(*"INV-BO3", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen) and app.screen.pk == 3
