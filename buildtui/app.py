@@ -14,6 +14,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
 from textual.timer import Timer
+from textual.widgets import Input
 
 from . import config as config_mod
 from .api import ApiError, BuildQuery, InvenTreeClient
@@ -133,11 +134,17 @@ class BuildTUI(App[None]):
         from ``event.time`` (stamped by the driver's input thread when it read the key), so keys that queued
         up while the loop was busy keep the gaps they arrived with. See ``scan_detector`` for the rule.
         """
-        if not self.scanner.enabled or not isinstance(event, events.Key) or event.is_forwarded:
+        if not self.scanner.enabled or not isinstance(event, events.Key) or event.is_forwarded \
+                or (self._typing_a_secret() and not self.scanner.held):
+            # a password typed fast (or by a password manager) is a password, never a barcode to look up
             await super().on_event(event)
             return
         await self._act(self.scanner.key(event, event.key, event.character, event.time))
         self._arm_flush_timer()
+
+    def _typing_a_secret(self) -> bool:
+        focused = self.focused
+        return isinstance(focused, Input) and focused.password
 
     async def _act(self, actions: list[Replay[events.Key] | Scan]) -> None:
         self._handing_on.extend(actions)

@@ -464,3 +464,22 @@ class TestDetectionOff:
             await pilot.press(*"INV-BO3", "enter")
             await settle(pilot)
             assert isinstance(app.screen, BuildDetailScreen) and app.screen.pk == 3
+
+
+class TestSecrets:
+    async def test_a_password_typed_fast_is_never_a_scan(self, scan_app):
+        """In the sign-in dialog's password field, keys at scanner speed (a password manager's auto-type) go
+        into the field: nothing is looked up as a barcode and nothing lands in the scan log."""
+        from buildtui.dialogs.login import LoginDialog
+
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            dialog = LoginDialog(scan_app.client, reason="test", server="simulator")
+            scan_app.push_screen(dialog)
+            await settle(pilot)
+            dialog.query_one("#password", Input).focus()
+            await pilot.pause()
+            await send(pilot, "s3cret-Pa55word", SCANNER)
+            await quiet(pilot)
+            assert dialog.query_one("#password", Input).value == "s3cret-Pa55word"
+            assert not scan_app.scans.log
