@@ -9,7 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ["| 1 launch", "| 2 open a build", "| 3a key to update", "| 3b key to update", "| 4 scan to allocation",
            "| 5a idle requests", "| 5b idle requests", "| 6 peak RSS", "| 7a bytes per unchanged refresh",
-           "| 7b bytes per unchanged refresh", "| simulator /api/build/"]
+           "| 7b bytes per unchanged refresh", "| simulator /api/build/", "| 9 server answering 300 ms late",
+           "| 10 one poll of a list"]
 
 
 def test_suite_prints_every_figure():
