@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar
 from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
 from ..api.models import BuildItem, StockItem, TaskDetail
 from .build_detail import BuildDetailModel
+from .events import TaskFinished, WriteFinished, WriteSent
 
 log = logging.getLogger("buildtui.actions")
 T = TypeVar("T")
@@ -126,6 +127,13 @@ class BuildActions:
 
     # -- running ------------------------------------------------------------------------------
     async def run(self, write: Write[T]) -> Outcome[T]:
+        """Send ``write`` once and say what became of it (published as ``WriteSent`` then ``WriteFinished``)."""
+        self.store.events.publish(WriteSent(self.model.pk, write.what))
+        outcome = await self._run(write)
+        self.store.events.publish(WriteFinished(self.model.pk, write.what, outcome.result.value, outcome.message))
+        return outcome
+
+    async def _run(self, write: Write[T]) -> Outcome[T]:
         try:
             value = await self.store.call(write.send)
         except AuthenticationRequired as exc:
@@ -172,7 +180,14 @@ class BuildActions:
 
     async def follow(self, running: Running, tick: Callable[[], None] | None = None) -> Outcome[Any]:
         """Wait for a pending write: poll its task (backing off 0.25 s to 2 s), or re-read the build until it
-        settles. Done only when the task succeeded or the change shows; bounded, then the operator is told."""
+        settles. Done only when the task succeeded or the change shows; bounded, then the operator is told.
+        Published as ``TaskFinished``."""
+        outcome = await self._follow(running, tick)
+        self.store.events.publish(TaskFinished(self.model.pk, running.write.what, outcome.result.value,
+                                               outcome.message))
+        return outcome
+
+    async def _follow(self, running: Running, tick: Callable[[], None] | None) -> Outcome[Any]:
         write, task = running.write, running.task
         limit = FOLLOW_LIMIT_S if task is not None else SETTLE_LIMIT_S
         delay = 0.25

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..api.models import Build, BuildItem, BuildLine, StockItem
+from .events import BuildLoaded
 from .store import Store
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class BuildDetailModel:
         results = await self.store.call(together)
         for name, value in zip(wanted, results, strict=True):
             setattr(self, name, value)
+        self.store.events.publish(BuildLoaded(self.pk, tuple(wanted)))
 
     @property
     def allocations(self) -> list[BuildItem]:

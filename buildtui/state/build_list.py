@@ -8,6 +8,7 @@ from typing import Any
 
 from ..api import BuildQuery
 from ..api.models import Build
+from .events import ListLoaded
 from .store import PAGE, Store
 
 
@@ -51,6 +52,7 @@ class BuildListModel:
         self.loaded_query = query
         self.read_at.clear()
         self._mark_read(0, len(self.rows))
+        self.store.events.publish(ListLoaded(len(self.rows), self.count))
 
     async def load_more(self) -> int:
         if not self.has_more:
@@ -62,6 +64,7 @@ class BuildListModel:
         self.rows += new
         self.count = page.count
         self._mark_read(offset, len(page.results))
+        self.store.events.publish(ListLoaded(len(self.rows), self.count))
         return len(new)
 
     def stale_pages(self, first: int, last: int, older_than: float) -> bool:
@@ -87,9 +90,11 @@ class BuildListModel:
         if page.count == self.count and [b.pk for b in got[:len(mine)]] == [b.pk for b in mine]:
             self.rows[offset:offset + len(mine)] = got  # rows past what was loaded join the list
             self._mark_read(offset, len(got))
+            self.store.events.publish(ListLoaded(len(self.rows), self.count))
             return 1
         everything = await self._read(self.query, max(len(self.rows), PAGE), 0)
         self.rows, self.count = list(everything.results), everything.count
         self.read_at.clear()
         self._mark_read(0, len(self.rows))
+        self.store.events.publish(ListLoaded(len(self.rows), self.count, requests=2))
         return 2

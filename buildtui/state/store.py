@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from ..api import ApiError, BuildQuery, InvenTreeClient, Unreachable
 from ..api.errors import BadResponse, ServerError
 from ..api.models import Build, CurrentUser, Page, Roles, StatusCode, StatusCodes, StockLocation
+from .events import ConnectionChanged, Events, SessionStarted
 
 T = TypeVar("T")
 PAGE = 50
@@ -46,6 +47,7 @@ class Store:
         self.last_ok: float | None = None
         self.last_error: ApiError | None = None
         self.failures = 0
+        self.events = Events()  # what happened, for screens (as messages) and tests (``events.history``)
         self._next_poll_at = 0.0
         self._boot: asyncio.Future[None] | None = None
         self._prefetched: tuple[BuildQuery, asyncio.Future[Page[Build]]] | None = None
@@ -79,6 +81,8 @@ class Store:
         return time.monotonic() - min(self._in_flight.values())
 
     def _answered(self) -> None:
+        if not self.online:
+            self.events.publish(ConnectionChanged(online=True))
         self.online = True
         self.failures = 0
         self.last_ok = time.monotonic()
@@ -86,6 +90,8 @@ class Store:
         self._next_poll_at = 0.0
 
     def _failed(self, exc: ApiError) -> None:
+        if self.online:
+            self.events.publish(ConnectionChanged(online=False, reason=str(exc)))
         self.online = False
         self.failures += 1
         self.last_error = exc
@@ -132,9 +138,10 @@ class Store:
                     raise r
             return tuple(results)
 
-        _, user, roles, codes = await self.call(all_four)
+        info, user, roles, codes = await self.call(all_four)
         self.user, self.roles, self.build_status = user, roles, codes
         self.ready = True
+        self.events.publish(SessionStarted(user.username, info.apiVersion))
 
     def prefetch(self, query: BuildQuery) -> None:
         """At app load, before any screen exists: start the session requests and the first page of
