@@ -29,6 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
 from ..api.models import BuildItem, StockItem, TaskDetail
+from ..rules.status import BuildStatus
 from .build_detail import BuildDetailModel
 from .events import TaskFinished, WriteFinished, WriteSent
 
@@ -384,29 +385,28 @@ class BuildActions:
         return settled
 
     def issue(self, done: str) -> Write[None]:
-        return Write("issue the build", lambda: self.client.issue(self.model.pk), lambda _: done, self._status(20),
-                     kind="issue")
+        return Write("issue the build", lambda: self.client.issue(self.model.pk), lambda _: done, self._status(BuildStatus.PRODUCTION), kind="issue")
 
     def hold(self, done: str) -> Write[None]:
         return Write("put the build on hold", lambda: self.client.hold(self.model.pk), lambda _: done,
-                     self._status(25), kind="hold")
+                     self._status(BuildStatus.ON_HOLD), kind="hold")
 
     def cancel(self, *, remove_allocated_stock: bool, remove_incomplete_outputs: bool, done: str) -> Write[None]:
         # the allocations are removed by the server's worker, after it answered (all versions)
         return Write("cancel the build", lambda: self.client.cancel(
             self.model.pk, remove_allocated_stock=remove_allocated_stock,
-            remove_incomplete_outputs=remove_incomplete_outputs), lambda _: done, self._status(30),
+            remove_incomplete_outputs=remove_incomplete_outputs), lambda _: done, self._status(BuildStatus.CANCELLED),
             kind="cancel_build", background=True, pending="cancelling", affects=frozenset({"build"}),
-            settled=self._status_and_allocations(30, allocations_gone=bool(self.model.allocations)))
+            settled=self._status_and_allocations(BuildStatus.CANCELLED, allocations_gone=bool(self.model.allocations)))
 
     def finish(self, *, accept_unallocated: bool, accept_incomplete: bool, accept_overallocated: str,
                done: str) -> Write[None]:
         # API 530 sets "complete" in the worker, a moment after answering (docs/inventree-api-versions.md §2)
         return Write("finish the build", lambda: self.client.finish(
             self.model.pk, accept_unallocated=accept_unallocated, accept_incomplete=accept_incomplete,
-            accept_overallocated=accept_overallocated), lambda _: done, self._status(40), kind="finish", background=True,
+            accept_overallocated=accept_overallocated), lambda _: done, self._status(BuildStatus.COMPLETE), kind="finish", background=True,
             pending="finishing", affects=frozenset({"build"}),
-            settled=self._status_and_allocations(40, allocations_gone=bool(self.model.allocations)))
+            settled=self._status_and_allocations(BuildStatus.COMPLETE, allocations_gone=bool(self.model.allocations)))
 
     # -- outputs -----------------------------------------------------------------------------------------
     def create_outputs(self, *, quantity: Decimal, serial_numbers: str, batch_code: str, location: int | None,
