@@ -11,8 +11,8 @@ Textual's input thread), never to the time the event loop got round to them:
   (ctrl+d, which ECIA labels end with and which stays in the code), on any other key, or when the line has
   been quiet for ``gap`` (many wedges send no terminator). The keys of a scan are never acted on;
 - a shorter burst is a person: its keys are handed on unchanged, in order, at most ``gap`` late;
-- except within ``2 * gap`` after a scan (its echo): a terminator or suffix key there is swallowed (CR LF, EOT
-  then Enter), and a short burst there is what is left of the scan (a stall longer than the gap split it;
+- except within ``2 * gap`` after a scan (its echo): a terminator or suffix key there (Enter, Tab, LF, EOT,
+  a control character) is swallowed (CR LF, EOT then Enter), any other key is the operator's, and a short burst there is what is left of the scan (a stall longer than the gap split it;
   measured up to ~100 ms on an overloaded machine): dropped, never handed on as shortcuts. No one reads
   the result of a scan and presses a key within 160 ms.
 - the control characters of a burst (RS, GS, EOT, FS, US, typed by the wedge as ctrl+^, ctrl+], ctrl+d, ...)
@@ -136,8 +136,8 @@ class ScanDetector(Generic[E]):
             self.held.append(_Held(event, kind, text, at))
             return actions
         if not self.held:
-            if at <= self.echo_until:
-                return actions  # the scanner's own terminator or suffix after a scan
+            if at <= self.echo_until and kind is not Kind.OTHER:
+                return actions  # the scanner's own terminator or suffix after a scan (never ctrl+z, an arrow…)
             return [*actions, Replay(event)]
         if kind is Kind.CONTROL:
             self.held.append(_Held(event, kind, text, at))

@@ -232,3 +232,17 @@ class TestSettings:
         path.write_text(line + "\n")
         with pytest.raises(config.ConfigError, match=line.split()[0]):
             config.load(path=path, environ={})
+
+
+def test_an_operators_key_right_after_a_scan_is_not_swallowed():
+    """ctrl+z (undo the scan) or an arrow pressed within two gaps after a scan is the operator's: handed on.
+    Only a terminator or control suffix there is the scanner's echo."""
+    d: ScanDetector[events.Key] = ScanDetector(gap=GAP)
+    at = 20.0
+    for event in parse("INV-SI13\r"):
+        d.key(event, event.key, event.character, at)
+        at += 0.004
+    (undo,) = parse("\x1a")
+    assert replayed(d.key(undo, undo.key, undo.character, at + GAP / 2)) == ["ctrl+z"]
+    (enter,) = parse("\r")
+    assert replayed(d.key(enter, enter.key, enter.character, at + GAP)) == []
