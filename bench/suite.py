@@ -278,10 +278,30 @@ class Bench:
             finally:
                 self.sim.latency_ms = 0
             f, o, sc = (statistics.median(x) * 1000 for x in (firsts, opens, scans))
+            if delay == 1200:
+                self._idle_when_slow(delay)
             self.row(f"9 server answering {delay} ms late: first rows / open build / scan shown",
                      f"{f:.0f} ms, {counts['first']} req / {o:.0f} ms, {counts['open']} req / {sc:.0f} ms, "
                      f"{counts['scan']} req",
                      f"{2 * delay + 300} / {2 * delay + 300} / {3 * delay + 150} ms")
+
+    def _idle_when_slow(self, delay: int) -> None:
+        """30 s idle on a build with a 5 s poll while every answer takes ``delay`` ms (issue 15: <= 30)."""
+        self.sim.latency_ms = delay
+        a = self.app("--poll", "5")
+        try:
+            a.wait_for(b"BO-", timeout=60)
+            a.send(b"INV-BO11\r")
+            a.wait_for(b"Engineering samples", timeout=60)
+            a.settle(2.0)
+            mark = len(self.sim.log)
+            a.count_bytes(30.0)
+            reqs = self.requests_since(mark)
+        finally:
+            a.close()
+            self.sim.latency_ms = 0
+        self.row(f"9b idle 30 s on a build, 5 s poll, answers {delay} ms late", f"{len(reqs)} requests "
+                 f"({len(reqs) // 2} polls of build + visible tab, each timed from the last answer)", "<= 30")
 
     # 10 -----------------------------------------------------------------------------------------
     def long_list(self) -> None:
