@@ -13,7 +13,7 @@ from .events import BuildLoaded
 from .store import Store
 
 if TYPE_CHECKING:
-    from .actions import Running
+    from .writes import Running
 
 
 @dataclass
