@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from . import config as config_mod
+from . import startup
 from .api import ApiError, BuildQuery, InvenTreeClient
 from .commands import ActionCommands
 from .config import Config, insecure_warning
@@ -85,9 +85,7 @@ class BuildTUI(App[None]):
 
     def startup_done(self) -> None:
         """The first rows are on screen (or it is taking long): collect garbage again, as usual."""
-        if not gc.isenabled():
-            gc.freeze()  # what start-up made lives as long as the app: keep it out of every later scan
-            gc.enable()
+        startup.resume_collector()
 
     def on_load(self) -> None:
         # The session requests and the first page of the list start now, before the stylesheet is read

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import getpass
 import logging
 import shlex
@@ -13,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlparse
 
-from . import __version__
+from . import __version__, startup
 from . import config as config_mod
 from .config import Config, ConfigError, insecure_warning
 
@@ -145,7 +144,7 @@ def run_tui(args: argparse.Namespace) -> None:
     # the cyclic garbage collector rescanned them repeatedly while they were being made (25-70 ms of a
     # launch, measured). It is paused until the first rows are drawn; then those objects are frozen out
     # of later collections (BuildTUI.startup_done).
-    gc.disable()
+    startup.pause_collector()
     from .logs import setup_logging
 
     cfg = config_mod.load(_flags(args))

@@ -6,40 +6,10 @@ Quantities are ``Decimal``: rows send floats, action echoes send 5-decimal strin
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import sys
-import types
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-
-def _without_pydantic_plugins() -> None:
-    """buildtui uses no pydantic plugins. pydantic looks for them when it builds its first validator, through
-    ``importlib.metadata`` (17 modules, ~8 ms of start-up, then a scan of every installed package); this
-    answers "none" instead, as ``PYDANTIC_DISABLE_PLUGINS=__all__`` would after that import. Should pydantic
-    ask its plugin module for anything else, the real module is loaded and answers."""
-    name = "pydantic.plugin._loader"
-    if name in sys.modules:
-        return
-    stub = types.ModuleType(name)
-
-    def get_plugins() -> tuple[()]:
-        return ()
-
-    def __getattr__(attr: str) -> Any:
-        if attr.startswith("__"):  # the import system probing (__path__, ...): a plain module has none
-            raise AttributeError(attr)
-        sys.modules.pop(name, None)
-        return getattr(importlib.import_module(name), attr)
-
-    stub.get_plugins = get_plugins  # type: ignore[attr-defined]
-    stub.__getattr__ = __getattr__  # type: ignore[method-assign]
-    sys.modules[name] = stub
-
-
-_without_pydantic_plugins()
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator  # noqa: E402
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ACTIVE_BUILD_CODES = frozenset({10, 20, 25})
 ZERO = Decimal(0)
