@@ -58,5 +58,5 @@ def test_textual_internals_the_app_leans_on():
     assert "self._bindings_ready = True" in inspect.getsource(Footer.bindings_changed)
     from textual.message import Message
 
-    assert "_time.get_time()" in inspect.getsource(Message.__init__)
+    assert "self.time: float = _time.get_time()" in inspect.getsource(Message.__post_init__)
     assert callable(_time.get_time)
