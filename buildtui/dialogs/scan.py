@@ -45,8 +45,8 @@ class ScanLogScreen(ModalScreen[None]):
         self.entries = entries
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help"):
-            yield Label(Content("Recent scans (newest first)"), id="help-title")
+        with Vertical(classes="help-box"):
+            yield Label(Content("Recent scans (newest first)"), classes="help-title")
             table: DataTable[Text] = DataTable(id="scan-log", cursor_type="row")
             table.add_columns("Time", "Code", "Result")
             for e in reversed(self.entries):

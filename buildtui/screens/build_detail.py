@@ -42,6 +42,12 @@ OUTPUT_ACTIONS = {"new_output", "complete_outputs", "scrap_outputs", "delete_out
 ALLOC_ACTIONS = {"allocate", "auto_allocate", "unallocate", "unallocate_all", "consume", "edit_allocation", "mark_line"}
 
 
+def notes_text(notes: str | None) -> str:
+    """The Notes tab: the build's notes line by line (InvenTree keeps Markdown; shown as typed)."""
+    shown = clean_lines(notes).strip("\n")
+    return shown if shown.strip() else "(no notes)"
+
+
 PICK_COLUMNS = [("loc", "Location"), ("part", "Part"), ("lot", "Serial/batch"), ("qty", "Qty"), ("line", "For")]
 
 
@@ -94,7 +100,7 @@ class BuildDetailScreen(LiveScreen):
             with TabPane("4 Children", id="tab-children"):
                 yield KeyedTable(id="children")
             with TabPane("5 Notes", id="tab-notes"), VerticalScroll():
-                yield QuietStatic("", id="notes")
+                yield QuietStatic("", id="detail-notes")
         yield StatusLine(self.tui.store, self.tui.server_label, has_data=self.has_data, id="status-line")
         yield QuietFooter()
 
@@ -171,8 +177,7 @@ class BuildDetailScreen(LiveScreen):
         self.query_one("#picks", KeyedTable).sync(self._pick_rows())
         self.query_one("#outputs", KeyedTable).sync(self._output_rows())
         self.query_one("#children", KeyedTable).sync(self._child_rows())
-        notes = self.model.build.notes or "(no notes)"
-        self.query_one("#notes", QuietStatic).show(clean(notes).replace("^J", "\n"))
+        self.query_one("#detail-notes", QuietStatic).show(notes_text(self.model.build.notes))
         b = self.model.build
         signature = (b.status, bool(self.model.outputs_to_act_on), tuple(r.write.kind for r in self.model.running))
         if signature != self._binding_signature:  # the footer repaints only when what is offered changes

@@ -47,8 +47,8 @@ class HelpScreen(ModalScreen[None]):
         self.target = target
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help"):
-            yield Label(Content("Keys"), id="help-title")
+        with Vertical(classes="help-box"):
+            yield Label(Content("Keys"), classes="help-title")
             table: DataTable[Text] = DataTable(id="help-table", cursor_type="row")
             table.add_columns("Key", "Action")
             seen: set[str] = set()

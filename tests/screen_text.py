@@ -1,0 +1,15 @@
+"""What an operator sees: the screen's text as rendered, line by line (top layer of every dialog included)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The terminal's lines as the operator sees them now (the composed screen, modal dialogs on top)."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip).rstrip() for strip in strips]
+
+
+def screen_text(app: Any) -> str:
+    return "\n".join(screen_lines(app))
