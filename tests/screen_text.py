@@ -13,3 +13,9 @@ def screen_lines(app: Any) -> list[str]:
 
 def screen_text(app: Any) -> str:
     return "\n".join(screen_lines(app))
+
+
+def flat_text(app: Any) -> str:
+    """The screen's words as one line (borders dropped, wrapped lines joined): for sentences a dialog wraps."""
+    words = " ".join(line.strip(" │╭╮╰╯─") for line in screen_lines(app))
+    return " ".join(words.split())

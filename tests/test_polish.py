@@ -10,11 +10,13 @@ from textual.app import App
 from textual.css.model import SelectorType
 from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Button, Checkbox, Input
 
 from buildtui.dialogs.form import FormDialog
+from buildtui.screens.build_detail import BuildDetailScreen
+from buildtui.widgets.keyed_table import KeyedTable
 from tests.conftest import make_app, open_build, settle
-from tests.screen_text import screen_text
+from tests.screen_text import flat_text, screen_text
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 #: classes meant for the whole app (app.tcss); every other class or id is scoped under its screen or dialog
@@ -159,3 +161,209 @@ class TestNotesTab:
             await pilot.press("5")
             await settle(pilot)
             assert "(no notes)" in screen_text(app)
+
+
+def focused_id(app) -> str | None:
+    focused = app.screen.focused
+    return focused.id if focused is not None else None
+
+
+class TestOneRuleForEveryDialog:
+    @pytest.mark.parametrize("case", list(TYPED))
+    async def test_every_dialog_says_its_rule(self, server, token, case):
+        """Each dialog has a line saying what Enter does and that Esc closes."""
+        builds, keys, _ = TYPED[case]
+        app = make_app(server.url, token)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_dialog(pilot, builds, keys)
+            hint = str(app.screen.query_one("#dialog-hint").render())
+            assert "Enter" in hint and "Esc" in hint and hint in flat_text(app)
+
+    async def test_enter_on_a_box_submits_and_does_not_tick_it(self, app):
+        """Auto-allocate: Tab to "Optional lines too" and press Enter: the box stays unticked and the dialog
+        is sent (the summary opens)."""
+        from buildtui.dialogs.allocate import AutoAllocateDialog, InfoDialog
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_dialog(pilot, [11], ["A"])
+            assert isinstance(dialog, AutoAllocateDialog) and focused_id(app) == "location"
+            box = dialog.query_one("#optional_items", Checkbox)
+            box.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert box.value is False
+            assert isinstance(app.screen, InfoDialog)
+
+    async def test_finish_opens_on_its_button_and_enter_sends_it(self, app):
+        """Finish opens on «Finish», never on a box: Enter sends it (here refused: not in production), and the
+        accept boxes stay unticked; the focus is where it was."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 11)
+            await app.client.issue(11)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            await pilot.press("F")
+            await settle(pilot)
+            dialog = app.screen
+            assert focused_id(app) == "submit"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog and dialog.sent_count == 1
+            assert str(dialog.query_one("#err-accept_unallocated").render()) or str(
+                dialog.query_one("#err-form").render()
+            )
+            assert not dialog.query_one("#accept_unallocated", Checkbox).value
+            assert focused_id(app) == "submit"
+
+    async def test_edit_allocation_opens_in_quantity(self, app):
+        """e opens with the cursor in Quantity: typing replaces nothing else, Enter saves it."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_dialog(pilot, [3], ["space", "down", "e"])
+            assert focused_id(app) == "quantity"
+            dialog.query_one("#quantity", Input).value = ""
+            await pilot.press("1", "2", "enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, BuildDetailScreen)
+            assert screen.model.allocation(dialog.allocation.pk).quantity == 12
+
+    async def test_allocate_opens_in_quantity_with_the_list_in_reach(self, app):
+        """a opens with the cursor in Quantity: typing 3 sets it; ↓ moves through the stock list from there;
+        Shift+Tab reaches the list, where Space marks an item."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_dialog(pilot, [3], ["a"])
+            assert focused_id(app) == "quantity"
+            table = dialog.query_one("#candidates", KeyedTable)
+            first = table.current_key
+            box = dialog.query_one("#quantity", Input)
+            box.value = ""
+            await pilot.press("3")
+            assert box.value == "3" and focused_id(app) == "quantity"
+            await pilot.press("down")
+            assert table.current_key != first and focused_id(app) == "quantity"
+            await pilot.press("space")  # a space in the quantity marks nothing
+            assert not dialog.marked
+            await pilot.press("shift+tab")
+            assert focused_id(app) == "candidates"
+            await pilot.press("space")
+            assert len(dialog.marked) == 1
+
+    async def test_refusal_puts_the_cursor_in_the_field_named(self, app):
+        """A serial number that exists is refused by the server; the cursor goes to Serial numbers, with the
+        server's message under it, from wherever it was."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_dialog(pilot, [5], ["N"])
+            serials = dialog.query_one("#serial_numbers", Input)
+            quantity = dialog.query_one("#quantity", Input)
+            quantity.value = "1"
+            await pilot.pause()
+            serials.focus()
+            serials.value = ""
+            await pilot.press(*"101")
+            dialog.query_one("#batch_code", Input).focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog and "already exist" in str(dialog.query_one("#err-serial_numbers").render())
+            assert focused_id(app) == "serial_numbers"
+
+    async def test_typing_after_a_refusal_never_ticks_a_box(self, app):
+        """Scrap: Enter without a reason names the Reason field and puts the cursor there; the words typed
+        next go into it, and neither the discard box nor the marks change."""
+        from buildtui.dialogs.outputs import ScrapOutputsDialog
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_dialog(pilot, [3], ["3", "S"])
+            assert isinstance(dialog, ScrapOutputsDialog) and focused_id(app) == "notes"
+            marked = set(dialog.marked)
+            dialog.query_one("#location").value = 8
+            dialog.query_one("#discard", Checkbox).focus()
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert focused_id(app) == "notes"
+            await pilot.press(*"a bad weld")
+            assert dialog.query_one("#notes", Input).value == "a bad weld"
+            assert dialog.marked == marked and dialog.query_one("#discard", Checkbox).value is False
+
+    async def test_space_and_letters_act_only_on_the_list_with_the_focus(self, app):
+        """Complete outputs: a space or an "a" typed in Notes is text; on the outputs list, Space marks and a
+        marks all."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_dialog(pilot, [3], ["c"])
+            marked = set(dialog.marked)
+            dialog.query_one("#notes", Input).focus()
+            await pilot.press(*"a a")
+            assert dialog.query_one("#notes", Input).value == "a a" and dialog.marked == marked
+            dialog.query_one("#outputs-table").focus()
+            await pilot.press("a")
+            assert len(dialog.marked) == 2
+
+
+class TestDestructiveDialogs:
+    async def test_scrap_needs_enter_on_its_button(self, app):
+        """Scrap: Enter in the reason moves to «Scrap» and says so; only Enter there scraps."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_dialog(pilot, [3], ["3", "S"])
+            screen = pilot.app.screen_stack[-2]
+            dialog.query_one("#location").value = 8
+            await pilot.press(*"Cracked", "enter")
+            await settle(pilot)
+            assert app.screen is dialog and dialog.sent_count == 0 and focused_id(app) == "submit"
+            assert "Enter again on «Scrap»" in flat_text(app)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is screen and dialog.sent_count == 1
+            assert len(screen.model.incomplete_outputs) == 1
+
+    async def test_cancel_build_opens_on_its_button(self, app):
+        """C opens with the focus on «Cancel the build»: the dialog says only Enter there does it."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_dialog(pilot, [3], ["C"])
+            assert focused_id(app) == "submit"
+            assert "Only Enter on «Cancel the build» cancels it" in flat_text(app)
+
+    async def test_typing_in_a_confirmation_disarms_it(self, app):
+        """A search typed on the detail screen by mistake ("/harness" + Enter) does not hold the build: h asks,
+        the letters after it move the focus to Close, and Enter closes the question."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 3)
+            await pilot.press(*"/harness", "enter")
+            await settle(pilot)
+            assert app.screen is screen and screen.model.build.status == 20
+            assert len(screen.model.lines[0].allocations or []) == 1  # and nothing allocated or removed
+
+    async def test_hold_and_issue_ask_first(self, app):
+        """h asks "Put BO-0003 on hold" and says how to undo it; Esc leaves it in production, Enter holds it."""
+        from buildtui.dialogs.build_actions import ConfirmDialog
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 3)
+            await pilot.press("h")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmDialog) and focused_id(app) == "submit"
+            shown = flat_text(app)
+            assert "Put BO-0003 on hold" in shown and "(i issues it again.)" in shown
+            await pilot.press("escape")
+            await settle(pilot)
+            assert screen.model.build.status == 20
+            await pilot.press("h", "enter")
+            await settle(pilot)
+            assert screen.model.build.status == 25
+            await pilot.press("i")
+            await settle(pilot)
+            assert "Issue BO-0003" in flat_text(app)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert screen.model.build.status == 20
+
+    async def test_unallocate_all_opens_on_its_button(self, app):
+        """U asks, with the focus on «Remove all»; typing moves it to Close."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_dialog(pilot, [3], ["U"])
+            assert focused_id(app) == "submit"
+            await pilot.press("x")
+            assert focused_id(app) == "cancel" and "Typed keys do nothing here" in flat_text(app)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is not dialog and dialog.sent_count == 0
+            assert isinstance(app.screen.focused, Button) is False

@@ -24,7 +24,7 @@ from ..state.build_detail import PARTS
 from ..widgets.fit import fit_rows, join_fitting
 from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.quiet import QuietFooter, QuietStatic
-from ..widgets.safe import clean, text
+from ..widgets.safe import clean, clean_lines, text
 from ..widgets.status_line import StatusLine
 from .base import LiveScreen
 
@@ -486,12 +486,29 @@ class BuildDetailScreen(LiveScreen):
             self._paint()
 
     def action_issue(self) -> None:
+        from ..dialogs.build_actions import ConfirmDialog
+
         assert self.model and self.model.build
-        self._run(self.actions.issue(f"{self.model.build.reference} issued: in production"))
+        b = self.model.build
+        ref = clean(b.reference)
+        undo = ("h puts it on hold again" if b.status == 25 else
+                "it cannot go back to Pending; h puts it on hold")
+        self._dialog(ConfirmDialog(
+            self.model, "Issue build order",
+            f"Issue {ref}: it goes into production, and its outputs can be built and completed. ({undo}.)",
+            self.actions.issue(f"{b.reference} issued: in production"), confirm="Issue"))
 
     def action_hold(self) -> None:
+        from ..dialogs.build_actions import ConfirmDialog
+
         assert self.model and self.model.build
-        self._run(self.actions.hold(f"{self.model.build.reference} is on hold"))
+        b = self.model.build
+        ref = clean(b.reference)
+        self._dialog(ConfirmDialog(
+            self.model, "Put build order on hold",
+            f"Put {ref} on hold: it leaves production and cannot be finished until it is issued again. "
+            "Allocations and outputs stay as they are. (i issues it again.)",
+            self.actions.hold(f"{b.reference} is on hold"), confirm="Hold"))
 
     def action_cancel_build(self) -> None:
         from ..dialogs.build_actions import CancelBuildDialog
@@ -743,5 +760,6 @@ class BuildDetailScreen(LiveScreen):
 
         assert self.model
         out = self.selected_output()
-        outs = [out] if out is not None and out in self.model.outputs_to_act_on else self.model.outputs_to_act_on
-        self._dialog(DeleteOutputsDialog(self.model, outs))
+        chosen = out is not None and out in self.model.outputs_to_act_on
+        outs = [out] if out is not None and chosen else self.model.outputs_to_act_on
+        self._dialog(DeleteOutputsDialog(self.model, outs, chosen=chosen))
