@@ -117,7 +117,7 @@ class TestOutputsOnEachVersion:
             if dialog is ScrapOutputsDialog:
                 app.screen.query_one("#notes", Input).value = "cracked"
                 app.screen.query_one("#location").value = 8
-                await pilot.press("ctrl+s")
+                await pilot.press("ctrl+s", "enter")  # to «Scrap», then Enter there
             else:
                 app.screen.query_one("#submit").focus()
                 await pilot.press("enter")

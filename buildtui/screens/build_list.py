@@ -274,13 +274,13 @@ class BuildListScreen(LiveScreen):
         self.refresh_rows()
 
     def _search_box(self) -> Input | None:
-        found = self.query("#list-search")
+        found = self.query("#search")
         return found.first(Input) if found else None
 
     async def action_search(self) -> None:
         box = self._search_box()
         if box is None:  # made at first use: most sessions never search, and a hidden box costs its mount
-            box = Input(placeholder="Search reference, part, title…  (Enter: done, Esc: clear)", id="list-search")
+            box = Input(placeholder="Search reference, part, title…  (Enter: done, Esc: clear)", id="search")
             await self.query_one("#list-body").mount(box, after="#list-filters")
         box.display = True
         box.focus()
@@ -296,7 +296,7 @@ class BuildListScreen(LiveScreen):
             box.display = False
         self.query_one("#builds").focus()
 
-    @on(Input.Changed, "#list-search")
+    @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
@@ -308,7 +308,7 @@ class BuildListScreen(LiveScreen):
         if value.strip() != self.model.query.search.strip():
             self._requery(search=value)
 
-    @on(Input.Submitted, "#list-search")
+    @on(Input.Submitted, "#search")
     def _search_done(self, event: Input.Submitted) -> None:
         self._apply_search(event.value)
         self.query_one("#builds").focus()
