@@ -367,3 +367,163 @@ class TestDestructiveDialogs:
             await settle(pilot)
             assert app.screen is not dialog and dialog.sent_count == 0
             assert isinstance(app.screen.focused, Button) is False
+
+
+def table_lines(app, selector: str) -> list[str]:
+    """The rows of a table as the operator reads them (header first)."""
+    table = app.screen.query_one(selector, KeyedTable)
+    region = table.region
+    return [line[region.x : region.right].rstrip() for line in screen_text(app).splitlines()[region.y : region.bottom]]
+
+
+class TestTablesKeepTheirColumns:
+    async def test_widths_are_right_before_the_first_paint(self):
+        """Rows synced into a table have their full widths at once, not when the app is next idle (the
+        first paint of the list showed "HAR-" and "Produc"); a row removed shrinks them at once too."""
+        from rich.text import Text
+        from textual.app import App, ComposeResult
+
+        class One(App[None]):
+            def compose(self) -> ComposeResult:
+                table = KeyedTable()
+                table.set_columns([("ref", "Reference"), ("part", "Part"), ("status", "Status")])
+                yield table
+
+        app = One()
+        async with app.run_test(size=(80, 24)):
+            table = app.query_one(KeyedTable)
+            table.sync(
+                [
+                    ("1", (Text("BO-0021"), Text("HAR-4 Cable Harness 4-pin"), Text("Production"))),
+                    ("2", (Text("BO-0020"), Text("OPS-7"), Text("Pending"))),
+                ]
+            )
+            assert [c.content_width for c in table.columns.values()] == [9, 25, 10]
+            table.sync([("2", (Text("BO-0020"), Text("OPS-7"), Text("Pending")))])
+            assert [c.content_width for c in table.columns.values()] == [9, 5, 7]
+
+    async def test_allocating_with_a_line_expanded(self, app):
+        """BO-0021: expand the wire line and allocate 6: the line keeps its whole name and figures, and its
+        allocation shows under it."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 21)
+            await pilot.press("space", "a")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            rows = table_lines(app, "#lines")
+            assert rows[1].split() == ["✓", "W-05-RD", "Wire", "0.5mm²", "red", "6", "6", "0", "244", "██████"]
+            assert "└ batch WIRE-R-2401 @ Wareho" in rows[2]
+
+    async def test_deleting_an_output_keeps_the_columns(self, app):
+        """Create two serialised outputs on BO-0005 and delete one: every row still reads in full."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            screen = await open_build(pilot, 5)
+            await pilot.press("3", "N")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("down", "down", "D", "enter")
+            await settle(pilot)
+            assert len(screen.model.incomplete_outputs) == 3
+            rows = table_lines(app, "#outputs")
+            assert rows[0].split() == ["State", "Serial/batch", "Qty", "Location", "Status"]
+            assert all(r.split()[0] == "building" and "Finished Goods" in r for r in rows[1:4]), rows
+
+    async def test_a_huge_reference_is_cut_and_the_rest_stays(self, server, token):
+        """A 100,000-character reference is cut with "…" in the list and the header; every other column of
+        the list stays in sight and nothing scrolls sideways."""
+        server.sim.db.update("build", 21, reference="BO-" + "9" * 100_000)
+        app = make_app(server.url, token)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#builds", KeyedTable)
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+            row = table_lines(app, "#builds")[1]
+            cells = row.split()
+            assert cells[0].endswith("…") and len(cells[0]) <= 16 and cells[1].startswith("HAR-4")
+            assert "0/10" in row and "Production" in row and "2026-03-17" in row
+            await pilot.press("enter")
+            await settle(pilot)
+            first = screen_text(app).splitlines()[0]
+            assert "…" in first and len(first) <= 80
+            assert screen_text(app).splitlines()[1].startswith(" Qty 10")
+
+    async def test_one_malformed_row_does_not_blank_the_list(self, server, token):
+        """One build the client cannot read (a target date "soon") shows as "unreadable row"; the 16 others
+        are listed as usual, the count says so, and Enter on it says it could not be read."""
+        server.sim.db.update("build", 12, target_date="soon")
+        app = make_app(server.url, token)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#builds", KeyedTable)
+            assert len(table.row_keys) == 17
+            shown = screen_text(app)
+            assert "17 of 17 builds (1 unreadable)" in shown and "unreadable row" in shown
+            assert "BO-0021" in shown and "BO-0011" in shown
+            table.move_cursor(row=[k for k in table.row_keys].index("-1"))
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is not None and "could not be read" in " ".join(
+                str(n.message) for n in app._notifications
+            )
+
+    async def test_long_names_end_with_an_ellipsis(self, app):
+        """At 80 columns a part name longer than its column ends with "…" (not "…ATmeg" cut silently)."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 3)
+            row = next(r for r in table_lines(app, "#lines") if "U-ATM328" in r)
+            name = "U-ATM328 Microcontroller ATmega328P"
+            shown = row[row.index("U-ATM328") :].split("  ")[0]
+            assert shown == name or (shown.endswith("…") and name.startswith(shown[:-1])), shown
+
+
+class TestHeader:
+    async def test_overdue_and_priority_keep_their_separator(self, app):
+        """BO-0003 at 80 columns: "target 2026-06-12 OVERDUE · priority 2" on one line."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 3)
+            assert "target 2026-06-12 OVERDUE · priority 2" in screen_text(app)
+
+    async def test_priority_zero_is_not_said(self, app):
+        """BO-0021 (priority 0, no start date): the figures and the target fit on one line, no "priority 0"."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 21)
+            lines = screen_text(app).splitlines()
+            assert "priority" not in screen_text(app)
+            assert lines[1].strip() == "Qty 10 · done 0 · left 10 ░░░░░░░░░░ · target 2026-03-17 OVERDUE"
+
+    async def test_children_tab_names_the_parent_by_reference(self, app):
+        """BO-0006, a child of BO-0005: the header says "parent BO-0005" and the children tab lists it first;
+        Enter there opens it."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 6)
+            assert "parent BO-0005" in screen_text(app) and "#5" not in screen_text(app)
+            await pilot.press("4")
+            await settle(pilot)
+            rows = table_lines(app, "#children")
+            assert rows[1].split()[:3] == ["↑", "parent", "BO-0005"]
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen) and app.screen.pk == 5
+
+    def test_other_rows_still_fail_the_answer(self):
+        """Only build rows stand in as "unreadable row": a malformed line or stock row fails the whole answer
+        (a missing line would hide stock that is needed)."""
+        from buildtui.api import InvenTreeClient
+        from buildtui.api.errors import BadResponse
+        from buildtui.api.models import Build, BuildLine
+
+        client = InvenTreeClient("http://127.0.0.1:9", "t")
+        good = {"pk": 1, "reference": "BO-1", "part": 1, "status": 10}
+        builds = client._models(Build, [good, {"pk": 2, "reference": "BO-2", "part": "x", "status": 10}, "junk"])
+        assert [b.pk for b in builds] == [1, -1, -2]
+        assert builds[1].reference == "BO-2" and "part" in (builds[1].title or "")
+        with pytest.raises(BadResponse):
+            client._models(BuildLine, [{"pk": "not a number"}])
