@@ -37,7 +37,9 @@ class KeyedTable(DataTable[Text]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self._keys: list[str] = []
-        self._cells: dict[str, Cells] = {}
+        self._cells: dict[str, Cells] = {}  # as shown (cut to the caps)
+        self._given: dict[str, Cells] = {}  # as given to sync: an unchanged row is not measured again
+        self._widths: dict[str, tuple[int, ...]] = {}  # each row's cell widths
         self._columns: list[tuple[str, str]] = []
         self._caps: list[int] = []
 
@@ -52,25 +54,29 @@ class KeyedTable(DataTable[Text]):
         self.clear(columns=True)
         for key, label in cols:
             self.add_column(label, key=key)
-        self._keys, self._cells = [], {}
+        self._keys, self._cells, self._given, self._widths = [], {}, {}, {}
         return True
 
-    def _fitted(self, cells: Cells) -> Cells:
+    def _fitted(self, key: str, cells: Cells) -> Cells:
+        """``cells`` cut to the column caps (the row shown before when they are the ones given before)."""
+        if self._given.get(key) == cells and key in self._cells:
+            return self._cells[key]
         caps = self._caps
-        if all(c.cell_len <= caps[i] for i, c in enumerate(cells) if i < len(caps)):
-            return cells
-        return tuple(capped(c, caps[i]) if i < len(caps) else c for i, c in enumerate(cells))
+        widths = tuple(c.cell_len for c in cells)
+        if any(w > caps[i] for i, w in enumerate(widths) if i < len(caps)):
+            cells = tuple(capped(c, caps[i]) if i < len(caps) else c for i, c in enumerate(cells))
+            widths = tuple(c.cell_len for c in cells)
+        self._widths[key] = widths
+        return cells
 
     def _set_widths(self) -> None:
         """Each column as wide as its widest cell or its header, now (not when the app is next idle)."""
         columns = self.ordered_columns
         widths = [column.label.cell_len for column in columns]
-        n = len(widths)
-        for cells in self._cells.values():
-            for i, cell in enumerate(cells[:n]):
-                width = cell.cell_len
-                if width > widths[i]:
-                    widths[i] = width
+        rows = [self._widths[key] for key in self._keys if key in self._widths]
+        if rows:
+            widest = list(map(max, zip(*rows, strict=False)))
+            widths = [max(w, widest[i]) if i < len(widest) else w for i, w in enumerate(widths)]
         changed = False
         for column, width in zip(columns, widths, strict=True):
             if column.content_width != width:
@@ -111,8 +117,12 @@ class KeyedTable(DataTable[Text]):
 
     def sync(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Make the table show ``rows`` (key, cells), keeping the cursor on the same key."""
-        rows = [(key, self._fitted(cells)) for key, cells in rows]
+        given = rows
+        rows = [(key, self._fitted(key, cells)) for key, cells in rows]
+        self._given = dict(given)
         keys = [k for k, _ in rows]
+        for gone in self._widths.keys() - set(keys):
+            del self._widths[gone]
         if keys == self._keys:
             if self._update_changed(rows):
                 self._set_widths()
