@@ -527,3 +527,107 @@ class TestHeader:
         assert builds[1].reference == "BO-2" and "part" in (builds[1].title or "")
         with pytest.raises(BadResponse):
             client._models(BuildLine, [{"pk": "not a number"}])
+
+
+def footer_text(app) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+class TestFooter:
+    @pytest.mark.parametrize(
+        ("tab", "expected"),
+        [
+            ("1", "? Help a Alloc A Auto u Unalloc e Edit x Consume v Mark F Finish h Hold"),
+            ("2", "? Help u Unalloc e Edit x Consume F Finish h Hold C Cancel 1-5 Tabs Esc Back"),
+            ("3", "? Help N New c Complete S Scrap D Delete a Alloc F Finish h Hold C Cancel"),
+            ("4", "? Help Enter Open F Finish h Hold C Cancel 1-5 Tabs Esc Back"),
+            ("5", "? Help F Finish h Hold C Cancel 1-5 Tabs Esc Back"),
+        ],
+    )
+    async def test_each_tab_shows_what_matters_there(self, app, tab, expected):
+        """At 80 columns the footer of BO-0003 (in production) shows, after "? Help", the actions of the tab
+        shown in a fixed order, as many as fit, and nothing cut in the middle."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 3)
+            await pilot.press(tab)
+            await settle(pilot)
+            assert footer_text(app).strip() == expected
+
+    async def test_a_pending_build_offers_issue_early(self, app):
+        """BO-0011 (pending): Issue is the second action on the lines tab; Finish, not offered, is not shown."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 11)
+            shown = footer_text(app)
+            assert shown.startswith("? Help a Alloc i Issue A Auto") and "Finish" not in shown
+
+    async def test_help_is_always_there(self, app):
+        """At 45 columns the footer still starts with "? Help"; wider, more keys come back."""
+        async with app.run_test(size=(45, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 3)
+            narrow = footer_text(app)
+            assert narrow == "? Help a Alloc A Auto u Unalloc e Edit"
+            await pilot.resize_terminal(80, 24)
+            await settle(pilot)
+            assert "x Consume" in footer_text(app)
+
+    async def test_the_list_shows_all_its_keys_at_80_columns(self, app):
+        """The list's footer at 80 columns: every filter, the sort and Quit."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert footer_text(app).strip() == (
+                "? Help / Search o Outstanding a All d Overdue m Mine s Status r Sort ^q Quit"
+            )
+
+
+class TestScanLog:
+    async def test_results_wrap_instead_of_being_cut(self, app):
+        """F3 at 80 columns: a long result is shown whole, over several lines."""
+        from buildtui.scanning import ScanEntry
+
+        outcome = (
+            "Not allocated: the stock was allocated elsewhere meanwhile (Available quantity (0) exceeded) "
+            "and the line is already fully allocated"
+        )
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.scans.log.append(ScanEntry("10:42:07", "INV-SI-1234567890-ABCDEFGHIJ-XYZ", outcome, False))
+            await pilot.press("f3")
+            await settle(pilot)
+            shown = flat_text(app)
+            assert outcome.split(" ")[-6:] == shown.split(" ✗ ")[-1].split("Esc closes")[0].split()[-6:]
+            assert app.screen.query_one("#scan-log").row_count == 1
+
+
+class TestToasts:
+    async def test_a_notification_does_not_cover_the_columns(self, app):
+        """A notification on the detail screen lies over the status line and footer, the full width: the
+        table rows above it, with Avail and Progress, stay in sight."""
+        from textual.widgets._toast import Toast
+
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            screen = await open_build(pilot, 3)
+            app.notify("Allocated 6 × W-05-RD Wire 0.5mm² red from 1 stock item(s)", markup=False)
+            await settle(pilot)
+            toast = screen.query_one(Toast)
+            table = screen.query_one("#lines", KeyedTable)
+            rows = table.row_count + 1  # and the header
+            assert toast.region.y >= table.region.y + rows and toast.region.width == 80
+            assert "Allocated 6 × W-05-RD" in screen_text(app)
+
+
+class TestPalette:
+    async def test_keys_are_named_as_printed(self, app):
+        """The palette names keys as on the keyboard: "Esc", "ctrl+r, F5", not "key escape"."""
+        from buildtui.commands import ActionCommands
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 3)
+            provider = ActionCommands(app.screen)
+            keys = {name: help_text for name, help_text, _ in provider._commands()}
+            assert keys["Back"] == "Esc" and keys["Refresh"] == "ctrl+r, F5" and keys["Help"] == "?"
+            assert not any(k.startswith("key ") for k in keys.values())

@@ -48,6 +48,26 @@ def notes_text(notes: str | None) -> str:
     return shown if shown.strip() else "(no notes)"
 
 
+#: what the footer offers on each tab, most important first: (key, as printed, label, action checked). At 80
+#: columns it shows as many as fit after "? Help"; every key is in the help screen (?) and the palette.
+_STATE_KEYS = [("i", "i", "Issue", "issue"), ("F", "F", "Finish", "finish"), ("h", "h", "Hold", "hold"),
+               ("C", "C", "Cancel", "cancel_build")]
+_LAST_KEYS = [("1", "1-5", "Tabs", "tab"), ("escape", "Esc", "Back", "back")]
+FOOTER_PLAN: dict[str, list[tuple[str, str, str, str]]] = {
+    "tab-lines": [("a", "a", "Alloc", "allocate"), ("i", "i", "Issue", "issue"), ("A", "A", "Auto", "auto_allocate"),
+                  ("u", "u", "Unalloc", "unallocate"), ("e", "e", "Edit", "edit_allocation"),
+                  ("x", "x", "Consume", "consume"), ("v", "v", "Mark", "mark_line"),
+                  *[k for k in _STATE_KEYS if k[0] != "i"], ("n", "n", "Needed", "toggle_needed"), *_LAST_KEYS],
+    "tab-pick": [("u", "u", "Unalloc", "unallocate"), ("e", "e", "Edit", "edit_allocation"),
+                 ("x", "x", "Consume", "consume"), *_STATE_KEYS, *_LAST_KEYS],
+    "tab-outputs": [("N", "N", "New", "new_output"), ("c", "c", "Complete", "complete_outputs"),
+                    ("S", "S", "Scrap", "scrap_outputs"), ("D", "D", "Delete", "delete_outputs"),
+                    ("a", "a", "Alloc", "allocate"), *_STATE_KEYS, *_LAST_KEYS],
+    "tab-children": [("enter", "Enter", "Open", "tab"), *_STATE_KEYS, *_LAST_KEYS],
+    "tab-notes": [*_STATE_KEYS, *_LAST_KEYS],
+}
+
+
 PICK_COLUMNS = [("loc", "Location"), ("part", "Part"), ("lot", "Serial/batch"), ("qty", "Qty"), ("line", "For")]
 OUTPUT_COLUMNS = [("state", "State"), ("out", "Serial/batch"), ("qty", "Qty"), ("loc", "Location"), ("status", "Status")]
 CHILD_COLUMNS = [("rel", " "), ("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status")]
@@ -168,6 +188,7 @@ class BuildDetailScreen(LiveScreen):
 
     @on(TabbedContent.TabActivated, "#detail-tabs")
     def _tab_shown(self) -> None:
+        self.refresh_bindings()  # the footer offers what matters on this tab
         if self.has_data():
             self.poll()
 
@@ -337,6 +358,14 @@ class BuildDetailScreen(LiveScreen):
                 "progress": (f"{bar(c.completed, c.quantity, 6)} {qty(c.completed)}/{qty(c.quantity)}", ""),
                 "status": (clean(label), "")}))
         return fit_rows(CHILD_COLUMNS, rows, self.size.width, {"part": 1}, limits={"status": 14})
+
+    def footer_keys(self) -> list[tuple[str, str, str]]:
+        """The keys that matter on the tab shown, in ``FOOTER_PLAN``'s order, those not offered now left out."""
+        keys = [("question_mark", "?", "Help")]
+        for key, shown, label, action in FOOTER_PLAN.get(self._active_tab(), []):
+            if self.check_action(action, ()):
+                keys.append((key, shown, label))
+        return keys
 
     # -- selection helpers -----------------------------------------------------------------------
     def _active_tab(self) -> str:

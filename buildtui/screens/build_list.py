@@ -64,6 +64,10 @@ class BuildListScreen(LiveScreen):
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
+    FOOTER = [("question_mark", "?", "Help"), ("slash", "/", "Search"), ("o", "o", "Outstanding"), ("a", "a", "All"),
+              ("d", "d", "Overdue"), ("m", "m", "Mine"), ("s", "s", "Status"), ("r", "r", "Sort"),
+              ("ctrl+q", "^q", "Quit")]
+
     def __init__(self) -> None:
         super().__init__()
         self.model: BuildListModel | None = None
@@ -236,6 +240,10 @@ class BuildListScreen(LiveScreen):
             if shown != model.query:
                 line += f"\nAsking for: {self._describe(model.query)}…"
         self.query_one("#list-filters", QuietStatic).show(line)
+
+    def footer_keys(self) -> list[tuple[str, str, str]]:
+        """The footer, most important first (as many as fit: at 80 columns all of them)."""
+        return list(self.FOOTER)
 
     # -- actions -------------------------------------------------------------------------
     def _requery(self, **changes: Any) -> None:
