@@ -631,3 +631,31 @@ class TestPalette:
             keys = {name: help_text for name, help_text, _ in provider._commands()}
             assert keys["Back"] == "Esc" and keys["Refresh"] == "ctrl+r, F5" and keys["Help"] == "?"
             assert not any(k.startswith("key ") for k in keys.values())
+
+
+class TestWithoutColour:
+    async def test_ticked_and_unticked_boxes_differ_by_glyph(self, server, token, monkeypatch):
+        """Under NO_COLOR, auto-allocate's ticked boxes read "▐X▌" and the unticked one "▐ ▌"."""
+        monkeypatch.setenv("NO_COLOR", "1")
+        app = make_app(server.url, token)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_dialog(pilot, [11], ["A"])
+            shown = screen_text(app)
+            assert "▐X▌ Interchangeable stock" in shown and "▐X▌ Substitute parts" in shown
+            assert "▐ ▌ Optional lines too" in shown
+
+    @pytest.mark.parametrize("mode", ["NO_COLOR", "TEXTUAL_COLOR_SYSTEM"])
+    async def test_the_cursor_row_is_reverse_video(self, server, token, monkeypatch, mode):
+        """Without colour (NO_COLOR) the list's cursor row is drawn in reverse video, not a shade of grey; with
+        16 colours it is still marked."""
+        monkeypatch.setenv(mode, "1" if mode == "NO_COLOR" else "standard")
+        app = make_app(server.url, token)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            strips = app.screen._compositor.render_strips()
+            row = next(s for s in strips if "BO-0021" in s.text)
+            styles = [seg.style for seg in row if seg.text.strip()]
+            if mode == "NO_COLOR":
+                assert all(st is not None and st.reverse for st in styles)
+            else:
+                assert all(st is not None and (st.reverse or st.bgcolor is not None) for st in styles)
