@@ -113,7 +113,7 @@ class AllocateDialog(BuildDialog):
         return Content(clean(rules.need_sentence(self.line)))
 
     def hint(self) -> str:
-        return "Enter: Allocate · ↑↓: stock · Shift+Tab, Space: mark several · Esc: close"
+        return "Enter: Allocate · ↑↓: stock · Shift+Tab, Space: mark · Esc: close"
 
     def on_mount(self) -> None:
         self.load()
