@@ -332,6 +332,24 @@ class TestDestructiveDialogs:
             assert app.screen is screen and screen.model.build.status == 20
             assert len(screen.model.lines[0].allocations or []) == 1  # and nothing allocated or removed
 
+    async def test_a_burst_typed_at_the_screen_never_answers_the_question(self, app):
+        """ "/harness" + Enter read in one go (typed fast or pasted): h asks, and neither the letters nor the
+        Enter, typed before the question was on screen, answer it; the build stays in production."""
+        from textual import events
+
+        from buildtui.dialogs.build_actions import ConfirmDialog
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 3)
+            for key, char in [("slash", "/"), *[(c, c) for c in "harness"], ("enter", "\r")]:
+                app.post_message(events.Key(key, char))
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmDialog) and focused_id(app) == "cancel"
+            assert screen.model.build.status == 20 and app.screen.sent_count == 0
+            await pilot.press("enter")  # Enter now, on Close: the question goes, nothing changes
+            await settle(pilot)
+            assert app.screen is screen and screen.model.build.status == 20
+
     async def test_hold_and_issue_ask_first(self, app):
         """h asks "Put BO-0003 on hold" and says how to undo it; Esc leaves it in production, Enter holds it."""
         from buildtui.dialogs.build_actions import ConfirmDialog

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from textual import events, on, work
+from textual import _time, events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -81,6 +81,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
         self.locked = False  # the outcome of the last send is unknown: never send it again from here
         self.sent_count = 0
         self._focus_before: Widget | None = None
+        self._shown_at = float("inf")  # until mounted, no key is an answer to this dialog
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -106,6 +107,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
         return self.INITIAL_FOCUS
 
     def on_mount(self) -> None:
+        self._shown_at = _time.get_time()  # keys read before this were not typed at this dialog
         target = self.initial_focus()
         if target:
             self.query_one(target).focus()
@@ -231,15 +233,27 @@ class FormDialog(ModalScreen[R], Generic[R]):
         self._send()
 
     def on_key(self, event: events.Key) -> None:
-        """Typing while a button has the focus is meant for something else (a search typed on the screen
-        below): in a destructive dialog or a confirmation it moves the focus to Close, so that a following Enter changes nothing."""
-        if not self.GUARD_TYPING or not event.is_printable or event.character in (" ", None):
+        """Keys meant for something else never confirm a destructive dialog or a confirmation. Typing while
+        its button has the focus (a search typed on the screen below) moves the focus to Close, so that the
+        Enter that follows changes nothing; and a key pressed before the dialog was on screen (a burst typed
+        or pasted, read in one go: "/harness" + Enter) is not taken as an answer to it at all."""
+        if not self.GUARD_TYPING:
             return
-        if isinstance(self.focused, Button) and self.focused.id == "submit":
-            self.query_one("#cancel", Button).focus()
-            self.query_one("#err-form", FieldError).show(
-                [f"Typed keys do nothing here, so Enter now closes this dialog and nothing changes. Tab to "
-                 f"«{self.SUBMIT_LABEL}» and press Enter to do it."])
+        if event.time < self._shown_at:
+            event.stop()
+            event.prevent_default()
+            self.disarm()
+            return
+        if event.is_printable and event.character not in (" ", None) and isinstance(self.focused, Button) \
+                and self.focused.id == "submit":
+            self.disarm()
+
+    def disarm(self) -> None:
+        """The focus to Close, and say why: keys meant for something else reached this dialog."""
+        self.query_one("#cancel", Button).focus()
+        self.query_one("#err-form", FieldError).show(
+            [f"Typed keys do nothing here, so Enter now closes this dialog and nothing changes. Tab to "
+             f"«{self.SUBMIT_LABEL}» and press Enter to do it."])
 
     def _set_working(self, working: bool) -> None:
         button = self.query_one("#submit", Button)
