@@ -117,6 +117,24 @@ class BuildTUI(App[None]):
 
         self.push_screen(GotoBuildDialog(), lambda pk: self.open_build(pk) if pk else None)
 
+    def on_key(self, event: events.Key) -> None:
+        """A key typed at a screen that is no longer on top is dropped, not looked up on the new one.
+
+        Keys read in one go ("/harness" + Enter typed fast or pasted on the detail screen) all reach that
+        screen first; by the time the app sees the Enter, h has opened its confirmation, and Textual would
+        look Enter up on the confirmation: the build was put on hold. Such a key now does nothing, and a
+        confirmation on top moves its focus to Close and says why."""
+        typed_at = getattr(event, "typed_at_screen", None)
+        if typed_at is None or typed_at is self.screen:
+            return
+        event.prevent_default()  # App._on_key would run the binding of the screen now on top
+        event.stop()
+        from .dialogs.form import FormDialog
+
+        top = self.screen
+        if isinstance(top, FormDialog) and top.GUARD_TYPING and top.is_mounted:
+            top.disarm()
+
     def watch_theme(self, theme: str) -> None:
         if self.config.theme != theme and self.save_token:
             try:

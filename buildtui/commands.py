@@ -1,4 +1,5 @@
-"""Command palette: every action of the current screen by name, and opening a build by reference."""
+"""Command palette: every action of the current screen by name (with its key as printed on the keyboard:
+"Esc", "/", "ctrl+r, F5"), and opening a build by reference."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from functools import partial
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from .screens.help import keys_as_printed
 
 
 class ActionCommands(Provider):
@@ -25,8 +28,7 @@ class ActionCommands(Provider):
                 if allowed is False:
                     continue  # not offered here (status or roles)
                 seen.add(binding.description)
-                keys = binding.key_display or binding.key.split(",")[0]
-                out.append((binding.description, f"key {keys}", partial(node.run_action, binding.action)))
+                out.append((binding.description, keys_as_printed(binding), partial(node.run_action, binding.action)))
         out.append(("Open build by reference…", "ctrl+g", self.app.action_goto_build))  # type: ignore[attr-defined]
         return out
 

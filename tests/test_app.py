@@ -229,14 +229,15 @@ class TestBuildDetail:
             assert len(table(app, "#lines").row_keys) < 9
 
     async def test_issue_and_hold_offered_by_status(self, app):
+        """A pending build offers issue, not finish; i then Enter issues it, h then Enter holds it."""
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             screen = await open_build(pilot, 11)  # pending
             assert screen.check_action("issue", ()) is True and screen.check_action("finish", ()) is False
-            await pilot.press("i")
+            await pilot.press("i", "enter")
             await settle(pilot)
             assert screen.model.build.status == 20
-            await pilot.press("h")
+            await pilot.press("h", "enter")
             await settle(pilot)
             assert screen.model.build.status == 25
 
@@ -404,26 +405,32 @@ class TestMoreActions:
             await settle(pilot)
             assert app.screen is dialog and "Say why" in str(dialog.query_one("#err-notes").render())
             dialog.query_one("#notes", Input).value = "Cracked PCB"
-            await pilot.press("ctrl+s")
+            await pilot.press("ctrl+s")  # destructive: to the Scrap button first, then Enter there
+            await settle(pilot)
+            assert app.screen is dialog and dialog.focused.id == "submit"
+            await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, BuildDetailScreen)
             assert len(screen.model.incomplete_outputs) == 1
 
     async def test_delete_defaults_to_keep(self, app):
+        """D without an output chosen (every incomplete output) opens on Cancel: Enter keeps them. D on an output
+        selected on the outputs tab opens on its Delete button: Enter deletes that one."""
         from buildtui.dialogs.outputs import DeleteOutputsDialog
 
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             screen = await open_build(pilot, 3)
-            await pilot.press("3", "D")
+            await pilot.press("D")
             await settle(pilot)
-            assert isinstance(app.screen, DeleteOutputsDialog)
+            assert isinstance(app.screen, DeleteOutputsDialog) and len(app.screen.outputs) == 2
             await pilot.press("enter")  # the focused button is Cancel: nothing deleted
             await settle(pilot)
             assert len(screen.model.incomplete_outputs) == 2
-            await pilot.press("D")
+            await pilot.press("3", "D")
             await settle(pilot)
-            await pilot.press("ctrl+s")
+            assert len(app.screen.outputs) == 1 and app.screen.focused.id == "submit"
+            await pilot.press("enter")
             await settle(pilot)
             assert len(screen.model.incomplete_outputs) == 1
 
@@ -443,7 +450,7 @@ class TestMoreActions:
             await pilot.press("C")
             await settle(pilot)
             assert isinstance(app.screen, CancelBuildDialog)
-            await pilot.press("ctrl+s")
+            await pilot.press("enter")  # the operator pressed C: the focus is on «Cancel the build»
             await settle(pilot)
             assert screen.model.build.status == 30 and not screen.model.allocations
 

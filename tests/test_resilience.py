@@ -232,7 +232,8 @@ class TestWriteTimeouts:
 
     @pytest.mark.parametrize("lost", [False, True], ids=["late-answer", "lost"])
     async def test_one_key_action_rechecks(self, server, token, lost):
-        """Hold (one key, no dialog): after a timeout the operator is told whether the build is on hold."""
+        """Hold (h, Enter on its confirmation): after a timeout the operator is told whether the build is on hold
+        (not done: in the confirmation, which stays open for Enter to retry; done: in a notification)."""
         app = make_app(server.url, token, timeout=0.4)
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
@@ -242,13 +243,15 @@ class TestWriteTimeouts:
                 server.sim.lost_write_ms = 1200
             else:
                 server.sim.late_answer_ms = 1200
-            await pilot.press("h")
+            screen = app.screen
+            await pilot.press("h", "enter")
             await settle(pilot)
             server.sim.lost_write_ms = server.sim.late_answer_ms = 0
             said = " | ".join(notes(app))
             if lost:
+                said += str(app.screen.query_one("#err-form").render())
                 assert "it did NOT put the build on hold" in said
-                assert app.screen.model.build.status == 20
+                assert screen.model.build.status == 20
             else:
                 assert "answer was lost, but it took effect" in said
                 await pilot.press("ctrl+r")

@@ -98,7 +98,7 @@ class TestExpiredStock:
             assert dialog.query_one("#quantity", Input).value == ""
             hint = text_of(dialog, "#alloc-hint")
             assert "Batch GSK-2311 expired on 2026-05-16" in hint and "does not allow" in hint
-            await pilot.press("space")  # marking it is refused too
+            await pilot.press("shift+tab", "space")  # marking it (on the list) is refused too
             assert not dialog.marked and "does not allow" in text_of(dialog, "#err-candidates")
             before = posts(server)
             await pilot.press("tab", "6", "enter")
@@ -118,7 +118,7 @@ class TestExpiredStock:
             await settle(pilot)
             assert dialog.query_one("#quantity", Input).value == ""
             assert "allows building with expired stock" in text_of(dialog, "#alloc-hint")
-            await pilot.press("tab", "6", "enter")
+            await pilot.press("6", "enter")
             await settle(pilot)
             assert isinstance(app.screen, BuildDetailScreen)
             line = await app.client.get_line(dialog.line.pk)
@@ -193,7 +193,7 @@ class TestDestructiveOptions:
             box.value = True
             assert box.render().plain.startswith("▐X▌")
             box.value = False
-            await pilot.press("ctrl+s")
+            await pilot.press("enter")  # on «Cancel the build», where the dialog opens
             await settle(pilot)
             assert screen.model.build.status == 30 and not screen.model.allocations
             assert len(screen.model.incomplete_outputs) == outputs

@@ -94,3 +94,62 @@ async def test_nothing_scrolls_sideways_at_80_columns(server, token, case):
                 for t in app.screen.query(DataTable)
                 if t.scrollable_content_region.width and t.virtual_size.width > t.scrollable_content_region.width]
         assert not wide, f"tables wider than their space: {wide}"
+
+
+# -- every dialog with typed text and a refusal shown, in colour and under NO_COLOR -----------------------------
+def typing(*steps: object, fault: str | None = None, build: int | None = None, method: str = "POST"):
+    """Open ``build``, then press or type ``steps`` (a str of more than one character is typed; "enter" etc.
+    are keys); at "FAULT" the server is set to refuse the next ``method`` to the path ``fault`` (an HTTP 400
+    with a proxy's page)."""
+
+    async def run_before(pilot, server) -> None:
+        await settle(pilot)
+        if build is not None:
+            pilot.app.open_build(build)
+            await settle(pilot)
+        for step in steps:
+            if step == "FAULT":
+                server.sim.faults.add("error", method=method, path=fault, times=1, status=400)
+            elif isinstance(step, str) and len(step) > 1 and step not in KEYS:
+                await pilot.press(*step)
+            else:
+                await pilot.press(step)
+            await settle(pilot)
+        steady(pilot)
+        await pilot.pause()
+
+    return run_before
+
+
+KEYS = {"enter", "escape", "space", "tab", "shift+tab", "down", "up", "ctrl+g", "ctrl+s", "f2", "backspace"}
+
+REFUSED = {
+    "goto": typing("ctrl+g", "BO-9999", "enter"),
+    "scan": typing("f2", "enter"),
+    "login": typing("admin", "tab", "wrong-password", "enter"),
+    "create_output": typing("N", "backspace", "1", "tab", "101", "tab", "LOT-9", "enter", build=5),
+    "complete_outputs": typing("3", "c", "99", "tab", "tab", "tab", "Checked by Ana", "enter", build=3),
+    "scrap_outputs": typing("3", "S", "Cracked PCB", "enter", build=3),
+    "delete_outputs": typing("3", "D", "FAULT", "enter", build=3, fault=r"/delete-outputs/$"),
+    "consume": typing("space", "down", "x", "backspace", "backspace", "99", "tab", "Used at line 2", "enter",
+                      build=3),
+    "edit_allocation": typing("space", "down", "e", "backspace", "backspace", "9999", "enter", build=3),
+    "allocate": typing(*["down"] * 6, "a", "backspace", "backspace", "999", "enter", build=11),
+    "auto_allocate": typing("A", "FAULT", "enter", build=11, fault=r"/auto-allocate/$"),
+    "multi_allocate": typing("v", "v", "a", "FAULT", "enter", build=11, fault=r"/allocate/$"),
+    "cancel": typing("C", "FAULT", "enter", build=11, fault=r"/cancel/$"),
+    "finish": typing("F", "enter", build=3),
+    "hold": typing("h", "FAULT", "enter", build=3, fault=r"/hold/$"),
+    "unallocate_all": typing("U", "FAULT", "enter", build=3, fault=r"/build/item/", method="DELETE"),
+}
+
+
+@pytest.mark.parametrize("colour", ["colour", "no_color"])
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_dialog_refused(snap_compare, server, token, monkeypatch, case, colour):
+    """Each dialog at 80x24 with what the operator typed still in its fields and the refusal beside them."""
+    if colour == "no_color":
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(server.url, "not-a-token" if case == "login" else token)
+    run = REFUSED[case]
+    assert snap_compare(app, terminal_size=(80, 24), run_before=lambda pilot: run(pilot, server))

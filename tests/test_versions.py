@@ -117,7 +117,7 @@ class TestOutputsOnEachVersion:
             if dialog is ScrapOutputsDialog:
                 app.screen.query_one("#notes", Input).value = "cracked"
                 app.screen.query_one("#location").value = 8
-                await pilot.press("ctrl+s")
+                await pilot.press("ctrl+s", "enter")  # to «Scrap», then Enter there
             else:
                 app.screen.query_one("#submit").focus()
                 await pilot.press("enter")
@@ -173,7 +173,9 @@ class TestBuildOnEachVersion:
             await pilot.press("A")
             await settle(pilot)
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: isinstance(app.screen, InfoDialog), timeout=20)
+            # the dialog on top, and composed (its body is queried right after)
+            await wait_for(pilot, lambda: isinstance(app.screen, InfoDialog) and bool(app.screen.query("#info-body")),
+                           timeout=20)
             body = str(app.screen.query_one("#info-body").render())
             assert "Auto-allocation allocated" in body and "allocated nothing" not in body, body
             await settle(pilot)

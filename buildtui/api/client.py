@@ -297,11 +297,35 @@ class InvenTreeClient:
                               f"{exc.error_count()} field(s) wrong.") from None
 
     def _models(self, model: type[M], data: Any) -> list[M]:
+        """Rows of a list. One build that does not validate does not blank the list: it stands in its place
+        as an "unreadable row" (a ``Build`` with a negative pk, its reference if it had one, what was wrong
+        in ``title``), so counts and paging offsets stay right. Other rows (lines, stock) fail the answer."""
         if isinstance(data, dict) and "results" in data:
             data = data["results"]
         if not isinstance(data, list):
             raise BadResponse(f"Expected a list of {model.__name__} from the server.")
-        return [self._model(model, row) for row in data]
+        if model is not Build:
+            return [self._model(model, row) for row in data]
+        import logging
+
+        out: list[M] = []
+        unreadable = 0
+        for row in data:
+            try:
+                out.append(model.model_validate(row))
+            except ValidationError as exc:
+                unreadable += 1
+                fields = sorted({str(err["loc"][0]) for err in exc.errors() if err.get("loc")})
+                pk = row.get("pk") if isinstance(row, dict) else None
+                ref = row.get("reference") if isinstance(row, dict) else None
+                logging.getLogger("buildtui.api").warning("unreadable build row (pk %r): %s wrong", pk,
+                                                          ", ".join(fields) or "everything")
+                said = f"{len(fields)} field(s) wrong: {', '.join(fields)}" if fields else "not a build"
+                out.append(model.model_construct(
+                    pk=-unreadable, reference=ref if isinstance(ref, str) and ref.strip() else "?", part=0,
+                    status=0, status_text="unreadable row",
+                    title=f"unreadable row (pk {pk}): {said}" if isinstance(pk, int) else f"unreadable row: {said}"))
+        return out
 
     def _page(self, model: type[M], data: Any) -> Page[M]:
         if isinstance(data, list):  # a server that ignored limit (§1.2)

@@ -21,6 +21,7 @@ from ..state.actions import Write
 from ..widgets.fit import fit_rows
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
+from ..widgets.tick_box import FieldSelect, TickBox
 from .allocate_lines import MultiAllocateDialog
 from .form import BuildDialog, FieldError, FormDialog, field
 
@@ -54,8 +55,15 @@ def location_options(store: Store) -> list[tuple[Text, int]]:
     return [(Text(clean(loc.path)), loc.pk) for loc in sorted(store.locations or [], key=lambda x: x.path)]
 
 
+class MarkingTable(KeyedTable):
+    """A dialog's list whose rows the operator marks: Space acts only while the list has the focus, so that
+    a space typed in a field never marks anything."""
+
+    BINDINGS = [Binding("space", "screen.mark", "Mark", show=False)]
+
+
 __all__ = ["AllocateDialog", "AutoAllocateDialog", "ConsumeDialog", "EditAllocationDialog", "InfoDialog",
-           "MultiAllocateDialog", "auto_summary", "location_options", "parse_quantity"]
+           "MarkingTable", "MultiAllocateDialog", "auto_summary", "location_options", "parse_quantity"]
 
 
 CANDIDATE_COLUMNS = [("mark", " "), ("loc", "Location"), ("part", "Part"), ("lot", "Batch/Serial"),
@@ -70,7 +78,10 @@ class AllocateDialog(BuildDialog):
     TITLE_TEXT = "Allocate stock"
     SUBMIT_LABEL = "Allocate"
     FIELD_MAP = {"quantity": "quantity", "output": "output", "stock_item": "form", "build_line": "form"}
-    BINDINGS = [*FormDialog.BINDINGS, Binding("space", "mark", "Mark", show=True)]
+    #: typing a quantity is what the operator does first; ↑/↓ there move through the stock list
+    INITIAL_FOCUS = "#quantity"
+    BINDINGS = [*FormDialog.BINDINGS, Binding("up", "stock(-1)", "Previous stock item", show=False),
+                Binding("down", "stock(1)", "Next stock item", show=False)]
 
     def __init__(self, model: BuildDetailModel, line: BuildLine, output: int | None = None) -> None:
         super().__init__(model)
@@ -85,7 +96,7 @@ class AllocateDialog(BuildDialog):
     def compose_fields(self) -> ComposeResult:
         ln = self.line
         yield Static(self._line_text(), id="alloc-line")
-        table = KeyedTable(id="candidates")
+        table = MarkingTable(id="candidates")
         table.set_columns(CANDIDATE_COLUMNS)
         yield table
         hint = Static(id="alloc-hint", classes="field-hint")
@@ -96,14 +107,24 @@ class AllocateDialog(BuildDialog):
         if ln.trackable:
             outs = [(Text(clean(o.serial or o.label)), o.pk) for o in self.model.incomplete_outputs]
             yield from field("Output (tracked part: allocate to one output)",
-                             Select(outs, value=self.output if self.output else Select.NULL, id="output"), "output")
+                             FieldSelect(outs, value=self.output if self.output else Select.NULL, id="output"), "output")
 
     def _line_text(self) -> Content:
         return Content(clean(rules.need_sentence(self.line)))
 
+    def hint(self) -> str:
+        return "Enter: Allocate · ↑↓: stock · Shift+Tab, Space: mark · Esc: close"
+
     def on_mount(self) -> None:
-        self.query_one("#candidates").focus()
         self.load()
+
+    def action_stock(self, step: int) -> None:
+        """↑/↓ from the quantity (or a button): the stock list's cursor moves, the field keeps the focus."""
+        table = self.query_one("#candidates", KeyedTable)
+        if step < 0:
+            table.action_cursor_up()
+        else:
+            table.action_cursor_down()
 
     @work(group="candidates", exit_on_error=False)
     async def load(self) -> None:
@@ -291,17 +312,18 @@ class AutoAllocateDialog(BuildDialog):
 
     TITLE_TEXT = "Auto-allocate stock"
     SUBMIT_LABEL = "Auto-allocate"
+    INITIAL_FOCUS = "#location"
 
     def compose_fields(self) -> ComposeResult:
         opts = location_options(self.model.store)
         b = self.model.build
         yield from field("Take from location (blank: anywhere)",
-                         Select(opts, value=b.take_from if b and b.take_from else Select.NULL, id="location"),
+                         FieldSelect(opts, value=b.take_from if b and b.take_from else Select.NULL, id="location"),
                          "location")
-        yield from field("Exclude location", Select(opts, id="exclude_location"), "exclude_location")
-        yield Checkbox(Content("Interchangeable stock (use several items per line)"), True, id="interchangeable")
-        yield Checkbox(Content("Substitute parts"), True, id="substitutes")
-        yield Checkbox(Content("Optional lines too"), False, id="optional_items")
+        yield from field("Exclude location", FieldSelect(opts, id="exclude_location"), "exclude_location")
+        yield TickBox(Content("Interchangeable stock (use several items per line)"), True, id="interchangeable")
+        yield TickBox(Content("Substitute parts"), True, id="substitutes")
+        yield TickBox(Content("Optional lines too"), False, id="optional_items")
 
     def _value(self, wid: str) -> int | None:
         v = self.query_one(f"#{wid}", Select).value
@@ -356,6 +378,9 @@ class ConsumeDialog(BuildDialog):
         self.line = line
         self.allocation = allocation
 
+    def initial_focus(self) -> str:
+        return "#quantity" if self.allocation is not None else "#notes"
+
     def compose_fields(self) -> ComposeResult:
         if self.allocation is not None:
             a = self.allocation
@@ -394,6 +419,7 @@ class EditAllocationDialog(BuildDialog):
     TITLE_TEXT = "Change allocated quantity"
     SUBMIT_LABEL = "Save"
     FIELD_MAP = {"quantity": "quantity"}
+    INITIAL_FOCUS = "#quantity"
 
     def __init__(self, model: BuildDetailModel, allocation: BuildItem) -> None:
         super().__init__(model)
@@ -421,8 +447,10 @@ class InfoDialog(FormDialog[str]):
     """Shows a multi-line result (e.g. the auto-allocation summary)."""
 
     SUBMIT_LABEL = "Close"
-
     INITIAL_FOCUS = "#submit"
+
+    def hint(self) -> str:
+        return "Enter or Esc: close"
 
     def __init__(self, title: str, body: str) -> None:
         self.TITLE_TEXT = title

@@ -12,7 +12,7 @@ from textual.widgets import Checkbox, Select, Static
 from ..format import qty
 from ..state.actions import Write
 from ..widgets.safe import clean
-from ..widgets.tick_box import TickBox
+from ..widgets.tick_box import FieldSelect, TickBox
 from .form import BuildDialog, FieldError
 
 if TYPE_CHECKING:
@@ -20,18 +20,27 @@ if TYPE_CHECKING:
 
 
 class ConfirmDialog(BuildDialog):
-    """Yes/no for a change that needs a second look; the safe choice (Cancel) has the focus."""
+    """One more key for a change of state: the question says what will happen (and how to undo it); the
+    operator asked for it, so the focus is on the confirming button and Enter does it. Typing anything else
+    moves the focus to Close: keys meant for another screen never confirm."""
 
-    INITIAL_FOCUS = "#cancel"
+    INITIAL_FOCUS = "#submit"
+    GUARD_TYPING = True
 
     def __init__(self, model: BuildDetailModel, title: str, question: str, write: Write[Any], *,
                  confirm: str = "Yes", danger: bool = False) -> None:
         self.TITLE_TEXT = title
         self.SUBMIT_LABEL = confirm
         self.SUBMIT_VARIANT = "error" if danger else "primary"
+        self.DESTRUCTIVE = danger
         self.question = question
         self._write = write
         super().__init__(model)
+
+    def hint(self) -> str:
+        if self.DESTRUCTIVE:
+            return super().hint()
+        return f"Enter: {self.SUBMIT_LABEL} · Esc: nothing changes"
 
     def compose_fields(self) -> ComposeResult:
         yield Static(Content(self.question), id="question")
@@ -44,7 +53,9 @@ class CancelBuildDialog(BuildDialog):
     TITLE_TEXT = "Cancel build order"
     SUBMIT_LABEL = "Cancel the build"
     SUBMIT_VARIANT = "error"
-    INITIAL_FOCUS = "#cancel"
+    DESTRUCTIVE = GUARD_TYPING = True
+    DOES = "cancels it"
+    INITIAL_FOCUS = "#submit"  # the operator pressed C for this; the options above start unticked
 
     def compose_fields(self) -> ComposeResult:
         b = self.model.build
@@ -81,6 +92,7 @@ class FinishBuildDialog(BuildDialog):
 
     TITLE_TEXT = "Finish build order"
     SUBMIT_LABEL = "Finish"
+    INITIAL_FOCUS = "#submit"  # never a box: Space there would tick an accept_* option
 
     def compose_fields(self) -> ComposeResult:
         b = self.model.build
@@ -116,7 +128,7 @@ class FinishBuildDialog(BuildDialog):
                              "Ticked: finish even if fewer than ordered are built (all are built now)."),
                      classes="field-hint muted", id="hint-accept_incomplete")
         yield FieldError(id="err-accept_incomplete")
-        yield Select([(Text("Reject: stop if over-allocated"), "reject"),
+        yield FieldSelect([(Text("Reject: stop if over-allocated"), "reject"),
                       (Text("Accept: consume the extra too"), "accept"),
                       (Text("Trim: remove the excess"), "trim")], value="reject", allow_blank=False,
                      id="accept_overallocated")

@@ -13,13 +13,14 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from textual import on, work
+from textual import _time, events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
 from ..format import qty
@@ -45,18 +46,33 @@ class FieldError(Static):
 
 
 class FormDialog(ModalScreen[R], Generic[R]):
-    """Subclasses yield their fields in ``compose_fields`` and implement ``send``."""
+    """Subclasses yield their fields in ``compose_fields`` and implement ``send``.
+
+    One rule for every dialog, said in its hint line: Enter submits from any field (a box or a list
+    never takes Enter: Space ticks a box or opens a list), Esc closes. A destructive dialog (``DESTRUCTIVE``)
+    does it only from its confirming button: Enter in a field first checks what was typed and moves there,
+    and typing while a button has the focus moves it to "Close" (keys meant for another screen never
+    confirm). Focus opens on the first thing the operator has to fill (``INITIAL_FOCUS``), never on a box;
+    after a refusal it goes to the field the server named.
+    """
 
     TITLE_TEXT = "Dialog"
     SUBMIT_LABEL = "OK"
     SUBMIT_VARIANT = "primary"
+    #: what the submit button does, for the hint line ("scraps the marked outputs"); "" says the label
+    DOES = ""
+    #: only Enter on the submit button carries it out (cancel build, delete outputs, unallocate all, scrap)
+    DESTRUCTIVE = False
+    #: typing while the submit button has the focus moves it to Close (destructive dialogs, confirmations)
+    GUARD_TYPING = False
     #: server field name -> id of the FieldError to show it in (without "err-")
     FIELD_MAP: dict[str, str] = {}
-    #: the widget focused when the dialog opens ("#cancel" where the safe choice must be the default)
+    #: the widget focused when the dialog opens (``initial_focus()`` may choose at run time)
     INITIAL_FOCUS: str | None = None
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Submit"),
+        Binding("enter", "submit", "Submit", show=False),
     ]
 
     def __init__(self) -> None:
@@ -64,6 +80,8 @@ class FormDialog(ModalScreen[R], Generic[R]):
         self.busy = False
         self.locked = False  # the outcome of the last send is unknown: never send it again from here
         self.sent_count = 0
+        self._focus_before: Widget | None = None
+        self._shown_at = float("inf")  # until mounted, no key is an answer to this dialog
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -73,14 +91,26 @@ class FormDialog(ModalScreen[R], Generic[R]):
             yield FieldError(id="err-form")
             with Horizontal(id="dialog-buttons"):
                 yield Button(self.SUBMIT_LABEL, id="submit", variant=self.SUBMIT_VARIANT)  # type: ignore[arg-type]
-                yield Button("Cancel (Esc)", id="cancel")
+                yield Button("Close (Esc)", id="cancel")
+            yield Static(Content(self.hint()), id="dialog-hint")
 
     def compose_fields(self) -> ComposeResult:
         yield from ()
 
+    def hint(self) -> str:
+        """The dialog's one rule, in a line under its buttons."""
+        if self.DESTRUCTIVE:
+            return f"Only Enter on «{self.SUBMIT_LABEL}» {self.DOES or 'does it'} · Esc: nothing changes"
+        return f"Enter: {self.DOES or self.SUBMIT_LABEL} · Tab: next field · Esc: close"
+
+    def initial_focus(self) -> str | None:
+        return self.INITIAL_FOCUS
+
     def on_mount(self) -> None:
-        if self.INITIAL_FOCUS:
-            self.query_one(self.INITIAL_FOCUS).focus()
+        self._shown_at = _time.get_time()  # keys read before this were not typed at this dialog
+        target = self.initial_focus()
+        if target:
+            self.query_one(target).focus()
 
     # -- validation ---------------------------------------------------------------------
     def validate_local(self) -> dict[str, list[str]]:
@@ -113,6 +143,13 @@ class FormDialog(ModalScreen[R], Generic[R]):
             err.show([])
 
     def show_errors(self, errors: dict[str, list[str]]) -> None:
+        self._show_errors(errors)
+        if not self.busy:  # a local check: to the first field named (after a send, _restore_focus does it)
+            named = self._named_field()
+            if named is not None:
+                named.focus()
+
+    def _show_errors(self, errors: dict[str, list[str]]) -> None:
         general: list[str] = []
         for key, messages in errors.items():
             target = self.FIELD_MAP.get(key, key)
@@ -155,8 +192,9 @@ class FormDialog(ModalScreen[R], Generic[R]):
         self.action_cancel()
 
     @on(Button.Pressed, "#submit")
-    def _submit_pressed(self) -> None:
-        self.action_submit()
+    def _submit_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.confirm()
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
@@ -164,6 +202,21 @@ class FormDialog(ModalScreen[R], Generic[R]):
         self.action_submit()
 
     def action_submit(self) -> None:
+        """Enter in a field (or ctrl+s): carry it out; in a destructive dialog, go to its button first."""
+        if self.DESTRUCTIVE and not self.busy and not self.locked:
+            self.clear_errors()
+            errors = self.validate_local()
+            if errors:
+                self.show_errors(errors)
+                return
+            self.query_one("#submit", Button).focus()
+            self.query_one("#err-form", FieldError).show(
+                [f"Enter again on «{self.SUBMIT_LABEL}» to do it; Esc closes and nothing changes."])
+            return
+        self.confirm()
+
+    def confirm(self) -> None:
+        """Carry it out: check locally, send once."""
         if self.busy:
             return  # no double submits: the first request is still in flight
         if self.locked:
@@ -179,10 +232,61 @@ class FormDialog(ModalScreen[R], Generic[R]):
         self._set_working(True)
         self._send()
 
+    def on_key(self, event: events.Key) -> None:
+        """Keys meant for something else never confirm a destructive dialog or a confirmation. Typing while
+        its button has the focus (a search typed on the screen below) moves the focus to Close, so that the
+        Enter that follows changes nothing; and a key pressed before the dialog was on screen (a burst typed
+        or pasted, read in one go: "/harness" + Enter) is not taken as an answer to it at all."""
+        if not self.GUARD_TYPING:
+            return
+        if event.time < self._shown_at:
+            event.stop()
+            event.prevent_default()
+            self.disarm()
+            return
+        if event.is_printable and event.character not in (" ", None) and isinstance(self.focused, Button) \
+                and self.focused.id == "submit":
+            self.disarm()
+
+    def disarm(self) -> None:
+        """The focus to Close, and say why: keys meant for something else reached this dialog."""
+        self.query_one("#cancel", Button).focus()
+        self.query_one("#err-form", FieldError).show(
+            [f"Typed keys do nothing here, so Enter now closes this dialog and nothing changes. Tab to "
+             f"«{self.SUBMIT_LABEL}» and press Enter to do it."])
+
     def _set_working(self, working: bool) -> None:
         button = self.query_one("#submit", Button)
+        if working:
+            self._focus_before = self.focused  # disabling the button moves the focus on: it comes back after
         button.disabled = working
         button.label = "Working…" if working else self.SUBMIT_LABEL
+        if not working:
+            self._restore_focus()
+
+    def _restore_focus(self) -> None:
+        """After an answer that leaves the dialog open: the field the server named, or where the operator was
+        (never a box the operator did not move to)."""
+        named = self._named_field()
+        if named is not None:
+            named.focus()
+            return
+        before = self._focus_before
+        if before is not None and before.is_attached and before.focusable:
+            before.focus()
+
+    def _named_field(self) -> Widget | None:
+        """The first field (in the dialog's order) whose error line shows a message, if the operator types there."""
+        for err in self.query(FieldError):
+            if not err.display or not err.id or err.id == "err-form":
+                continue
+            name = err.id[len("err-"):]
+            found = self.query(f"#{name}") or self.query(f"#{name}-table")
+            widget = found.first() if found else None
+            if isinstance(widget, Checkbox) or widget is None or not widget.focusable:
+                continue  # a box is never focused for the operator: typed text would toggle it
+            return widget
+        return None
 
     @work(group="dialog-submit", exit_on_error=False)
     async def _send(self) -> None:

@@ -18,8 +18,9 @@ from ..format import qty
 from ..state.actions import Write
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean, text
-from .allocate import location_options, parse_quantity
-from .form import BuildDialog, FieldError, FormDialog, field
+from ..widgets.tick_box import FieldSelect, TickBox
+from .allocate import MarkingTable, location_options, parse_quantity
+from .form import BuildDialog, FieldError, field
 
 if TYPE_CHECKING:
     from ..state import BuildDetailModel
@@ -80,11 +81,11 @@ class CreateOutputDialog(BuildDialog):
         serial = serial_range(self.next_serial, int(remaining)) if self.trackable else ""
         yield from field("Serial numbers", Input(serial, id="serial_numbers", max_length=2000), "serial_numbers", hint)
         yield from field("Batch code", Input(b.batch or "", id="batch_code", max_length=100), "batch_code")
-        yield from field("Location", Select(location_options(self.model.store),
-                                            value=b.destination if b.destination else Select.BLANK, id="location"),
+        yield from field("Location", FieldSelect(location_options(self.model.store),
+                                            value=b.destination if b.destination else Select.NULL, id="location"),
                          "location")
         if any(ln.trackable for ln in self.model.lines):
-            yield Checkbox(Content("Auto-allocate tracked components with matching serials"), True,
+            yield TickBox(Content("Auto-allocate tracked components with matching serials"), True,
                            id="auto_allocate")
 
     @on(Input.Changed, "#quantity")
@@ -149,14 +150,21 @@ class CreateOutputDialog(BuildDialog):
             expected=expected, done=done)
 
 
-class _OutputsDialog(BuildDialog):
-    """Shared: a table of incomplete outputs that space marks and ``a`` marks all."""
+class OutputsTable(MarkingTable):
+    """The outputs to act on: Space marks one, ``a`` marks all (only while the list has the focus)."""
 
-    BINDINGS = [*FormDialog.BINDINGS, Binding("space", "mark", "Mark"), Binding("a", "mark_all", "Mark all")]
+    BINDINGS = [Binding("a", "screen.mark_all", "Mark all", show=False)]
+
+
+class _OutputsDialog(BuildDialog):
+    """Shared: a table of incomplete outputs that Space marks and ``a`` marks all (while the list has the focus).
+
+    It opens on the list when no output is marked yet, otherwise on the first field to fill."""
+
     FIELD_MAP = {"output": "outputs", "quantity": "quantity", "location": "location", "notes": "notes",
                  "outputs": "outputs", "status_custom_key": "status"}
-
-    INITIAL_FOCUS = "#outputs-table"
+    #: where the focus goes when outputs are already marked
+    FIRST_FIELD = "#quantity"
 
     def __init__(self, model: BuildDetailModel, preselect: list[int] | None = None) -> None:
         super().__init__(model)
@@ -168,8 +176,11 @@ class _OutputsDialog(BuildDialog):
         else:
             self.marked = set()
 
+    def initial_focus(self) -> str:
+        return self.FIRST_FIELD if self.marked else "#outputs-table"
+
     def outputs_table(self) -> KeyedTable:
-        table = KeyedTable(id="outputs-table")
+        table = OutputsTable(id="outputs-table")
         table.set_columns([("mark", " "), ("out", "Output"), ("qty", "Qty"), ("loc", "Location"), ("alloc", "Tracked")])
         return table
 
@@ -264,14 +275,14 @@ class CompleteOutputsDialog(_OutputsDialog):
         yield self.outputs_table()
         yield FieldError(id="err-outputs")
         yield from field("Quantity (blank: whole output)", Input(id="quantity", max_length=12), "quantity")
-        yield from field("Location", Select(location_options(self.model.store), value=b.destination or Select.BLANK,
+        yield from field("Location", FieldSelect(location_options(self.model.store), value=b.destination or Select.NULL,
                                             id="location"), "location")
         codes = self.model.store.stock_status
         opts = [(Text(clean(c.label)), c.key) for c in (codes.values.values() if codes else [])] or [(Text("OK"), 10)]
-        yield from field("Stock status", Select(opts, value=10, allow_blank=False, id="status"), "status")
+        yield from field("Stock status", FieldSelect(opts, value=10, allow_blank=False, id="status"), "status")
         yield from field("Notes", Input(id="notes", max_length=1000), "notes")
         yield Static("", id="short-list", classes="muted")
-        yield Checkbox(Content("Accept incomplete allocation"), False, id="accept_incomplete")
+        yield TickBox(Content("Accept incomplete allocation"), False, id="accept_incomplete")
 
     def on_marks_changed(self) -> None:
         short = [(o, self.model.output_unallocated(o)) for o in self.chosen()]
@@ -304,14 +315,17 @@ class ScrapOutputsDialog(_OutputsDialog):
     TITLE_TEXT = "Scrap build outputs"
     SUBMIT_LABEL = "Scrap"
     SUBMIT_VARIANT = "error"
+    DESTRUCTIVE = GUARD_TYPING = True
+    DOES = "scraps them"
+    FIRST_FIELD = "#notes"  # the reason is required; the rest can stay as it is
 
     def compose_fields(self) -> ComposeResult:
         yield self.outputs_table()
         yield FieldError(id="err-outputs")
         yield from field("Quantity (blank: whole output)", Input(id="quantity", max_length=12), "quantity")
-        yield from field("Location", Select(location_options(self.model.store), id="location"), "location")
+        yield from field("Location", FieldSelect(location_options(self.model.store), id="location"), "location")
         yield from field("Reason (required)", Input(id="notes", max_length=1000), "notes")
-        yield Checkbox(Content("Discard allocations (do not install tracked parts)"), False, id="discard")
+        yield TickBox(Content("Discard allocations (do not install tracked parts)"), False, id="discard")
 
     def validate_local(self) -> dict[str, list[str]]:
         errors = self.validate_outputs()
@@ -330,16 +344,22 @@ class ScrapOutputsDialog(_OutputsDialog):
 
 
 class DeleteOutputsDialog(BuildDialog):
-    """Lists exactly what will be deleted; the safe choice (Cancel) has the focus."""
+    """Lists exactly what will be deleted. When the operator chose the output (``chosen``: selected on the
+    outputs tab) the focus opens on the Delete button; otherwise (every incomplete output) on Cancel."""
 
     TITLE_TEXT = "Delete build outputs"
     SUBMIT_VARIANT = "error"
-    INITIAL_FOCUS = "#cancel"
+    DESTRUCTIVE = GUARD_TYPING = True
+    DOES = "deletes them"
 
-    def __init__(self, model: BuildDetailModel, outputs: list[StockItem]) -> None:
+    def __init__(self, model: BuildDetailModel, outputs: list[StockItem], *, chosen: bool = False) -> None:
         self.outputs = outputs
+        self.chosen = chosen
         self.SUBMIT_LABEL = f"Delete {len(outputs)} output(s)"
         super().__init__(model)
+
+    def initial_focus(self) -> str:
+        return "#submit" if self.chosen else "#cancel"
 
     def compose_fields(self) -> ComposeResult:
         lines = [f"• {clean(o.serial or o.batch or f'output {o.pk}')} — quantity {qty(o.quantity)}"

@@ -14,7 +14,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -138,6 +138,11 @@ class LiveScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.update_columns()
+
+    def on_key(self, event: events.Key) -> None:
+        """Mark a key with the screen it was typed at, on its way up to the app (``BuildTUI.on_key`` drops it
+        when another screen went on top meanwhile)."""
+        event.typed_at_screen = self  # type: ignore[attr-defined]
 
     def narrow_changed(self) -> bool:
         """True once when the width crosses ``WIDE`` (and on the first call); sets ``self._compact``."""

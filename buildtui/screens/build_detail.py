@@ -15,16 +15,16 @@ from textual.widgets import DataTable, TabbedContent, TabPane
 
 from ..api import ApiError
 from ..api.errors import AuthenticationRequired, NotFound
-from ..api.models import BuildItem, BuildLine, StockItem
+from ..api.models import Build, BuildItem, BuildLine, StockItem
 from ..clock import today
 from ..format import bar, date, qty
 from ..state import BuildDetailModel
 from ..state.actions import BuildActions, Result, Running, Write
 from ..state.build_detail import PARTS
-from ..widgets.fit import fit_rows, join_fitting
+from ..widgets.fit import Row, fit, fit_rows, join_fitting
 from ..widgets.keyed_table import Cells, KeyedTable
 from ..widgets.quiet import QuietFooter, QuietStatic
-from ..widgets.safe import clean, text
+from ..widgets.safe import clean, clean_lines
 from ..widgets.status_line import StatusLine
 from .base import LiveScreen
 
@@ -42,7 +42,35 @@ OUTPUT_ACTIONS = {"new_output", "complete_outputs", "scrap_outputs", "delete_out
 ALLOC_ACTIONS = {"allocate", "auto_allocate", "unallocate", "unallocate_all", "consume", "edit_allocation", "mark_line"}
 
 
+def notes_text(notes: str | None) -> str:
+    """The Notes tab: the build's notes line by line (InvenTree keeps Markdown; shown as typed)."""
+    shown = clean_lines(notes).strip("\n")
+    return shown if shown.strip() else "(no notes)"
+
+
+#: what the footer offers on each tab, most important first: (key, as printed, label, action checked). At 80
+#: columns it shows as many as fit after "? Help"; every key is in the help screen (?) and the palette.
+_STATE_KEYS = [("i", "i", "Issue", "issue"), ("F", "F", "Finish", "finish"), ("h", "h", "Hold", "hold"),
+               ("C", "C", "Cancel", "cancel_build")]
+_LAST_KEYS = [("1", "1-5", "Tabs", "tab"), ("escape", "Esc", "Back", "back")]
+FOOTER_PLAN: dict[str, list[tuple[str, str, str, str]]] = {
+    "tab-lines": [("a", "a", "Alloc", "allocate"), ("i", "i", "Issue", "issue"), ("A", "A", "Auto", "auto_allocate"),
+                  ("u", "u", "Unalloc", "unallocate"), ("e", "e", "Edit", "edit_allocation"),
+                  ("x", "x", "Consume", "consume"), ("v", "v", "Mark", "mark_line"),
+                  *[k for k in _STATE_KEYS if k[0] != "i"], ("n", "n", "Needed", "toggle_needed"), *_LAST_KEYS],
+    "tab-pick": [("u", "u", "Unalloc", "unallocate"), ("e", "e", "Edit", "edit_allocation"),
+                 ("x", "x", "Consume", "consume"), *_STATE_KEYS, *_LAST_KEYS],
+    "tab-outputs": [("N", "N", "New", "new_output"), ("c", "c", "Complete", "complete_outputs"),
+                    ("S", "S", "Scrap", "scrap_outputs"), ("D", "D", "Delete", "delete_outputs"),
+                    ("a", "a", "Alloc", "allocate"), *_STATE_KEYS, *_LAST_KEYS],
+    "tab-children": [("enter", "Enter", "Open", "tab"), *_STATE_KEYS, *_LAST_KEYS],
+    "tab-notes": [*_STATE_KEYS, *_LAST_KEYS],
+}
+
+
 PICK_COLUMNS = [("loc", "Location"), ("part", "Part"), ("lot", "Serial/batch"), ("qty", "Qty"), ("line", "For")]
+OUTPUT_COLUMNS = [("state", "State"), ("out", "Serial/batch"), ("qty", "Qty"), ("loc", "Location"), ("status", "Status")]
+CHILD_COLUMNS = [("rel", " "), ("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status")]
 
 
 class BuildDetailScreen(LiveScreen):
@@ -81,6 +109,9 @@ class BuildDetailScreen(LiveScreen):
         self.only_needed = False
         self._binding_signature: tuple[int, bool, tuple[str, ...]] | None = None
         self.marked_lines: set[int] = set()
+        self._line_columns: list[tuple[str, str]] = []
+        #: the parent build (its reference for the header and the children tab), read once when there is one
+        self.parent_build: Build | None = None
 
     def compose(self) -> ComposeResult:
         yield QuietStatic("Loading…", id="detail-header")
@@ -94,7 +125,7 @@ class BuildDetailScreen(LiveScreen):
             with TabPane("4 Children", id="tab-children"):
                 yield KeyedTable(id="children")
             with TabPane("5 Notes", id="tab-notes"), VerticalScroll():
-                yield QuietStatic("", id="notes")
+                yield QuietStatic("", id="detail-notes")
         yield StatusLine(self.tui.store, self.tui.server_label, has_data=self.has_data, id="status-line")
         yield QuietFooter()
 
@@ -128,9 +159,26 @@ class BuildDetailScreen(LiveScreen):
             if model.build is None:
                 self.query_one("#detail-header", QuietStatic).show(f"{exc.title}: {clean(exc)}\nRetrying…")
             return False
+        await self._read_parent("children" in wanted)
         self.query_one(StatusLine).tick()
         self._paint()
         return True
+
+    async def _read_parent(self, again: bool) -> None:
+        """The parent build, for its reference (header, children tab): read once, and with the children."""
+        assert self.model is not None and self.model.build is not None
+        pk = self.model.build.parent
+        if not pk:
+            self.parent_build = None
+            return
+        if self.parent_build is not None and self.parent_build.pk == pk and not again:
+            return
+        try:
+            self.parent_build = await self.tui.store.call(lambda: self.tui.client.get_build(pk))
+        except NotFound:
+            self.parent_build = None
+        except ApiError:
+            pass  # said by the status line; the header keeps "parent build #pk" until it is read
 
     def has_data(self) -> bool:
         return self.model is not None and self.model.build is not None
@@ -140,6 +188,7 @@ class BuildDetailScreen(LiveScreen):
 
     @on(TabbedContent.TabActivated, "#detail-tabs")
     def _tab_shown(self) -> None:
+        self.refresh_bindings()  # the footer offers what matters on this tab
         if self.has_data():
             self.poll()
 
@@ -155,12 +204,11 @@ class BuildDetailScreen(LiveScreen):
         if not compact:
             lines[2:2] = [("ref", "BOM ref")]
             lines += [("order", "On order"), ("prod", "In prod")]
+        self._line_columns = lines
         self.query_one("#lines", KeyedTable).set_columns(lines)
         self.query_one("#picks", KeyedTable).set_columns(PICK_COLUMNS)
-        self.query_one("#outputs", KeyedTable).set_columns(
-            [("state", "State"), ("out", "Serial/batch"), ("qty", "Qty"), ("loc", "Location"), ("status", "Status")])
-        self.query_one("#children", KeyedTable).set_columns(
-            [("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status")])
+        self.query_one("#outputs", KeyedTable).set_columns(OUTPUT_COLUMNS)
+        self.query_one("#children", KeyedTable).set_columns(CHILD_COLUMNS)
         if self.has_data():
             self._paint()
 
@@ -171,8 +219,7 @@ class BuildDetailScreen(LiveScreen):
         self.query_one("#picks", KeyedTable).sync(self._pick_rows())
         self.query_one("#outputs", KeyedTable).sync(self._output_rows())
         self.query_one("#children", KeyedTable).sync(self._child_rows())
-        notes = self.model.build.notes or "(no notes)"
-        self.query_one("#notes", QuietStatic).show(clean(notes).replace("^J", "\n"))
+        self.query_one("#detail-notes", QuietStatic).show(notes_text(self.model.build.notes))
         b = self.model.build
         signature = (b.status, bool(self.model.outputs_to_act_on), tuple(r.write.kind for r in self.model.running))
         if signature != self._binding_signature:  # the footer repaints only when what is offered changes
@@ -188,29 +235,38 @@ class BuildDetailScreen(LiveScreen):
         part = b.part_detail.label if b.part_detail else (b.part_name or "")
         overdue = b.overdue_on(today())
         warn = f"bold {self.app.current_theme.warning}"
-        t = Text(no_wrap=False)
-        t.append(clean(b.reference), "bold")
-        t.append("  ")
-        t.append(f" {clean(label)} ", status_style(self.app, code.color if code else None) + " reverse")
-        t.append(f"  {clean(part)}")
-        if b.title:
-            t.append(f" — {clean(b.title)}")
-        t.append("\n")
         header = self.query_one("#detail-header", QuietStatic)
         width = max(self.size.width - 2, 20)  # the header spans the screen, less its padding (the screen's
         # size is already the new one when a resize repaints; the header's own is not laid out yet)
+        first = Text(no_wrap=True)
+        first.append(fit(clean(b.reference), 40), "bold")
+        first.append("  ")
+        first.append(f" {fit(clean(label), 20)} ", status_style(self.app, code.color if code else None) + " reverse")
+        first.append(f"  {clean(part)}")
+        if b.title:
+            first.append(f" — {clean(b.title)}")
+        first.truncate(width, overflow="ellipsis")  # one line, however long the part or title: cut with …
+        t = Text(no_wrap=False)
+        t.append_text(first)
+        t.append("\n")
         target = Text(date(b.target_date) + (" OVERDUE" if overdue else ""), warn if overdue else "")
         facts = [Text(f"Qty {qty(b.quantity)}"), Text(f"done {qty(b.completed)}"),
-                 Text(f"left {qty(b.remaining)} ") + Text(bar(b.completed, b.quantity, 10)),
-                 Text(f"start {date(b.start_date)}"), Text("target ") + target, Text(f"priority {b.priority or 0}")]
+                 Text(f"left {qty(b.remaining)} ") + Text(bar(b.completed, b.quantity, 10))]
+        if b.start_date:
+            facts.append(Text(f"start {date(b.start_date)}"))
+        facts.append(Text("target ") + target)
+        if b.priority:  # 0 is InvenTree's default: said only when someone set one
+            facts.append(Text(f"priority {b.priority}"))
         t.append_text(join_fitting(facts, width))
         t.append("\n")
-        where = [Text(f"From {clean(store.location_name(b.take_from) if b.take_from else 'anywhere')}"
-                      f" → to {clean(store.location_name(b.destination))}"),
-                 Text(f"batch {clean(b.batch or '-')}"),
-                 Text(f"responsible {clean(b.responsible_detail.name if b.responsible_detail else '-')}")]
+        source = clean(store.location_name(b.take_from) if b.take_from else "anywhere")
+        where = [Text(fit(f"From {source} → to {clean(store.location_name(b.destination))}", width)),
+                 Text(fit(f"batch {clean(b.batch or '-')}", width)),
+                 Text(fit(f"responsible {clean(b.responsible_detail.name if b.responsible_detail else '-')}", width))]
         if b.parent:
-            where.append(Text(f"parent build #{b.parent}"))
+            parent = self.parent_build
+            where.append(Text(f"parent {fit(clean(parent.reference), 24)}" if parent and parent.pk == b.parent
+                              else f"parent build #{b.parent}"))
         if self.only_needed:
             where.append(Text("showing only lines needing stock", "italic"))
         t.append_text(join_fitting(where, width))
@@ -220,9 +276,9 @@ class BuildDetailScreen(LiveScreen):
         header.show(t)
 
     def _line_rows(self) -> list[tuple[str, Cells]]:
+        """A row per line, with its allocations under it when expanded; the part takes what the figures leave."""
         assert self.model is not None
-        rows: list[tuple[str, Cells]] = []
-        compact = bool(self._compact)
+        rows: list[Row] = []
         for ln in self.model.lines:
             if self.only_needed and ln.fully_allocated:
                 continue
@@ -232,32 +288,24 @@ class BuildDetailScreen(LiveScreen):
                 tick = "●"
             if self.model.pending(f"l{ln.pk}") is not None:
                 tick = "…"  # the server is still changing this line (auto-allocating, consuming)
-            done = ln.allocated + ln.consumed
-            avail = ln.available_total
-            cells: list[Text] = [text(tick, "bold"), text(ln.part_label[:30] if compact else ln.part_label[:44])]
-            if not compact:
-                cells.append(text((ln.reference or "")[:16]))
-            avail_txt = qty(avail)
+            avail_txt = qty(ln.available_total)
             if ln.available_substitute_stock or ln.available_variant_stock:
                 avail_txt += "*"
-            cells += [text(qty(ln.quantity)), text(qty(ln.allocated)), text(qty(ln.consumed)), text(avail_txt),
-                      text(bar(done, ln.quantity, 6)), text(flags)]
-            if not compact:
-                cells += [text(qty(ln.on_order)), text(qty(ln.in_production))]
-            rows.append((f"l{ln.pk}", tuple(cells)))
+            rows.append((f"l{ln.pk}", {
+                "tick": (tick, "bold"), "part": (clean(ln.part_label), ""), "ref": (clean(ln.reference or ""), ""),
+                "req": (qty(ln.quantity), ""), "alloc": (qty(ln.allocated), ""), "cons": (qty(ln.consumed), ""),
+                "avail": (avail_txt, ""), "bar": (bar(ln.allocated + ln.consumed, ln.quantity, 6), ""),
+                "flags": (flags, ""), "order": (qty(ln.on_order), ""), "prod": (qty(ln.in_production), "")}))
             if ln.pk in self.expanded:
                 for a in ln.allocations or []:
-                    width = len(cells)
                     src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
                     where = a.location_detail.path if a.location_detail else "-"
                     out = f" → output {a.install_into}" if a.install_into else ""
-                    sub: list[Text] = [text(""), text(f"  └ {src} @ {where}{out}"[:44])]
-                    if not compact:
-                        sub.append(text(""))
-                    sub += [text(""), text(qty(a.quantity))]
-                    sub += [text("")] * (width - len(sub))
-                    rows.append((f"a{a.pk}", tuple(sub)))
-        return rows
+                    sub = {key: ("", "") for key, _ in self._line_columns}
+                    sub["part"] = (clean(f"  └ {src} @ {where}{out}"), "")
+                    sub["alloc"] = (qty(a.quantity), "")
+                    rows.append((f"a{a.pk}", sub))
+        return fit_rows(self._line_columns, rows, self.size.width, {"part": 1}, minimum=12, limits={"ref": 16})
 
     def _pick_rows(self) -> list[tuple[str, Cells]]:
         assert self.model is not None
@@ -281,7 +329,7 @@ class BuildDetailScreen(LiveScreen):
 
     def _output_rows(self) -> list[tuple[str, Cells]]:
         assert self.model is not None
-        rows: list[tuple[str, Cells]] = []
+        rows: list[Row] = []
         for o in sorted(self.model.outputs, key=lambda o: (not o.is_building, o.pk)):
             state = "building" if o.is_building else ("scrapped" if o.status == 65 else "complete")
             if o.is_building and self.model.output_unallocated(o):
@@ -289,20 +337,35 @@ class BuildDetailScreen(LiveScreen):
             running = self.model.pending(f"o{o.pk}") if o.is_building else None
             if running is not None:  # "completing…": the server has it in hand
                 state = (running.write.pending.split(" ")[0] or "pending") + "…"
-            rows.append((f"o{o.pk}", (text(state), text(o.serial or o.batch or f"#{o.pk}"), text(qty(o.quantity)),
-                                      text(o.location_detail.path if o.location_detail else "-"),
-                                      text(o.status_text or ""))))
-        return rows
+            rows.append((f"o{o.pk}", {
+                "state": (state, ""), "out": (clean(o.serial or o.batch or f"#{o.pk}"), ""), "qty": (qty(o.quantity), ""),
+                "loc": (clean(o.location_detail.path if o.location_detail else "-"), ""),
+                "status": (clean(o.status_text or ""), "")}))
+        return fit_rows(OUTPUT_COLUMNS, rows, self.size.width, {"out": 40, "loc": 60}, limits={"status": 14})
 
     def _child_rows(self) -> list[tuple[str, Cells]]:
+        """The parent (when there is one) first, then the child builds; Enter opens the one selected."""
         assert self.model is not None
-        rows: list[tuple[str, Cells]] = []
-        for c in self.model.children:
+        rows: list[Row] = []
+        parent = self.parent_build
+        builds = ([("↑ parent", parent)] if parent is not None else []) + [("", c) for c in self.model.children]
+        for rel, c in builds:
             code = self.tui.store.status_code(c.status_key)
-            rows.append((f"b{c.pk}", (text(c.reference, "bold"), text(c.part_detail.label if c.part_detail else ""),
-                                      text(f"{bar(c.completed, c.quantity, 6)} {qty(c.completed)}/{qty(c.quantity)}"),
-                                      text(code.label if code else c.status_text))))
-        return rows
+            label = code.label if code else (c.status_text or "")
+            rows.append((f"b{c.pk}", {
+                "rel": (rel, "italic"), "ref": (clean(c.reference), "bold"),
+                "part": (clean(c.part_detail.label if c.part_detail else ""), ""),
+                "progress": (f"{bar(c.completed, c.quantity, 6)} {qty(c.completed)}/{qty(c.quantity)}", ""),
+                "status": (clean(label), "")}))
+        return fit_rows(CHILD_COLUMNS, rows, self.size.width, {"part": 1}, limits={"status": 14})
+
+    def footer_keys(self) -> list[tuple[str, str, str]]:
+        """The keys that matter on the tab shown, in ``FOOTER_PLAN``'s order, those not offered now left out."""
+        keys = [("question_mark", "?", "Help")]
+        for key, shown, label, action in FOOTER_PLAN.get(self._active_tab(), []):
+            if self.check_action(action, ()):
+                keys.append((key, shown, label))
+        return keys
 
     # -- selection helpers -----------------------------------------------------------------------
     def _active_tab(self) -> str:
@@ -389,7 +452,7 @@ class BuildDetailScreen(LiveScreen):
     @on(DataTable.RowSelected, "#children")
     def _child_enter(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value or ""
-        if key.startswith("b"):
+        if key.startswith("b") and int(key[1:]) > 0:  # not an unreadable row (api/client.py _models)
             self.tui.open_build(int(key[1:]))
 
     def _run(self, write: Write[Any]) -> None:
@@ -481,12 +544,29 @@ class BuildDetailScreen(LiveScreen):
             self._paint()
 
     def action_issue(self) -> None:
+        from ..dialogs.build_actions import ConfirmDialog
+
         assert self.model and self.model.build
-        self._run(self.actions.issue(f"{self.model.build.reference} issued: in production"))
+        b = self.model.build
+        ref = clean(b.reference)
+        undo = ("h puts it on hold again" if b.status == 25 else
+                "it cannot go back to Pending; h puts it on hold")
+        self._dialog(ConfirmDialog(
+            self.model, "Issue build order",
+            f"Issue {ref}: it goes into production, and its outputs can be built and completed. ({undo}.)",
+            self.actions.issue(f"{b.reference} issued: in production"), confirm="Issue"))
 
     def action_hold(self) -> None:
+        from ..dialogs.build_actions import ConfirmDialog
+
         assert self.model and self.model.build
-        self._run(self.actions.hold(f"{self.model.build.reference} is on hold"))
+        b = self.model.build
+        ref = clean(b.reference)
+        self._dialog(ConfirmDialog(
+            self.model, "Put build order on hold",
+            f"Put {ref} on hold: it leaves production and cannot be finished until it is issued again. "
+            "Allocations and outputs stay as they are. (i issues it again.)",
+            self.actions.hold(f"{b.reference} is on hold"), confirm="Hold"))
 
     def action_cancel_build(self) -> None:
         from ..dialogs.build_actions import CancelBuildDialog
@@ -738,5 +818,6 @@ class BuildDetailScreen(LiveScreen):
 
         assert self.model
         out = self.selected_output()
-        outs = [out] if out is not None and out in self.model.outputs_to_act_on else self.model.outputs_to_act_on
-        self._dialog(DeleteOutputsDialog(self.model, outs))
+        chosen = out is not None and out in self.model.outputs_to_act_on
+        outs = [out] if out is not None and chosen else self.model.outputs_to_act_on
+        self._dialog(DeleteOutputsDialog(self.model, outs, chosen=chosen))

@@ -64,6 +64,10 @@ class BuildListScreen(LiveScreen):
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
+    FOOTER = [("question_mark", "?", "Help"), ("slash", "/", "Search"), ("o", "o", "Outstanding"), ("a", "a", "All"),
+              ("d", "d", "Overdue"), ("m", "m", "Mine"), ("s", "s", "Status"), ("r", "r", "Sort"),
+              ("ctrl+q", "^q", "Quit")]
+
     def __init__(self) -> None:
         super().__init__()
         self.model: BuildListModel | None = None
@@ -163,6 +167,11 @@ class BuildListScreen(LiveScreen):
 
     def _fields(self, b: Build) -> dict[str, tuple[str, str]]:
         """Each column's text and style for one build (server text cleaned, long labels cut)."""
+        if b.pk < 0:  # a row the server sent that could not be read (api/client.py _models)
+            blank = ("", "")
+            return {"ref": (clean(b.reference), "bold"), "part": (clean(b.title) if self._compact else "", "italic"),
+                    "title": (clean(b.title), "italic"), "progress": blank, "status": ("unreadable row", "bold"),
+                    "priority": blank, "target": blank, "responsible": blank}
         store = self.tui.store
         code = store.status_code(b.status_key)
         label = code.label if code else clean(b.status_text) or str(b.status)
@@ -185,7 +194,7 @@ class BuildListScreen(LiveScreen):
         columns = NARROW_COLUMNS if self._compact else WIDE_COLUMNS
         self._laid_out_for = self.size.width
         return fit_rows(columns, [(str(b.pk), self._fields(b)) for b in self.model.rows], self.size.width,
-                        {"part": 55, "title": 45}, minimum=8)
+                        {"part": 55, "title": 45}, minimum=8, limits={"ref": 16})
 
     def _apply(self) -> None:
         assert self.model is not None
@@ -225,9 +234,16 @@ class BuildListScreen(LiveScreen):
             line = f"{self._describe(model.query)} · … builds"
         else:
             line = f"{self._describe(shown)} · {len(model.rows):,} of {model.count:,} builds"
+            unreadable = sum(1 for b in model.rows if b.pk < 0)
+            if unreadable:
+                line += f" ({unreadable} unreadable)"
             if shown != model.query:
                 line += f"\nAsking for: {self._describe(model.query)}…"
         self.query_one("#list-filters", QuietStatic).show(line)
+
+    def footer_keys(self) -> list[tuple[str, str, str]]:
+        """The footer, most important first (as many as fit: at 80 columns all of them)."""
+        return list(self.FOOTER)
 
     # -- actions -------------------------------------------------------------------------
     def _requery(self, **changes: Any) -> None:
@@ -334,8 +350,14 @@ class BuildListScreen(LiveScreen):
 
     def action_open(self) -> None:
         key = self.query_one("#builds", KeyedTable).current_key
-        if key is not None:
-            self.tui.open_build(int(key))
+        if key is None:
+            return
+        if int(key) < 0:
+            build = self.current_build()
+            self.tui.notify(f"This row could not be read ({clean(build.title) if build else 'unreadable'}); the "
+                            "details are in the log.", severity="warning", markup=False)
+            return
+        self.tui.open_build(int(key))
 
     def current_build(self) -> Build | None:
         key = self.query_one("#builds", KeyedTable).current_key

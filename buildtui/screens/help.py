@@ -35,7 +35,8 @@ def _key_name(key: str) -> str:
     return "+".join([*mods, name])
 
 
-def _keys(binding: Binding) -> str:
+def keys_as_printed(binding: Binding) -> str:
+    """A binding's keys as printed on the keyboard ("Esc", "ctrl+r, F5"), for the help and the palette."""
     return binding.key_display or ", ".join(_key_name(k) for k in binding.key.split(","))
 
 
@@ -47,15 +48,15 @@ class HelpScreen(ModalScreen[None]):
         self.target = target
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="help"):
-            yield Label(Content("Keys"), id="help-title")
+        with Vertical(classes="help-box"):
+            yield Label(Content("Keys"), classes="help-title")
             table: DataTable[Text] = DataTable(id="help-table", cursor_type="row")
             table.add_columns("Key", "Action")
             seen: set[str] = set()
             for binding in list(getattr(self.target, "BINDINGS", [])):
                 if isinstance(binding, Binding) and binding.description and binding.description not in seen:
                     seen.add(binding.description)
-                    table.add_row(Text(_keys(binding)), Text(binding.description))
+                    table.add_row(Text(keys_as_printed(binding)), Text(binding.description))
             for key, desc in GENERAL:
                 table.add_row(Text(key), Text(desc))
             yield table

@@ -16,6 +16,7 @@ Field = tuple[str, str]  # text, style
 Row = tuple[str, Mapping[str, Field]]  # key, column -> field
 
 SCROLLBAR = 2  # DataTable's vertical scrollbar
+FIXED_CAP = 24  # cells: a fixed column (a reference, a batch) longer than this is cut with …
 
 
 def fit(value: str, cells: int | None) -> str:
@@ -26,15 +27,34 @@ def fit(value: str, cells: int | None) -> str:
 
 
 def fit_rows(columns: Sequence[tuple[str, str]], rows: Sequence[Row], width: int,
-             shares: Mapping[str, int], *, minimum: int = 6) -> list[tuple[str, tuple[Text, ...]]]:
-    """Cells for a table ``width`` cells wide; ``shares`` names the flexible columns and their weights."""
-    fixed = sum(max([cell_len(header), *(cell_len(f[key][0]) for _, f in rows)])
+             shares: Mapping[str, int], *, minimum: int = 6,
+             limits: Mapping[str, int] | None = None) -> list[tuple[str, tuple[Text, ...]]]:
+    """Cells for a table ``width`` cells wide; ``shares`` names the flexible columns and their weights.
+
+    A fixed column is as wide as its widest value up to its limit (``limits``, else ``FIXED_CAP``): a
+    100,000-character reference is cut with … and the other columns keep their places."""
+    limit = {key: (limits or {}).get(key, FIXED_CAP) for key, _ in columns if key not in shares}
+    fixed = sum(max([cell_len(header), *(min(cell_len(f[key][0]), limit[key]) for _, f in rows)])
                 for key, header in columns if key not in shares)
     flexible = [key for key, _ in columns if key in shares]
     # one cell of padding each side of every column
     room = max(width - 2 * len(columns) - SCROLLBAR - fixed, 0)
-    total = sum(shares[k] for k in flexible) or 1
-    caps = {k: max(room * shares[k] // total, minimum) for k in flexible}
+    headers = dict(columns)
+    natural = {k: max([cell_len(headers[k]), *(cell_len(f[k][0]) for _, f in rows)]) for k in flexible}
+    caps: dict[str, int] = {}
+    # a flexible column needing less than its share takes what it needs; the others share what it leaves
+    while True:
+        open_ = [k for k in flexible if k not in caps]
+        total = sum(shares[k] for k in open_) or 1
+        small = [k for k in open_ if natural[k] <= room * shares[k] // total]
+        if not small:
+            break
+        for k in small:
+            caps[k] = natural[k]
+            room -= natural[k]
+    for k in flexible:
+        caps.setdefault(k, max(room * shares[k] // total, minimum))
+    caps.update(limit)
     return [(key, tuple(Text(fit(f[col][0], caps.get(col)), style=f[col][1], no_wrap=True)
                         for col, _ in columns)) for key, f in rows]
 

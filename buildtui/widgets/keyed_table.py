@@ -3,11 +3,17 @@
 ``clear()`` would send the cursor and scroll to the top and repaint the whole
 table (kilobytes over SSH); this keeps the cursor on the same row key and writes
 nothing when nothing changed.
+
+Column widths are set here, at each change, from every row: DataTable measures new and updated cells
+only when the app is idle, so a table repainted before that (its first rows, rows re-added after one was
+removed) was drawn with each column as wide as its header (``HAR-``, ``buil…``). Each column also has a
+cap (``DEFAULT_CAP`` cells unless ``set_columns`` says otherwise): longer text is cut with "…", so one
+100,000-character value cannot push the other columns out of sight.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -15,25 +21,70 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 Cells = tuple[Text, ...]
 
+DEFAULT_CAP = 50  # cells: no column is wider, whatever the server sends
+
+
+def capped(cell: Text, cap: int) -> Text:
+    """``cell`` cut to ``cap`` terminal cells with "…" (its styles kept); the same object when it fits."""
+    if cell.cell_len <= cap:
+        return cell
+    cut = cell.copy()
+    cut.truncate(cap, overflow="ellipsis")
+    return cut
+
 
 class KeyedTable(DataTable[Text]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self._keys: list[str] = []
-        self._cells: dict[str, Cells] = {}
+        self._cells: dict[str, Cells] = {}  # as shown (cut to the caps)
+        self._given: dict[str, Cells] = {}  # as given to sync: an unchanged row is not measured again
+        self._widths: dict[str, tuple[int, ...]] = {}  # each row's cell widths
         self._columns: list[tuple[str, str]] = []
+        self._caps: list[int] = []
 
-    def set_columns(self, columns: Sequence[tuple[str, str]]) -> bool:
-        """(key, label) pairs; returns True when the columns changed (the table is then rebuilt)."""
+    def set_columns(self, columns: Sequence[tuple[str, str]], caps: Mapping[str, int] | None = None) -> bool:
+        """(key, label) pairs, and the widest each column may be (``DEFAULT_CAP`` for those not named);
+        returns True when the columns changed (the table is then rebuilt)."""
         cols = list(columns)
-        if cols == self._columns:
+        widest = [(caps or {}).get(key, DEFAULT_CAP) for key, _ in cols]
+        if cols == self._columns and widest == self._caps:
             return False
-        self._columns = cols
+        self._columns, self._caps = cols, widest
         self.clear(columns=True)
         for key, label in cols:
             self.add_column(label, key=key)
-        self._keys, self._cells = [], {}
+        self._keys, self._cells, self._given, self._widths = [], {}, {}, {}
         return True
+
+    def _fitted(self, key: str, cells: Cells) -> Cells:
+        """``cells`` cut to the column caps (the row shown before when they are the ones given before)."""
+        if self._given.get(key) == cells and key in self._cells:
+            return self._cells[key]
+        caps = self._caps
+        widths = tuple(c.cell_len for c in cells)
+        if any(w > caps[i] for i, w in enumerate(widths) if i < len(caps)):
+            cells = tuple(capped(c, caps[i]) if i < len(caps) else c for i, c in enumerate(cells))
+            widths = tuple(c.cell_len for c in cells)
+        self._widths[key] = widths
+        return cells
+
+    def _set_widths(self) -> None:
+        """Each column as wide as its widest cell or its header, now (not when the app is next idle)."""
+        columns = self.ordered_columns
+        widths = [column.label.cell_len for column in columns]
+        rows = [self._widths[key] for key in self._keys if key in self._widths]
+        if rows:
+            widest = list(map(max, zip(*rows, strict=False)))
+            widths = [max(w, widest[i]) if i < len(widest) else w for i, w in enumerate(widths)]
+        changed = False
+        for column, width in zip(columns, widths, strict=True):
+            if column.content_width != width:
+                column.content_width = width
+                changed = True
+        if changed:
+            self._require_update_dimensions = True  # the scrollable width follows when idle
+            self.refresh()
 
     @property
     def row_keys(self) -> list[str]:
@@ -45,16 +96,11 @@ class KeyedTable(DataTable[Text]):
             return None
         return self._keys[self.cursor_row]
 
-    def _update_changed(self, rows: Sequence[tuple[str, Cells]]) -> None:
-        """Write the cells that changed.
-
-        Column widths are recomputed from one cell per column, the widest new one: DataTable rescans a
-        whole column for every updated cell narrower than the column, which made re-fitting 500 rows
-        (a new page, a resize) quadratic. The widest new cell either widens the column or, when it is
-        narrower, triggers that rescan once.
-        """
+    def _update_changed(self, rows: Sequence[tuple[str, Cells]]) -> bool:
+        """Write the cells that changed; True when any did. Widths are ``_set_widths``'s (DataTable's own
+        re-measuring rescanned a whole column per narrower cell: quadratic over 500 rows)."""
         col_keys = [k for k, _ in self._columns]
-        widest: dict[int, tuple[int, str, Text]] = {}
+        changed = False
         for key, cells in rows:
             old = self._cells.get(key)
             if old == cells:
@@ -65,18 +111,21 @@ class KeyedTable(DataTable[Text]):
                         self.update_cell(key, col_keys[i], cell)
                     except (CellDoesNotExist, RowDoesNotExist):
                         continue
-                    width = getattr(cell, "cell_len", len(str(cell)))
-                    if i not in widest or width > widest[i][0]:
-                        widest[i] = (width, key, cell)
             self._cells[key] = cells
-        for i, (_, key, cell) in widest.items():
-            self.update_cell(key, col_keys[i], cell, update_width=True)
+            changed = True
+        return changed
 
     def sync(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Make the table show ``rows`` (key, cells), keeping the cursor on the same key."""
+        given = rows
+        rows = [(key, self._fitted(key, cells)) for key, cells in rows]
+        self._given = dict(given)
         keys = [k for k, _ in rows]
+        for gone in self._widths.keys() - set(keys):
+            del self._widths[gone]
         if keys == self._keys:
-            self._update_changed(rows)
+            if self._update_changed(rows):
+                self._set_widths()
             return
         if keys[: len(self._keys)] == self._keys and self._keys:
             # rows appended (paging): update what changed in the rows shown, add only the new ones
@@ -85,16 +134,16 @@ class KeyedTable(DataTable[Text]):
                 self.add_row(*cells, key=key)
                 self._cells[key] = cells
             self._keys = keys
+            self._set_widths()
             return
         current = self.current_key
         screen_offset = self.cursor_row - int(self.scroll_y)
         self.clear()
-        for column in self.columns.values():  # widths follow the new rows (clear() keeps the old widths)
-            column.content_width = column.label.cell_len
         for key, cells in rows:
             self.add_row(*cells, key=key)
         self._keys = keys
         self._cells = dict(rows)
+        self._set_widths()
         if current in keys:
             row = keys.index(current)
             self.move_cursor(row=row, animate=False, scroll=False)

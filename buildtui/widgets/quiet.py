@@ -6,12 +6,42 @@ SSH every unchanged refresh would then repaint. Strings are shown literally (Con
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
+
+#: a key the footer shows: (key pressed, as printed, what it does)
+FooterEntry = tuple[str, str, str]
+
+
+class PlansFooter(Protocol):
+    def footer_keys(self) -> Sequence[FooterEntry]:
+        """The keys that matter now, most important first (``?`` first of all); the footer shows as many as fit."""
+        ...
+
+
+def entry_width(entry: FooterEntry, *, compact: bool) -> int:
+    """Cells a key takes in Textual's footer: compact "k Label" and a space; roomy " k " "Label "."""
+    _, shown, label = entry
+    return len(shown) + len(label) + (2 if compact else 3)
+
+
+def fitting(entries: Sequence[FooterEntry], width: int, *, compact: bool) -> Iterator[FooterEntry]:
+    """The entries, in their order, up to the first that does not fit in ``width`` cells: a fixed priority, so
+    the same keys are in the same places whatever the labels' lengths."""
+    used = 0
+    for entry in entries:
+        used += entry_width(entry, compact=compact)
+        if used > width:
+            return
+        yield entry
 
 
 class QuietStatic(Static):
@@ -50,11 +80,38 @@ class QuietFooter(Footer):
             self.compact = narrow
             self.show_command_palette = not narrow
             self.bindings_changed(self.screen)  # rebuild: the keys shown depend on both
+        elif self._plan() is not None:
+            self.bindings_changed(self.screen)  # as many keys as the new width holds (unchanged: no rebuild)
+
+    def _plan(self) -> Sequence[FooterEntry] | None:
+        planner = getattr(self.screen, "footer_keys", None)
+        return planner() if callable(planner) else None
 
     def _keys(self) -> tuple[object, ...]:
+        plan = self._plan()
+        if plan is not None:
+            return (self.show_command_palette, self.compact, self.size.width, *plan)
         return (self.show_command_palette, self.compact, *(
             (binding.key, binding.description, binding.group, enabled, tooltip)
             for (_, binding, enabled, tooltip) in self.screen.active_bindings.values() if binding.show))
+
+    def compose(self) -> ComposeResult:
+        """The screen's plan when it has one (the keys that matter on its tab, most important first, as many as
+        fit: ``?`` is always there); Textual's footer otherwise."""
+        plan = self._plan() if self._bindings_ready else None
+        if plan is None:
+            yield from super().compose()
+            return
+        width = self.size.width or self.app.size.width
+        keys: list[Widget] = []
+        if self.show_command_palette:
+            palette = ("ctrl+p", "^p", "palette")
+            width -= entry_width(palette, compact=self.compact) + 1
+            keys.append(FooterKey(*palette, "command_palette", classes="-command-palette"))
+        for key, shown, label in fitting(plan, width, compact=self.compact):
+            keys.insert(-1 if self.show_command_palette else len(keys),
+                        FooterKey(key, shown, label, key).data_bind(compact=Footer.compact))
+        yield from keys
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True

@@ -35,6 +35,15 @@ def clean(value: Any) -> str:
     return "".join(out)
 
 
+def clean_lines(value: Any) -> str:
+    """Like ``clean`` but keeping line breaks (``\r\n``, ``\r`` and ``\n`` all become ``\n``; tabs four spaces):
+    for multi-line server text such as a build's notes."""
+    if value is None:
+        return ""
+    lines = str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(clean(line.replace("\t", "    ")) for line in lines)
+
+
 def text(value: Any, style: str = "") -> Text:
     """A DataTable cell (``Text`` widens columns; ``Content`` does not)."""
     return Text(clean(value), style=style, no_wrap=True, overflow="ellipsis")
