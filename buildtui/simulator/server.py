@@ -9,9 +9,9 @@ import time
 
 import uvicorn
 
-from .app import make_app
 from .db import Database
 from .faults import Latency
+from .routes import make_app
 from .seed import seed_demo, seed_large
 from .state import Simulator
 from .versions import ApiChoice
