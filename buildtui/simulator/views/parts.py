@@ -43,4 +43,4 @@ def part_detail(ctx: Ctx) -> Any:
 def part_serials(ctx: Ctx) -> Any:
     p = _part_or_404(ctx)
     latest = serials.latest_serial(ctx.db, p["id"])
-    return {"latest": latest, "next": serials.increment_serial(latest) if latest else "1"}
+    return {"latest": latest, "next": serials.increment(latest)}
