@@ -12,7 +12,7 @@ from . import settings, version_views
 from .endpoint import endpoint, not_found
 from .query import Handler
 from .state import Simulator
-from .views import barcodes, builds, items, lines, parts, stock, users
+from .views import barcodes, builds, companies, items, lines, parts, stock, users
 from .wire import FaultMiddleware
 
 ANY = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -31,6 +31,9 @@ def make_app(sim: Simulator) -> ASGIApp:
     everyone: tuple[str, ...] = ()  # any signed-in user
     b = ("build",)
     stock_roles = ("stock", "build", "part", "stock_location")
+    supplier_parts = ("part", "purchase_order")  # ... SupplierPart and ManufacturerPart
+    companies_roles = ("purchase_order", "sales_order", "return_order")  # ... Company
+    po = ("purchase_order",)
     routes = [
         route("/api/", users.info, everyone, ["GET"], auth=False),
         route("/api/user/token/", users.user_token, everyone, ["GET"]),
@@ -56,8 +59,18 @@ def make_app(sim: Simulator) -> ASGIApp:
         route("/api/part/{id:int}/", parts.part_detail, stock_roles, ["GET"]),
         route("/api/part/{id:int}/serial-numbers/", parts.part_serials, stock_roles, ["GET"]),
         route("/api/barcode/", barcodes.barcode_scan, everyone, ["POST"]),
-        route("/api/barcode/link/", barcodes.barcode_link, ("stock",), ["POST"]),
-        route("/api/barcode/unlink/", barcodes.barcode_unlink, ("stock",), ["POST"]),
+        route("/api/barcode/link/", barcodes.barcode_link, everyone, ["POST"]),
+        route("/api/barcode/unlink/", barcodes.barcode_unlink, everyone, ["POST"]),
+        route("/api/plugins/{slug}/activate/", barcodes.plugin_activate, everyone, ["PATCH", "PUT"]),
+        route("/api/company/", companies.company_list, companies_roles, ["GET"]),
+        route("/api/company/{id:int}/", companies.company_detail, companies_roles, ["GET"]),
+        route("/api/company/part/", companies.supplier_part_list, supplier_parts, ["GET"]),
+        route("/api/company/part/{id:int}/", companies.supplier_part_detail, supplier_parts, ["GET"]),
+        route("/api/company/part/manufacturer/", companies.manufacturer_part_list, supplier_parts, ["GET"]),
+        route("/api/company/part/manufacturer/{id:int}/", companies.manufacturer_part_detail, supplier_parts,
+              ["GET"]),
+        route("/api/order/po/", companies.purchase_order_list, po, ["GET"]),
+        route("/api/order/po/{id:int}/", companies.purchase_order_detail, po, ["GET"]),
         route("/api/background-task/", version_views.task_overview, everyone, ["GET"]),
         route("/api/background-task/{task_id}/", version_views.task_detail, everyone, ["GET"]),
         route("/api/bom/substitute/", version_views.substitute_list, stock_roles, ["GET"]),

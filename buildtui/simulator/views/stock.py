@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...clock import today
-from .. import rules, version_views
+from .. import company, rules, version_views
 from .. import serializers as ser
 from ..db import Row
 from ..query import Ctx, Where, list_view, ordering, search_terms
@@ -77,6 +77,22 @@ def stock_where(ctx: Ctx) -> Where:
     if v is not None:
         cond = "(s.expiry_date IS NOT NULL AND s.expiry_date < ?)"
         w.add(cond if v else f"NOT {cond}", today().isoformat())
+    supplier_part = w.fk("supplier_part", "supplier_part")
+    if supplier_part is not None:
+        w.add("s.supplier_part = ?", supplier_part)
+    for name, condition in (
+        ("supplier", "sp.supplier = ?"),
+        ("manufacturer_part", "sp.manufacturer_part = ?"),
+        ("manufacturer", "mp.manufacturer = ?"),
+        ("company", "(sp.supplier = ? OR mp.manufacturer = ?)"),
+    ):
+        pk = w.fk(name, "manufacturer_part" if name == "manufacturer_part" else "company")
+        if pk is not None:
+            w.add(
+                f"s.supplier_part IN (SELECT sp.id FROM supplier_part sp LEFT JOIN manufacturer_part mp"
+                f" ON mp.id = sp.manufacturer_part WHERE {condition})",
+                *([pk] * condition.count("?")),
+            )
     consumed_by = w.number("consumed_by")
     if consumed_by is not None:
         w.add("s.consumed_by = ?", consumed_by)
@@ -93,8 +109,15 @@ def stock_list(ctx: Ctx) -> Any:
     part_detail = version_views.stock_part_detail(ctx)
     location_detail = ctx.flag("location_detail", False)
 
+    supplier_part_detail = ctx.flag("supplier_part_detail", False)
+
     def rows(items: list[Row]) -> list[Any]:
-        return [ser.stock_row(ctx.db, s, part_detail=part_detail, location_detail=location_detail) for s in items]
+        out = [ser.stock_row(ctx.db, s, part_detail=part_detail, location_detail=location_detail) for s in items]
+        if supplier_part_detail:
+            for row in out:
+                sp = ctx.db.get("supplier_part", row["supplier_part"]) if row["supplier_part"] else None
+                row["supplier_part_detail"] = company.supplier_part_row(ctx.db, sp) if sp else None
+        return out
 
     order = ordering(ctx, STOCK_ORDERING, "p.name, s.quantity, s.location") + ", s.id"
     return list_view(
@@ -139,3 +162,4 @@ def location_detail(ctx: Ctx) -> Any:
     if loc is None:
         raise ApiError(404, {"detail": "No StockLocation matches the given query."})
     return ser.location_row(loc, ctx.db)
+
