@@ -31,6 +31,7 @@ def make_app(sim: Simulator) -> ASGIApp:
     everyone: tuple[str, ...] = ()  # any signed-in user
     b = ("build",)
     stock_roles = ("stock", "build", "part", "stock_location")
+    stock_items = ("stock", "build")  # the rule sets that hold the StockItem model
     supplier_parts = ("part", "purchase_order")  # ... SupplierPart and ManufacturerPart
     companies_roles = ("purchase_order", "sales_order", "return_order")  # ... Company
     po = ("purchase_order",)
@@ -53,6 +54,7 @@ def make_app(sim: Simulator) -> ASGIApp:
         route("/api/build/{id:int}/{action}/", builds.build_action, b, ["POST"]),
         route("/api/stock/", stock.stock_list, stock_roles, ["GET"]),
         route("/api/stock/{id:int}/", stock.stock_detail, stock_roles, ["GET"]),
+        route("/api/stock/transfer/", stock.stock_transfer, stock_items, ["POST"]),
         route("/api/stock/location/", stock.location_list, stock_roles, ["GET"]),
         route("/api/stock/location/{id:int}/", stock.location_detail, stock_roles, ["GET"]),
         route("/api/part/", parts.part_list, stock_roles, ["GET"]),

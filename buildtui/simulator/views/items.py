@@ -150,6 +150,28 @@ def item_bulk_delete(ctx: Ctx) -> Any:
     return {"success": f"Deleted {len(existing)} items"}
 
 
+def _writable(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
+    """PATCH/PUT: ``build_line``, ``stock_item`` (re-pointing the allocation), ``install_into`` and ``quantity``;
+    the other fields are read-only and ignored. The model checks then run again (``clean_build_item``)."""
+    errors: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for key, table in (("build_line", "build_line"), ("stock_item", "stock"), ("install_into", "stock")):
+        if key in body:
+            if body[key] is None and key == "install_into":
+                values[key] = None
+                continue
+            row = rules.parse_pk(ctx.db, body, key, table, errors)
+            if row is not None:
+                values[key] = row["id"]
+    if "quantity" in body:
+        q = rules.parse_decimal(body, "quantity", errors, min_value=None)
+        if q is not None:
+            values["quantity"] = float(q)
+    if errors:
+        raise ApiError(400, errors)
+    return values
+
+
 def item_detail(ctx: Ctx) -> Any:
     db = ctx.db
     bi = db.get("build_item", ctx.path_params["id"])
@@ -160,14 +182,9 @@ def item_detail(ctx: Ctx) -> Any:
         db.conn.execute("DELETE FROM build_item WHERE id = ?", (bi["id"],))
         return Response(status_code=204)
     if method in ("PATCH", "PUT"):
-        body = body_dict(ctx)
-        errors: dict[str, Any] = {}
-        if "quantity" in body:
-            q = rules.parse_decimal(body, "quantity", errors, min_value=None)
-            if errors:
-                raise ApiError(400, errors)
-            assert q is not None
-            db.update("build_item", bi["id"], quantity=float(q))
+        values = _writable(ctx, body_dict(ctx))
+        if values:
+            db.update("build_item", bi["id"], **values)
         bi = db.get("build_item", bi["id"])
         assert bi is not None
         actions.clean_build_item(db, bi)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.responses import JSONResponse
+
 from ...clock import today
 from .. import company, rules, version_views
 from .. import serializers as ser
+from ..actions.transfer import transfer
 from ..db import Row
+from ..endpoint import body_dict
 from ..query import Ctx, Where, list_view, ordering, search_terms
 from ..rules import ApiError
 
@@ -77,6 +81,13 @@ def stock_where(ctx: Ctx) -> Where:
     if v is not None:
         cond = "(s.expiry_date IS NOT NULL AND s.expiry_date < ?)"
         w.add(cond if v else f"NOT {cond}", today().isoformat())
+    ancestor = w.fk("ancestor", "stock")
+    if ancestor is not None:  # split-off items, and theirs (the item itself not included)
+        w.add(
+            "s.id IN (WITH RECURSIVE t(id) AS (SELECT id FROM stock WHERE parent = ?"
+            " UNION SELECT c.id FROM stock c JOIN t ON c.parent = t.id) SELECT id FROM t)",
+            ancestor,
+        )
     supplier_part = w.fk("supplier_part", "supplier_part")
     if supplier_part is not None:
         w.add("s.supplier_part = ?", supplier_part)
@@ -163,3 +174,6 @@ def location_detail(ctx: Ctx) -> Any:
         raise ApiError(404, {"detail": "No StockLocation matches the given query."})
     return ser.location_row(loc, ctx.db)
 
+
+def stock_transfer(ctx: Ctx) -> Any:
+    return JSONResponse(transfer(ctx.db, body_dict(ctx)), status_code=201)
