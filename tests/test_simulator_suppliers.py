@@ -13,6 +13,7 @@ from buildtui.simulator import SimulatorServer, build_simulator
 from buildtui.simulator.options import OptionError, parse_supplier_plugins
 from buildtui.simulator.seed_suppliers import (
     DIGIKEY_MCU,
+    LCSC_LED,
     LCSC_R4K7,
     MOUSER_FUSE,
     MOUSER_MCU,
@@ -216,7 +217,7 @@ class TestCompaniesAndParts:
             "/api/stock/",
             params={"supplier": companies["Mouser Electronics"], "in_stock": "true", "supplier_part_detail": "true"},
         ).json()
-        assert {s["SKU"] for s in mouser} == {"556-ATMEGA328P-AU", "576-0218002.MXP"}
+        assert {s["SKU"] for s in mouser} == {"556-ATMEGA328P-AU", "576-0218002.MXP", "306-B4B-XH-A"}
         assert all(s["supplier_part_detail"]["supplier"] == companies["Mouser Electronics"] for s in mouser)
         microchip = http.get("/api/stock/", params={"manufacturer": companies["Microchip Technology"]}).json()
         assert {s["MPN"] for s in microchip} == {"ATMEGA328P-AU"}
@@ -350,9 +351,10 @@ class TestSupplierPlugins:
 
     def test_lcsc_and_tme(self, http):
         """LCSC's QR and TME's QR resolve through their own plugins to their supplier parts and orders."""
-        lcsc = scan(http, LCSC_R4K7).json()
-        assert lcsc["plugin"] == "LCSCBarcodePlugin" and sku_of(lcsc) == "C105871"
+        lcsc = scan(http, LCSC_LED).json()
+        assert lcsc["plugin"] == "LCSCBarcodePlugin" and sku_of(lcsc) == "C72043"
         assert lcsc["purchaseorder"]["instance"]["reference"] == "PO-0003"
+        assert sku_of(scan(http, LCSC_R4K7).json()) == "C105871"
         tme = scan(http, TME_C100N).json()
         assert tme["plugin"] == "TMEBarcodePlugin" and sku_of(tme) == "CL10B104KB8NNNC"
         assert tme["purchaseorder"]["instance"]["reference"] == "PO-0004"
@@ -387,7 +389,7 @@ class TestPluginsOnAndOff:
     def test_all_off_is_a_plain_no_match(self):
         """With every supplier plugin off (as InvenTree ships), each unlinked supplier label is 400."""
         with served(supplier_plugins=()) as http:
-            for text in (DIGIKEY_MCU, MOUSER_MCU, LCSC_R4K7, TME_C100N):
+            for text in (DIGIKEY_MCU, MOUSER_MCU, LCSC_LED, TME_C100N):
                 assert scan(http, text).status_code == 400
             assert scan(http, MOUSER_FUSE).json()["plugin"] == "InvenTreeBarcode"  # linked: still found
 

@@ -34,7 +34,9 @@ DIGIKEY_R10K = ecia("P311-10.0KHRCT-ND", "1PRC0603FR-0710KL", "K", "1K88214401",
 MOUSER_MCU = ecia("KPO-0002", "14K003", "1PATMEGA328P-AU", "Q12", "11K077124801", "4LTH", "1VMicrochip", "1TATM-2311")
 #: Mouser's label on a box of 2 A fuses (lot F2A-2406), linked to the first such box
 MOUSER_FUSE = ecia("KPO-0002", "14K005", "1P0218002.MXP", "Q4", "11K077124801", "4LCN", "1VLittelfuse", "1TF2A-2406")
-#: LCSC's QR on the 4k7 resistors (order SO2404181234 = PO-0003's supplier reference)
+#: LCSC's QR on the green LEDs (order SO2404181234 = PO-0003's supplier reference)
+LCSC_LED = "{pbn:PICK2404181234,on:SO2404181234,pc:C72043,pm:APT1608SGC,qty:300,mc:,cc:1,pdi:57732108,hp:0,wc:JS}"
+#: LCSC's QR on the 4k7 resistors: its supplier part has nothing left in stock (BO-0001 used the reel up)
 LCSC_R4K7 = "{pbn:PICK2404181234,on:SO2404181234,pc:C105871,pm:RC0603FR-074K7L,qty:15,mc:,cc:1,pdi:57732107,hp:0,wc:JS}"
 #: TME's QR on the 100nF 0603 capacitors (customer order PO-0004)
 TME_C100N = ("QTY:400 PN:CL10B104KB8NNNC PO:7735411/2 CPO:PO-0004 MFR:SAMSUNG MPN:CL10B104KB8NNNC RoHS"
@@ -53,6 +55,7 @@ LABELS = {
     "mouser_mcu": MOUSER_MCU,
     "mouser_fuse": MOUSER_FUSE,
     "mouser_fuse_wedge": without_controls(MOUSER_FUSE),
+    "lcsc_led": LCSC_LED,
     "lcsc_r4k7": LCSC_R4K7,
     "tme_c100n": TME_C100N,
 }
@@ -115,6 +118,7 @@ RECEIVED = [
     ("D-LED-G", "LED-2402", "LCSC Electronics", "C72043", "PO-0003"),
     ("C-100N-0603", "C0603-2405", "TME Electronic Components", "CL10B104KB8NNNC", "PO-0004"),
     ("F-2A", "F2A-2406", "Mouser Electronics", "576-0218002.MXP", "PO-0002"),
+    ("J-XH4", "", "Mouser Electronics", "306-B4B-XH-A", "PO-0002"),
 ]
 
 
