@@ -63,6 +63,9 @@ def build_parser() -> Parser:
     ver.add_argument("--line-substitutes", action=argparse.BooleanOptionalAction, default=None,
                      help="put substitutes in build lines' bom_item_detail, as no real server does (default: only "
                           "for legacy); they are always at /api/bom/substitute/?bom_item=PK")
+    ver.add_argument("--supplier-plugins", metavar="NAMES",
+                     help="supplier barcode plugins switched on: all (default), none (as InvenTree ships), or a "
+                          "comma-separated list of digikey, lcsc, mouser, tme")
     net = sim.add_argument_group("faults", "the network and the server misbehaving, as on a shop floor")
     net.add_argument("--latency", default="0", metavar="MS|LOW-HIGH",
                      help="delay every answer by MS milliseconds, or by a uniform draw from LOW-HIGH per request "

@@ -78,6 +78,7 @@ class TestRangesChecked:
             (("--task-delay", "-1"), "--task-delay must be 0 or more"),
             (("--fail-tasks", "-2"), "--fail-tasks must be 0 or more"),
             (("--api", "500"), "argument --api: invalid choice: '500'"),
+            (("--supplier-plugins", "digikey,mousr"), "--supplier-plugins takes all, none or some of"),
         ],
     )
     def test_refused_in_one_line(self, args, says):
@@ -174,3 +175,17 @@ class TestRunning:
             sim.stdout
         )
         assert "Traceback" not in sim.stderr
+
+
+def test_supplier_plugins_flag():
+    """``--supplier-plugins mouser``: the banner names only Mouser's plugin, and a Mouser label goes to it."""
+    from buildtui.simulator.seed_suppliers import MOUSER_MCU
+
+    sim = Running("--supplier-plugins", "mouser")
+    try:
+        http = httpx.Client(base_url=sim.url, auth=("admin", "inventree"), timeout=5)
+        assert http.post("/api/barcode/", json={"barcode": MOUSER_MCU}).json()["plugin"] == "MouserBarcodePlugin"
+        http.close()
+    finally:
+        sim.stop()
+    assert "supplier barcode plugins: MouserBarcodePlugin (InvenTree ships them switched off)" in sim.stdout

@@ -3,7 +3,7 @@
 It imports nothing from the UI: ``buildtui --demo`` and the tests talk to it over real HTTP.
 """
 
-from .app import make_app
+from .routes import make_app
 from .server import SimulatorServer, build_simulator
 from .state import Simulator
 

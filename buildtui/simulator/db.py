@@ -59,13 +59,33 @@ CREATE TABLE IF NOT EXISTS build (
     start_date TEXT, target_date TEXT, completion_date TEXT, completed_by INTEGER,
     destination INTEGER, take_from INTEGER, parent INTEGER, issued_by INTEGER, responsible INTEGER,
     priority INTEGER DEFAULT 0, notes TEXT, link TEXT DEFAULT '', external INTEGER DEFAULT 0,
-    sales_order INTEGER, project_code INTEGER, barcode_hash TEXT DEFAULT '', level INTEGER DEFAULT 0);
+    sales_order INTEGER, project_code INTEGER, barcode_hash TEXT DEFAULT '', level INTEGER DEFAULT 0,
+    barcode_data TEXT DEFAULT '');
 CREATE TABLE IF NOT EXISTS build_line (
     id INTEGER PRIMARY KEY, build INTEGER NOT NULL, bom_item INTEGER NOT NULL, quantity REAL NOT NULL,
     consumed REAL DEFAULT 0, UNIQUE(build, bom_item));
 CREATE TABLE IF NOT EXISTS build_item (
     id INTEGER PRIMARY KEY, build_line INTEGER NOT NULL, stock_item INTEGER NOT NULL,
     quantity REAL NOT NULL, install_into INTEGER);
+CREATE TABLE IF NOT EXISTS company (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT DEFAULT '', website TEXT DEFAULT '',
+    phone TEXT DEFAULT '', email TEXT DEFAULT '', currency TEXT DEFAULT 'USD', contact TEXT DEFAULT '',
+    link TEXT DEFAULT '', active INTEGER DEFAULT 1, is_customer INTEGER DEFAULT 0,
+    is_manufacturer INTEGER DEFAULT 0, is_supplier INTEGER DEFAULT 0, notes TEXT, tax_id TEXT DEFAULT '');
+CREATE TABLE IF NOT EXISTS manufacturer_part (
+    id INTEGER PRIMARY KEY, part INTEGER NOT NULL, manufacturer INTEGER NOT NULL, MPN TEXT NOT NULL,
+    description TEXT DEFAULT '', link TEXT DEFAULT '', notes TEXT, barcode_hash TEXT DEFAULT '',
+    barcode_data TEXT DEFAULT '');
+CREATE TABLE IF NOT EXISTS supplier_part (
+    id INTEGER PRIMARY KEY, part INTEGER NOT NULL, supplier INTEGER NOT NULL, SKU TEXT NOT NULL,
+    manufacturer_part INTEGER, description TEXT, link TEXT, note TEXT, active INTEGER DEFAULT 1,
+    packaging TEXT, pack_quantity TEXT DEFAULT '1', available REAL DEFAULT 0, availability_updated TEXT,
+    updated TEXT, notes TEXT, barcode_hash TEXT DEFAULT '', barcode_data TEXT DEFAULT '');
+CREATE TABLE IF NOT EXISTS purchase_order (
+    id INTEGER PRIMARY KEY, reference TEXT UNIQUE NOT NULL, supplier INTEGER NOT NULL,
+    supplier_reference TEXT DEFAULT '', description TEXT DEFAULT '', status INTEGER DEFAULT 10,
+    creation_date TEXT, issue_date TEXT, complete_date TEXT, target_date TEXT, destination INTEGER,
+    barcode_hash TEXT DEFAULT '', barcode_data TEXT DEFAULT '');
 CREATE TABLE IF NOT EXISTS project_code (id INTEGER PRIMARY KEY, code TEXT, description TEXT DEFAULT '');
 CREATE INDEX IF NOT EXISTS ix_build_status ON build(status);
 CREATE INDEX IF NOT EXISTS ix_build_part ON build(part);
@@ -80,7 +100,12 @@ CREATE INDEX IF NOT EXISTS ix_stock_build ON stock(build);
 CREATE INDEX IF NOT EXISTS ix_stock_location ON stock(location);
 CREATE INDEX IF NOT EXISTS ix_stock_consumed ON stock(consumed_by);
 CREATE INDEX IF NOT EXISTS ix_bom_part ON bom_item(part);
+CREATE INDEX IF NOT EXISTS ix_stock_supplier_part ON stock(supplier_part);
+CREATE INDEX IF NOT EXISTS ix_supplier_part_part ON supplier_part(part);
 """
+
+#: columns added after a data file may have been written: (table, column, declaration)
+ADDED_COLUMNS = [("build", "barcode_data", "TEXT DEFAULT ''")]
 
 Row = dict[str, Any]
 
@@ -110,6 +135,9 @@ class Database:
         self.conn.execute("PRAGMA journal_mode=WAL" if path != ":memory:" else "PRAGMA journal_mode=MEMORY")
         self.conn.execute("PRAGMA synchronous=OFF")
         self.conn.executescript(SCHEMA)
+        for table, column, decl in ADDED_COLUMNS:
+            if column not in {r["name"] for r in self.conn.execute(f"PRAGMA table_info({table})").fetchall()}:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
         self.lock = threading.RLock()
 
     @contextmanager

@@ -9,7 +9,8 @@ from typing import Any
 
 from .faults import Latency, describe_latency, parse_latency
 from .seed import USERS
-from .state import Simulator
+from .state import ALL_SUPPLIER_PLUGINS, Simulator
+from .suppliers import PLUGINS
 from .versions import BY_NAME, ApiChoice
 
 
@@ -36,6 +37,7 @@ class SimOptions:
     api: ApiChoice | None = None
     task_delay_s: float = 0.7
     fail_tasks: int = 0
+    supplier_plugins: tuple[str, ...] | None = None  # None: the simulator's default (all four)
 
 
 def _fraction(name: str, value: float) -> float:
@@ -58,6 +60,22 @@ def _regex(name: str, value: str | None) -> str | None:
     except re.error as exc:
         raise OptionError(f"{name} is not a valid regular expression ({exc})") from None
     return value
+
+
+def parse_supplier_plugins(value: str | None) -> tuple[str, ...] | None:
+    """``digikey,mouser``, ``all`` or ``none`` (None given: the default); raises OptionError naming the choices."""
+    if value is None:
+        return None
+    names = [n.strip().lower() for n in value.split(",") if n.strip()]
+    if names == ["all"]:
+        return ALL_SUPPLIER_PLUGINS
+    if names == ["none"]:
+        return ()
+    unknown = [n for n in names if n not in ALL_SUPPLIER_PLUGINS]
+    if unknown or not names:
+        raise OptionError(f"--supplier-plugins takes all, none or some of {','.join(ALL_SUPPLIER_PLUGINS)}, "
+                          f"got {value!r}")
+    return tuple(n for n in ALL_SUPPLIER_PLUGINS if n in names)
 
 
 def check(args: Any) -> SimOptions:
@@ -95,6 +113,7 @@ def check(args: Any) -> SimOptions:
         api=api,
         task_delay_s=_not_negative("--task-delay", args.task_delay),
         fail_tasks=args.fail_tasks,
+        supplier_plugins=parse_supplier_plugins(getattr(args, "supplier_plugins", None)),
     )
 
 
@@ -116,6 +135,8 @@ def apply(opts: SimOptions, sim: Simulator) -> None:
     sim.lost_write_ms = opts.lose_writes_ms
     sim.task_delay_s = opts.task_delay_s
     sim.fail_next_tasks = opts.fail_tasks
+    if opts.supplier_plugins is not None:
+        sim.supplier_plugins = set(opts.supplier_plugins)
     if opts.drop_writes:
         sim.faults.add("drop", method="WRITE", probability=opts.drop_writes)
     if opts.trickle is not None:
@@ -149,6 +170,13 @@ def describe_api(sim: Simulator) -> str:
     return text
 
 
+def describe_supplier_plugins(sim: Simulator) -> str:
+    on = [p.name for p in PLUGINS if p.key in sim.supplier_plugins]
+    if not on:
+        return "supplier barcode plugins: none (as InvenTree ships): supplier labels only resolve once linked"
+    return f"supplier barcode plugins: {', '.join(on)} (InvenTree ships them switched off)"
+
+
 def banner(opts: SimOptions, sim: Simulator) -> list[str]:
     """The start banner: where, which version, who can sign in, and what misbehaviour is switched on."""
     users = ", ".join(f"{name}/{password} ({ROLE_NOTES.get(name, 'user')})" for _, name, password, *_ in USERS)
@@ -172,6 +200,7 @@ def banner(opts: SimOptions, sim: Simulator) -> list[str]:
     if opts.redirect is not None:
         where = f" for {opts.redirect_path!r}" if opts.redirect_path else ""
         faults.append(f"301 redirect to {opts.redirect}{where}")
-    lines = [f"buildtui simulator on http://127.0.0.1:{opts.port}", f"  {describe_api(sim)}", f"  users: {users}"]
+    lines = [f"buildtui simulator on http://127.0.0.1:{opts.port}", f"  {describe_api(sim)}",
+             f"  {describe_supplier_plugins(sim)}", f"  users: {users}"]
     lines.append("  faults: " + ("; ".join(faults) if faults else "none"))
     return lines

@@ -1,4 +1,5 @@
-"""What a request handler gets (``Ctx``) and the plumbing of list endpoints: paging, filters, search, ordering."""
+"""What a request handler gets (``Ctx``) and the plumbing of list endpoints: paging, filters, search, ordering,
+and ``list_view``, the one list endpoint every resource's list is an instance of."""
 
 from __future__ import annotations
 
@@ -107,11 +108,11 @@ class Where:
         return (" WHERE " + " AND ".join(self.sql)) if self.sql else ""
 
 
-def _search_terms(ctx: Ctx) -> list[str]:
+def search_terms(ctx: Ctx) -> list[str]:
     return [t for t in (ctx.params.get("search") or "").split() if t]
 
 
-def _ordering(ctx: Ctx, fields: dict[str, str], default: str) -> str:
+def ordering(ctx: Ctx, fields: dict[str, str], default: str) -> str:
     parts = []
     for term in (ctx.params.get("ordering") or "").split(","):
         term = term.strip()
@@ -123,8 +124,39 @@ def _ordering(ctx: Ctx, fields: dict[str, str], default: str) -> str:
     return " ORDER BY " + (", ".join(parts) if parts else default)
 
 
-def _ints(raw: list[Any], key: str) -> list[int]:
+def ints(raw: list[Any], key: str) -> list[int]:
     try:
         return [int(x) for x in raw]
     except (TypeError, ValueError):
         raise ApiError(400, {key: ["Invalid items list provided"]}) from None
+
+
+def list_view(
+    ctx: Ctx,
+    *,
+    select: str,
+    source: str,
+    where: Where,
+    order: str,
+    rows: Callable[[list[Row]], list[Any]],
+    keep: Callable[[Any], bool] | None = None,
+) -> Any:
+    """A list endpoint: ``SELECT <select> <source> WHERE ... <order>``, each page turned into answer rows by ``rows``.
+
+    ``keep``: a filter that only the answer rows can tell (then every row is read, filtered and paged here).
+    The count is only worked out when the client pages (``limit``): without it the answer is a bare array."""
+    base = source + where.clause()
+    if keep is not None:
+        kept = [r for r in rows(ctx.db.all(f"SELECT {select} {base}{order}", where.params)) if keep(r)]
+        return paginate(ctx, len(kept), lambda limit, offset: kept if limit is None else kept[offset : offset + limit])
+
+    def fetch(limit: int | None, offset: int) -> list[Any]:
+        sql = f"SELECT {select} {base}{order}"
+        params = list(where.params)
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return rows(ctx.db.all(sql, params))
+
+    count = ctx.db.scalar(f"SELECT COUNT(*) {base}", where.params) if ctx.params.get("limit") else 0
+    return paginate(ctx, count, fetch)

@@ -16,6 +16,7 @@ from typing import Any
 from ..clock import today
 from . import actions
 from .db import Database
+from .seed_suppliers import seed_suppliers
 
 AWKWARD_PART = "Bracket [b]Part[/b] [@click=app.quit]x"
 LONG_TITLE = ("Rework of the pilot batch for the customer audit, including replacement of every connector and "
@@ -335,6 +336,7 @@ def seed_demo(db: Database) -> None:
         s = seed_stock(db, p, loc)
         seed_builds(db, p, s, loc)
         seed_expiry_and_boxes(db, p, loc)
+        seed_suppliers(db)
 
 
 def seed_large(db: Database, builds: int, seed: int = 7) -> None:

@@ -142,6 +142,14 @@ def stock_row(db: Database, s: Row, *, part_detail: bool = False, location_detai
         "purchase_price": None, "purchase_price_currency": "", "supplier_part_detail": None,
         "location_path": [],
     }
+    if s["supplier_part"]:
+        sp = db.one("SELECT sp.SKU, mp.MPN FROM supplier_part sp LEFT JOIN manufacturer_part mp"
+                    " ON mp.id = sp.manufacturer_part WHERE sp.id = ?", (s["supplier_part"],))
+        if sp:
+            row["SKU"], row["MPN"] = sp["SKU"], sp["MPN"]
+    if s["purchase_order"]:
+        row["purchase_order_reference"] = db.scalar("SELECT reference FROM purchase_order WHERE id = ?",
+                                                    (s["purchase_order"],))
     row["part_detail"] = part_brief(db.get("part", s["part"])) if part_detail else None
     if location_detail:
         loc = db.get("location", s["location"]) if s["location"] else None

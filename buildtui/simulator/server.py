@@ -6,12 +6,13 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Iterable
 
 import uvicorn
 
-from .app import make_app
 from .db import Database
 from .faults import Latency
+from .routes import make_app
 from .seed import seed_demo, seed_large
 from .state import Simulator
 from .versions import ApiChoice
@@ -25,9 +26,10 @@ def free_port() -> int:
 
 def build_simulator(data: str | None = None, *, reset: bool = False, builds: int = 0, latency_ms: Latency = 0,
                     fail_rate: float = 0.0, api: ApiChoice | None = None,
-                    substitutes_in_line_detail: bool | None = None, task_delay_s: float = 0.7) -> Simulator:
+                    substitutes_in_line_detail: bool | None = None, task_delay_s: float = 0.7,
+                    supplier_plugins: Iterable[str] | None = None) -> Simulator:
     """A simulator with the demo data (and ``builds`` more); ``api``: 425, 477, 530 or "legacy" (the default,
-    ``versions.DEFAULT_API``)."""
+    ``versions.DEFAULT_API``); ``supplier_plugins``: the supplier barcode plugins switched on (None: all four)."""
     path = data or ":memory:"
     if reset and data:
         import os
@@ -43,7 +45,8 @@ def build_simulator(data: str | None = None, *, reset: bool = False, builds: int
     if builds and fresh:
         seed_large(db, builds)
     return Simulator(db, latency_ms=latency_ms, fail_rate=fail_rate, api=api,
-                     substitutes_in_line_detail=substitutes_in_line_detail, task_delay_s=task_delay_s)
+                     substitutes_in_line_detail=substitutes_in_line_detail, task_delay_s=task_delay_s,
+                     supplier_plugins=supplier_plugins)
 
 
 class SimulatorServer:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .db import Database
 from .faults import Faults, Latency, draw_latency_s
 from .tasks import TaskQueue
 from .versions import ApiChoice, ApiProfile, resolve
+
+#: the supplier barcode plugins, in InvenTree's registry order
+ALL_SUPPLIER_PLUGINS = ("digikey", "lcsc", "mouser", "tme")
 
 
 class Simulator:
@@ -27,6 +32,9 @@ class Simulator:
     - ``tasks``: the worker's queue (``tasks.wait_idle()`` waits from a test's thread until nothing is pending).
     ``substitutes_in_line_detail``: put ``substitutes`` in build lines' ``bom_item_detail`` as no real server
     does (None: the version's default, True only for "legacy").
+    ``supplier_plugins``: the supplier barcode plugins switched on (``suppliers.PLUGINS`` keys: digikey, lcsc,
+    mouser, tme). InvenTree ships them switched off; the simulator switches all four on unless told otherwise,
+    so that supplier labels resolve to supplier parts as on a server that uses them.
     """
 
     def __init__(
@@ -38,6 +46,7 @@ class Simulator:
         api: ApiChoice | None = None,
         substitutes_in_line_detail: bool | None = None,
         task_delay_s: float = 0.7,
+        supplier_plugins: Iterable[str] | None = None,
     ) -> None:
         self.db = db
         self.api: ApiProfile = resolve(api)
@@ -56,6 +65,7 @@ class Simulator:
         self.lost_write_ms = 0.0  # held this long, then dropped without being carried out (504)
         self.log: list[tuple[str, str]] = []
         self.faults = Faults()
+        self.supplier_plugins: set[str] = set(ALL_SUPPLIER_PLUGINS if supplier_plugins is None else supplier_plugins)
 
     def latency_s(self) -> float:
         """The delay for the request now arriving, in seconds."""

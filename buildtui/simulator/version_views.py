@@ -13,7 +13,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 
 from . import serializers as ser
-from .query import Ctx, Where, paginate
+from .query import Ctx, Where, list_view
 from .rules import ApiError
 from .tasks import unknown_task
 
@@ -106,17 +106,8 @@ def substitute_list(ctx: Ctx) -> Any:
     part = w.fk("part", "part")
     if part is not None:
         w.add("part = ?", part)
-    base = "FROM bom_substitute" + w.clause()
-
-    def fetch(limit: int | None, offset: int) -> list[Any]:
-        sql = f"SELECT * {base} ORDER BY id"
-        params = list(w.params)
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [limit, offset]
-        return [_substitute_row(ctx, r) for r in ctx.db.all(sql, params)]
-
-    return paginate(ctx, ctx.db.scalar(f"SELECT COUNT(*) {base}", w.params), fetch)
+    return list_view(ctx, select="*", source="FROM bom_substitute", where=w, order=" ORDER BY id",
+                     rows=lambda subs: [_substitute_row(ctx, r) for r in subs])
 
 
 def substitute_detail(ctx: Ctx) -> Any:
