@@ -10,23 +10,22 @@ answer still decides. No Textual, no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-_Add = Callable[[str], None]
 MAX_SERIALS = 1000
+SEQUENCE_CAP = 100_000
 _TRAILING_DIGITS = re.compile(r"^(.*?)(\d+)$")
 
 
-def increment(value: str) -> str:
+def increment(value: str | None) -> str:
     """The serial after ``value``: its trailing digits plus one, zero padding kept (``AB01`` -> ``AB02``,
-    ``A99`` -> ``A100``); a value without trailing digits does not change (``QQQ`` -> ``QQQ``)."""
-    value = value.strip()
+    ``A99`` -> ``A100``); a value without trailing digits does not change (``QQQ`` -> ``QQQ``); none: "1"."""
     if not value:
         return "1"
-    match = _TRAILING_DIGITS.match(value)
+    text = value.strip()
+    match = _TRAILING_DIGITS.match(text)
     if match is None:
-        return value
+        return text
     head, digits = match.groups()
     return head + str(int(digits) + 1).zfill(len(digits))
 
@@ -37,96 +36,120 @@ class Serials:
 
     serials: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    uncounted: int = 0  # serials of a huge sequence counted, not listed (it can only end in "must match")
+    _seen: set[str] = field(default_factory=set, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    def count(self) -> int:
+        return len(self.serials) + self.uncounted
+
+    def error(self, message: str) -> None:
+        if message not in self.errors:
+            self.errors.append(message)
+
+    def add(self, serial: str) -> None:
+        serial = serial.strip()
+        if not serial:
+            return  # the server ignores blank serials
+        if serial in self._seen:
+            self.error(f"Duplicate serial: {serial}")
+        else:
+            self._seen.add(serial)
+            self.serials.append(serial)
+
 
 def expand(text: str, quantity: int, latest: str | None = None) -> Serials:
     """The serials ``text`` names for ``quantity`` outputs, given the part's ``latest`` serial (None: none yet)."""
-    out = Serials()
-
-    def error(message: str) -> None:
-        if message not in out.errors:
-            out.errors.append(message)
-
-    def add(serial: str) -> None:
-        serial = serial.strip()
-        if serial in out.serials:
-            error(f"Duplicate serial: {serial}")
-        else:
-            out.serials.append(serial)
-
     if quantity > MAX_SERIALS:
         return Serials(errors=[f"Cannot serialize more than {MAX_SERIALS} items at once"])
     text = text.strip()
     if not text:
         return Serials(errors=["Empty serial number string"])
-    following = increment(latest or "1")
+    following = increment(latest if latest is not None else increment(None))  # none yet: the first ~ is "2"
     while "~" in text:
         text = text.replace("~", following, 1)
         following = increment(following)
-    groups = [g for g in re.split(r"[\s,]+", text) if g]
+    groups = re.split(r"[\s,]+", text)
+    out = Serials()
     if len(groups) == quantity:  # the literal shortcut: every group is one serial, as typed
         for group in groups:
-            add(group)
-        return _final(out, quantity, check_count=False)
+            out.add(group)
+        return Serials(errors=out.errors) if out.errors else out
     for group in groups:
-        remaining = quantity - len(out.serials)
+        remaining = quantity - out.count()
+        group = group.strip()
         if "-" in group:
-            _range(group, remaining, quantity, add, error)
+            _range(group, remaining, quantity, out)
         elif "+" in group:
-            _plus(group, remaining, add, error)
+            _sequence(group, remaining, out)
         else:
-            add(group)
-    return _final(out, quantity, check_count=True)
+            out.add(group)
+    if out.errors:
+        return Serials(errors=out.errors)
+    if not out.count():
+        return Serials(errors=["No serial numbers found"])
+    if out.count() != quantity:
+        return Serials(errors=[f"Number of unique serial numbers ({out.count()}) must match quantity ({quantity})"])
+    return out
 
 
-def _range(group: str, remaining: int, quantity: int, add: _Add, error: _Add) -> None:
+def _range(group: str, remaining: int, quantity: int, out: Serials) -> None:
     parts = group.split("-")
     if len(parts) != 2:  # two or more hyphens: the group is one serial
-        add(group)
+        out.add(group)
         return
     start, end = parts
     if start == end:
-        error(f"Invalid group: {group}")
+        out.error(f"Invalid group: {group}")
         return
-    items = [start]
-    while items[-1] != end and len(items) <= remaining:
-        nxt = increment(items[-1])
-        if nxt == items[-1]:  # does not increment: never reaches the end
-            break
-        items.append(nxt)
-    if items[-1] != end or len(items) > remaining:
-        error(f"Group range {group} exceeds allowed quantity ({quantity})")
-        return
-    for item in items:
-        add(item)
-
-
-def _plus(group: str, remaining: int, add: _Add, error: _Add) -> None:
-    parts = group.split("+")
-    if len(parts) != 2 or (parts[1] and not parts[1].isdigit()):
-        error(f"Invalid group: {group}")
-        return
-    start, count = parts
-    n = int(count) + 1 if count else remaining  # "10+3" is 10, 11, 12, 13; "5+" fills what is left
+    steps: list[str] = []
     value = start
-    for _ in range(n):
-        add(value)
+    while value not in steps:
+        steps.append(value)
         value = increment(value)
+        if value == end:
+            steps.append(end)
+            break
+        if len(steps) > remaining:
+            break
+    if len(steps) > remaining:
+        out.error(f"Group range {group} exceeds allowed quantity ({quantity})")
+    elif steps and steps[0] == start and steps[-1] == end:
+        for item in steps:
+            out.add(item)
+    else:
+        out.error(f"Invalid group: {group}")
 
 
-def _final(out: Serials, quantity: int, *, check_count: bool) -> Serials:
-    if out.errors:
-        return Serials(errors=out.errors)
-    if not out.serials:
-        return Serials(errors=["No serial numbers found"])
-    if check_count and len(out.serials) != quantity:
-        return Serials(errors=[f"Number of unique serial numbers ({len(out.serials)}) must match quantity "
-                               f"({quantity})"])
-    return out
+def _sequence(group: str, remaining: int, out: Serials) -> None:
+    parts = group.split("+")
+    if len(parts) > 2:
+        out.error(f"Invalid group: {group}")
+        return
+    count = max(0, remaining)
+    if parts[1]:
+        try:
+            count = int(parts[1]) + 1  # "10+3" is 10, 11, 12, 13; "5+" fills what is left
+        except ValueError:
+            out.error(f"Invalid group: {group}")
+            return
+    steps: dict[str, None] = {}
+    value = parts[0]
+    while value not in steps and len(steps) < min(count, SEQUENCE_CAP):
+        steps[value] = None
+        value = increment(value)
+    if len(steps) == SEQUENCE_CAP < count and value not in steps:
+        for item in steps:  # so long a sequence can only end in "must match quantity": count the rest
+            out.add(item)
+        out.uncounted += count - SEQUENCE_CAP
+    elif len(steps) == count:
+        for item in steps:
+            out.add(item)
+    else:
+        out.error(f"Invalid group: {group}")
 
 
 def literal_warning(text: str, quantity: int) -> str | None:
