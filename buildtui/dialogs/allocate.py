@@ -18,6 +18,7 @@ from ..clock import today
 from ..format import qty
 from ..rules import allocation as rules
 from ..state.actions import Write
+from ..state.scan import Scanned, ScanRefused, ScanReply, StockScanned
 from ..widgets.fit import fit_rows
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
@@ -168,6 +169,15 @@ class AllocateDialog(BuildDialog):
     def select_candidate(self, pk: int) -> bool:
         """A scanned stock item moves the cursor to it when it is a candidate."""
         return self.query_one("#candidates", KeyedTable).select_key(str(pk))
+
+    async def take_scan(self, scanned: Scanned) -> ScanReply | None:
+        """A scanned stock item is chosen in the list (Enter allocates it)."""
+        if not isinstance(scanned, StockScanned):
+            return await super().take_scan(scanned)
+        what = f"{clean(scanned.name)} {clean(scanned.item.label)}"
+        if self.select_candidate(scanned.item.pk):
+            return ScanReply(f"Selected {what}: Enter allocates.")
+        raise ScanRefused(f"{what} is not available for this line.")
 
     def current(self) -> StockItem | None:
         key = self.query_one("#candidates", KeyedTable).current_key

@@ -20,11 +20,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
 from ..format import qty
 from ..state.actions import BuildActions, Outcome, Result, Running, Write
+from ..state.scan import LocationScanned, Scanned, ScanReply
 from ..widgets.safe import clean
 
 if TYPE_CHECKING:
@@ -182,6 +183,16 @@ class FormDialog(ModalScreen[R], Generic[R]):
             self.show_errors(errors)
         else:
             self.show_errors({"form": [*meanwhile, f"{exc.title}: {exc}"]})
+
+    # -- scans ---------------------------------------------------------------------------------
+    async def take_scan(self, scanned: Scanned) -> ScanReply | None:
+        """A scanned location fills the dialog's location field, if it has one (scanning.py ``ScanTarget``)."""
+        if isinstance(scanned, LocationScanned):
+            found = self.query("#location")
+            if found and isinstance(found.first(), Select):
+                found.first(Select).value = scanned.pk
+                return ScanReply(f"Location set to {clean(scanned.name)}.")
+        return None
 
     def action_cancel(self) -> None:
         if not self.busy:

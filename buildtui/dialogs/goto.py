@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.widgets import Input
 
 from ..api import NotFound
+from ..state.scan import BuildScanned, Scanned, ScanRefused, ScanReply
+from ..widgets.safe import clean
 from .form import FormDialog, field
 
 
@@ -19,6 +21,15 @@ class GotoBuildDialog(FormDialog[int]):
 
     def validate_local(self) -> dict[str, list[str]]:
         return {} if self.query_one("#reference", Input).value.strip() else {"reference": ["Type a reference."]}
+
+    async def take_scan(self, scanned: Scanned) -> ScanReply | None:
+        """A scanned build is the one asked for: the dialog answers with it (its caller opens it)."""
+        if not isinstance(scanned, BuildScanned):
+            return await super().take_scan(scanned)
+        if self.busy:  # its own request is in flight and will dismiss it: a second dismiss would pop more
+            raise ScanRefused(f"Scanned {clean(scanned.reference)}: the dialog is already opening a build.")
+        self.dismiss(scanned.pk)
+        return ScanReply(f"Opened {clean(scanned.reference)}.")
 
     async def send(self) -> int:
         ref = self.query_one("#reference", Input).value.strip()

@@ -16,6 +16,7 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 from ..api.models import StockItem
 from ..format import qty
 from ..state.actions import Write
+from ..state.scan import Scanned, ScanRefused, ScanReply, StockScanned
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean, text
 from ..widgets.tick_box import FieldSelect, TickBox
@@ -222,6 +223,15 @@ class _OutputsDialog(BuildDialog):
             self.marked = {int(key)}
             self._paint()
         self.action_submit()
+
+    async def take_scan(self, scanned: Scanned) -> ScanReply | None:
+        """A scanned output is marked; a scanned location fills the location field."""
+        if not isinstance(scanned, StockScanned):
+            return await super().take_scan(scanned)
+        item = scanned.item
+        if self.mark_output(item.pk):
+            return ScanReply(f"Output {clean(item.serial or item.label)} marked.")
+        raise ScanRefused(f"{clean(scanned.name)} {clean(item.label)} is not an incomplete output of this build.")
 
     def mark_output(self, pk: int) -> bool:
         """A scanned output barcode marks it."""

@@ -1,0 +1,117 @@
+"""A scan on a build: the stock item goes to the line it fits (rules/scan.py), in one request."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..api import ApiError
+from ..api.models import BuildLine, StockItem
+from ..clock import today
+from ..format import qty
+from ..rules import scan as rules
+from ..rules.allocation import is_expired
+from ..state.actions import Result
+from ..state.scan import BuildScanned, ScanAllocation, Scanned, ScanRefused, ScanReply, StockScanned
+from ..widgets.keyed_table import KeyedTable
+from ..widgets.safe import clean
+from .detail_actions import DetailActions
+
+
+class DetailScans(DetailActions):
+    """Takes scans (the ``ScanTarget`` protocol, scanning.py): stock is allocated, this build is already open;
+    anything else is left to the app."""
+
+    async def take_scan(self, scanned: Scanned) -> ScanReply | None:
+        if isinstance(scanned, BuildScanned) and scanned.pk == self.pk:
+            return ScanReply(f"{clean(scanned.reference)} is already open.")
+        if isinstance(scanned, StockScanned):
+            return await self._allocate_scanned(scanned)
+        return None
+
+    async def _allocate_scanned(self, scanned: StockScanned) -> ScanReply:
+        """quantity = min(what the line still needs, what the item has free); 1 for serialised stock; one output's
+        share, to the selected or only output, for tracked lines. ``ScanRefused`` with the reason otherwise."""
+        from ..dialogs.chooser import ChooserDialog
+
+        model, item = self.model, scanned.item
+        if model is None or model.build is None:
+            raise ScanRefused("The build is still loading.")
+        name = clean(scanned.name)
+        if not self.tui.store.can("add"):
+            raise ScanRefused("You are not allowed to allocate stock.")
+        allow_expired: bool | None = None
+        if is_expired(item, today()):  # the server's setting decides, asked only when it matters
+            try:
+                allow_expired = await self.tui.store.call(self.tui.client.allow_expired_build)
+            except ApiError:
+                allow_expired = None
+        why = rules.item_refusal(item, name, today=today(), allow_expired=allow_expired)
+        if why:
+            raise ScanRefused(clean(why))
+        matches = await self._lines_for(item)
+        if not matches:
+            raise ScanRefused(f"Wrong part: {name} is not on the BOM of {clean(model.build.reference)}.")
+        candidates = rules.candidates(matches)
+        line = candidates[0]
+        if len(candidates) > 1:
+            choice = await self.app.push_screen_wait(ChooserDialog(
+                f"{name} fits several lines: which one?",
+                [f"{ln.part_label} {ln.reference or ''} (needs {qty(ln.still_needed)})" for ln in candidates]))
+            if choice is None:
+                raise ScanRefused("Scan not allocated: no line chosen.")
+            line = candidates[choice]
+        refused = rules.line_refusal(line)
+        if refused:
+            raise ScanRefused(clean(refused))
+        quantity = rules.quantity(line, item, model.build.quantity)
+        output = await self._output_for_scan() if line.trackable else None
+        outcome = await self.acts.run(self.acts.allocate(
+            [{"build_line": line.pk, "stock_item": item.pk, "quantity": quantity, "output": output}],
+            lambda _: "allocated"))
+        if not outcome.done:
+            reason = outcome.message
+            if outcome.result is Result.REFUSED and ("Available quantity" in reason or "over-allocated" in reason):
+                reason = f"the stock was allocated elsewhere meanwhile ({reason})"
+            self.refresh_data()
+            raise ScanRefused(f"Not allocated: {clean(reason)}")
+        await self.fresh("lines")
+        self.query_one("#lines", KeyedTable).select_key(f"l{line.pk}")
+        target = line.part_label + (f" for output {output}" if output else "")
+        return ScanReply(f"Allocated {qty(quantity)} × {name} ({clean(item.label)}) to {clean(target)}.",
+                         ScanAllocation(self.pk, line.pk, item.pk, output, Decimal(quantity), clean(target)))
+
+    async def _lines_for(self, item: StockItem) -> list[BuildLine]:
+        """Lines whose part, substitute or (where allowed) variant the item is."""
+        assert self.model is not None
+        lines = self.model.lines
+        direct = rules.direct_lines(lines, item.part)
+        if not direct:  # a substitute: real servers keep them apart from the line (/api/bom/substitute/)
+            direct = rules.direct_lines(lines, item.part, await self.tui.store.bom_items_allowing(item.part))
+        if direct or not rules.may_be_a_variant(lines):
+            return direct
+        ancestors: list[int] = []
+        pk: int | None = item.part
+        while pk is not None and len(ancestors) < 5:  # walk up the variant tree, rarely more than one step
+            part = await self.tui.store.call(lambda p=pk: self.tui.client.get_part(p))  # type: ignore[misc]
+            pk = part.variant_of
+            if pk is not None:
+                ancestors.append(pk)
+        return rules.variant_lines(lines, ancestors)
+
+    async def _output_for_scan(self) -> int:
+        from ..dialogs.chooser import ChooserDialog
+
+        assert self.model is not None
+        selected = self.selected_output()
+        if selected is not None and selected.is_building:
+            return selected.pk
+        outs = self.model.incomplete_outputs
+        if not outs:
+            raise ScanRefused("A tracked part needs an output in production: create one first (N).")
+        if len(outs) == 1:
+            return outs[0].pk
+        choice = await self.app.push_screen_wait(ChooserDialog(
+            "Which output does this part go into?", [o.serial or o.batch or f"output {o.pk}" for o in outs]))
+        if choice is None:
+            raise ScanRefused("Scan not allocated: no output chosen.")
+        return outs[choice].pk
