@@ -455,7 +455,8 @@ class TestMoreActions:
             assert screen.model.build.status == 30 and not screen.model.allocations
 
     async def test_auto_allocate_shows_summary(self, app):
-        from buildtui.dialogs.allocate import AutoAllocateDialog, InfoDialog
+        from buildtui.dialogs.auto_allocate import AutoAllocateDialog
+        from buildtui.dialogs.info import InfoDialog
 
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
@@ -476,7 +477,7 @@ class TestMoreActions:
 class TestErgonomics:
     async def test_palette_offers_actions_by_name(self, app):
         """ctrl+p, 'auto', Enter: the auto-allocate dialog of the open build."""
-        from buildtui.dialogs.allocate import AutoAllocateDialog
+        from buildtui.dialogs.auto_allocate import AutoAllocateDialog
 
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
@@ -537,7 +538,7 @@ class TestOutputsAndAllocations:
             assert "holds only" in str(dialog.query_one("#err-quantity").render())
 
     async def test_edit_and_consume_an_allocation(self, app):
-        from buildtui.dialogs.allocate import ConsumeDialog, EditAllocationDialog
+        from buildtui.dialogs.allocation_edits import ConsumeDialog, EditAllocationDialog
 
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
@@ -578,7 +579,7 @@ class TestTwoTerminals:
 class TestMultiLineAllocation:
     async def test_marked_lines_allocated_in_one_request(self, server, app):
         """v marks lines; a proposes the oldest free stock for each; Enter sends one allocate request."""
-        from buildtui.dialogs.allocate import MultiAllocateDialog
+        from buildtui.dialogs.allocate_lines import MultiAllocateDialog
 
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)

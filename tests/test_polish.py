@@ -26,9 +26,13 @@ APP_WIDE_CLASSES = {"muted", "hidden", "-stale", "overdue"}
 def screen_classes() -> set[str]:
     """Every screen and dialog class of buildtui (the names a scoped rule starts with)."""
     import buildtui.dialogs.allocate  # noqa: F401 - imported for their classes
+    import buildtui.dialogs.allocate_lines  # noqa: F401
+    import buildtui.dialogs.allocation_edits  # noqa: F401
+    import buildtui.dialogs.auto_allocate  # noqa: F401
     import buildtui.dialogs.build_actions  # noqa: F401
     import buildtui.dialogs.chooser  # noqa: F401
     import buildtui.dialogs.goto  # noqa: F401
+    import buildtui.dialogs.info  # noqa: F401
     import buildtui.dialogs.login  # noqa: F401
     import buildtui.dialogs.outputs  # noqa: F401
     import buildtui.dialogs.scan  # noqa: F401
@@ -182,7 +186,8 @@ class TestOneRuleForEveryDialog:
     async def test_enter_on_a_box_submits_and_does_not_tick_it(self, app):
         """Auto-allocate: Tab to "Optional lines too" and press Enter: the box stays unticked and the dialog
         is sent (the summary opens)."""
-        from buildtui.dialogs.allocate import AutoAllocateDialog, InfoDialog
+        from buildtui.dialogs.auto_allocate import AutoAllocateDialog
+        from buildtui.dialogs.info import InfoDialog
 
         async with app.run_test(size=(80, 24)) as pilot:
             dialog = await open_dialog(pilot, [11], ["A"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from buildtui.rules.serials import expand, increment, literal_warning, suggest
+from buildtui.rules.serials import expand, increment, literal_warning, prefill
 
 
 @pytest.mark.parametrize("value,after", [("1", "2"), ("9", "10"), ("0009", "0010"), ("AB01", "AB02"),
@@ -49,10 +49,20 @@ def test_refusals_in_the_servers_words(text, quantity, message):
     assert not got.ok and message in got.errors and not got.serials
 
 
-def test_literal_warning_and_suggestion():
+def test_literal_warning():
     assert literal_warning("1-5", 1) is not None and "“1-5” will be one serial" in literal_warning("1-5", 1)
     assert literal_warning("1-5", 5) is None
-    assert suggest("1009", 5) == "1009+" and suggest("1009", 1) == "1009" and suggest(None, 2) == "1+"
+
+
+@pytest.mark.parametrize("next_serial,quantity,text", [("1029", 2, "1029-1030"), ("0099", 3, "0099-0101"),
+                                                        ("SN-07", 3, "SN-07, SN-08, SN-09"), ("1009", 1, "1009"),
+                                                        (None, 2, "~, ~"), ("ABC", 2, "~, ~")])
+def test_prefill_names_what_the_server_will_make(next_serial, quantity, text):
+    """The pre-filled range reads back, through the server's grammar, as exactly ``quantity`` serials."""
+    assert prefill(next_serial, quantity) == text
+    if next_serial and next_serial[-1].isdigit():
+        got = expand(text, quantity)
+        assert got.ok and len(got.serials) == quantity and got.serials[0] == next_serial
 
 
 def test_the_client_reads_expressions_as_the_simulated_server_does():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 from textual.widgets import Checkbox, Input, Select
 
-from buildtui.dialogs.allocate import MultiAllocateDialog
+from buildtui.dialogs.allocate_lines import MultiAllocateDialog
 from buildtui.dialogs.build_actions import CancelBuildDialog, FinishBuildDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.widgets.keyed_table import KeyedTable

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from textual.widgets import Input
 
-from buildtui.dialogs.allocate import AllocateDialog, InfoDialog
+from buildtui.dialogs.allocate import AllocateDialog
 from buildtui.dialogs.build_actions import FinishBuildDialog
+from buildtui.dialogs.info import InfoDialog
 from buildtui.dialogs.outputs import CompleteOutputsDialog, DeleteOutputsDialog, ScrapOutputsDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer, build_simulator

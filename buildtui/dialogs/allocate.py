@@ -1,19 +1,19 @@
-"""Allocation dialogs: pick stock for a line, auto-allocate, consume, edit an allocation."""
+"""The stock picker: choose stock for one line (or scan it), with a quantity that never exceeds the need."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from ..api import ApiError
-from ..api.models import BuildItem, BuildLine, StockItem
+from ..api.models import BuildLine, StockItem
 from ..clock import today
 from ..format import qty
 from ..rules import allocation as rules
@@ -22,50 +22,12 @@ from ..state.scan import Scanned, ScanRefused, ScanReply, StockScanned
 from ..widgets.fit import fit_rows
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
-from ..widgets.tick_box import FieldSelect, TickBox
-from .allocate_lines import MultiAllocateDialog
+from ..widgets.tick_box import FieldSelect
+from .fields import MarkingTable, parse_quantity
 from .form import BuildDialog, FieldError, FormDialog, field
 
 if TYPE_CHECKING:
-    from ..state import BuildDetailModel, Store
-
-MAX_QTY = Decimal("1e9")
-
-
-def parse_quantity(raw: str, *, allow_blank: bool = False) -> tuple[Decimal | None, str | None]:
-    """Operator input to a positive Decimal, or a message for the field."""
-    value = raw.strip()
-    if not value:
-        return (None, None) if allow_blank else (None, "Enter a quantity.")
-    if len(value) > 20:
-        return None, "That is not a quantity."
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        return None, "Enter a number, e.g. 5 or 2.5."
-    if not number.is_finite():
-        return None, "Enter a number, e.g. 5 or 2.5."
-    if number <= 0:
-        return None, "The quantity must be greater than zero."
-    if number >= MAX_QTY:
-        return None, "That quantity is too large."
-    return number, None
-
-
-def location_options(store: Store) -> list[tuple[Text, int]]:
-    return [(Text(clean(loc.path)), loc.pk) for loc in sorted(store.locations or [], key=lambda x: x.path)]
-
-
-class MarkingTable(KeyedTable):
-    """A dialog's list whose rows the operator marks: Space acts only while the list has the focus, so that
-    a space typed in a field never marks anything."""
-
-    BINDINGS = [Binding("space", "screen.mark", "Mark", show=False)]
-
-
-__all__ = ["AllocateDialog", "AutoAllocateDialog", "ConsumeDialog", "EditAllocationDialog", "InfoDialog",
-           "MarkingTable", "MultiAllocateDialog", "auto_summary", "location_options", "parse_quantity"]
-
+    from ..state import BuildDetailModel
 
 CANDIDATE_COLUMNS = [("mark", " "), ("loc", "Location"), ("part", "Part"), ("lot", "Batch/Serial"),
                      ("exp", "Expiry"), ("free", "Free")]
@@ -314,161 +276,3 @@ class AllocateDialog(BuildDialog):
             self.candidates = rules.fifo(fresh.values(), today())
             self._paint()
         return said
-
-
-
-class AutoAllocateDialog(BuildDialog):
-    """InvenTree's auto-allocation with the web page's defaults (interchangeable and substitutes on)."""
-
-    TITLE_TEXT = "Auto-allocate stock"
-    SUBMIT_LABEL = "Auto-allocate"
-    INITIAL_FOCUS = "#location"
-
-    def compose_fields(self) -> ComposeResult:
-        opts = location_options(self.model.store)
-        b = self.model.build
-        yield from field("Take from location (blank: anywhere)",
-                         FieldSelect(opts, value=b.take_from if b and b.take_from else Select.NULL, id="location"),
-                         "location")
-        yield from field("Exclude location", FieldSelect(opts, id="exclude_location"), "exclude_location")
-        yield TickBox(Content("Interchangeable stock (use several items per line)"), True, id="interchangeable")
-        yield TickBox(Content("Substitute parts"), True, id="substitutes")
-        yield TickBox(Content("Optional lines too"), False, id="optional_items")
-
-    def _value(self, wid: str) -> int | None:
-        v = self.query_one(f"#{wid}", Select).value
-        return v if isinstance(v, int) else None
-
-    def write(self) -> Write[Any]:
-        before = {ln.pk: ln.allocated for ln in self.model.lines}
-        optional = self.query_one("#optional_items", Checkbox).value
-        interchangeable = self.query_one("#interchangeable", Checkbox).value
-        options = {"location": self._value("location"), "exclude_location": self._value("exclude_location"),
-                   "interchangeable": interchangeable, "substitutes": self.query_one("#substitutes", Checkbox).value,
-                   "optional_items": optional}
-        return self.actions.auto_allocate(options, lambda lines: auto_summary(
-            before, lines, optional=optional, interchangeable=interchangeable))
-
-
-def auto_summary(before: dict[int, Decimal], after: list[BuildLine], *, optional: bool,
-                 interchangeable: bool) -> str:
-    added = [(ln, ln.allocated - before.get(ln.pk, Decimal(0))) for ln in after]
-    got = [f"  + {qty(d)} {clean(ln.part_label)}" for ln, d in added if d > 0]
-    short = []
-    for ln in after:
-        if ln.fully_allocated:
-            continue
-        if ln.trackable:
-            why = "tracked part: allocate to each output (scan or pick)"
-        elif ln.optional and not optional:
-            why = "optional line: not included"
-        elif ln.available_total <= 0:
-            why = "no stock available"
-        elif not interchangeable:
-            why = "several stock items could be used: allow interchangeable stock"
-        else:
-            why = f"not enough stock: short by {qty(ln.still_needed)}"
-        short.append(f"  - {clean(ln.part_label)}: {why}")
-    head = f"Auto-allocation allocated {len(got)} line(s)." if got else "Auto-allocation allocated nothing."
-    body = [head, *got]
-    if short:
-        body += ["Still short:", *short]
-    return "\n".join(body)
-
-
-class ConsumeDialog(BuildDialog):
-    """Consume a line's allocations, or part of one allocation."""
-
-    TITLE_TEXT = "Consume stock"
-    SUBMIT_LABEL = "Consume"
-    FIELD_MAP = {"quantity": "quantity", "items": "form", "lines": "form"}
-
-    def __init__(self, model: BuildDetailModel, line: BuildLine, allocation: BuildItem | None = None) -> None:
-        super().__init__(model)
-        self.line = line
-        self.allocation = allocation
-
-    def initial_focus(self) -> str:
-        return "#quantity" if self.allocation is not None else "#notes"
-
-    def compose_fields(self) -> ComposeResult:
-        if self.allocation is not None:
-            a = self.allocation
-            src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
-            yield Static(Content(f"{clean(self.line.part_label)} · {clean(src)} · allocated {qty(a.quantity)}"))
-            yield from field("Quantity to consume", Input(qty(a.quantity).replace(",", ""), id="quantity",
-                                                          max_length=20), "quantity")
-        else:
-            n = len([a for a in self.line.allocations or [] if a.install_into is None])
-            yield Static(Content(f"Consume all {n} untracked allocation(s) of {clean(self.line.part_label)} "
-                                 f"({qty(self.line.allocated)})."))
-        yield from field("Notes", Input(id="notes", max_length=500), "notes")
-
-    def validate_local(self) -> dict[str, list[str]]:
-        if self.allocation is None:
-            return {}
-        value, err = parse_quantity(self.query_one("#quantity", Input).value)
-        if err:
-            return {"quantity": [err]}
-        assert value is not None
-        if value > self.allocation.quantity:
-            return {"quantity": [f"At most {qty(self.allocation.quantity)} is allocated."]}
-        return {}
-
-    def write(self) -> Write[Any]:
-        notes = self.query_one("#notes", Input).value
-        name = clean(self.line.part_label)
-        if self.allocation is not None:
-            value, _ = parse_quantity(self.query_one("#quantity", Input).value)
-            assert value is not None
-            return self.actions.consume([(self.allocation.pk, value)], [], notes, f"Consumed {qty(value)} × {name}")
-        return self.actions.consume([], [self.line.pk], notes, f"Consumed the allocations of {name}")
-
-
-class EditAllocationDialog(BuildDialog):
-    TITLE_TEXT = "Change allocated quantity"
-    SUBMIT_LABEL = "Save"
-    FIELD_MAP = {"quantity": "quantity"}
-    INITIAL_FOCUS = "#quantity"
-
-    def __init__(self, model: BuildDetailModel, allocation: BuildItem) -> None:
-        super().__init__(model)
-        self.allocation = allocation
-
-    def compose_fields(self) -> ComposeResult:
-        a = self.allocation
-        src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
-        part = a.part_detail.label if a.part_detail else ""
-        yield Static(Content(f"{clean(part)} · {clean(src)}"))
-        yield from field("Quantity", Input(qty(a.quantity).replace(",", ""), id="quantity", max_length=20),
-                         "quantity")
-
-    def validate_local(self) -> dict[str, list[str]]:
-        _, err = parse_quantity(self.query_one("#quantity", Input).value)
-        return {"quantity": [err]} if err else {}
-
-    def write(self) -> Write[Any]:
-        value, _ = parse_quantity(self.query_one("#quantity", Input).value)
-        assert value is not None
-        return self.actions.edit_allocation(self.allocation.pk, value, f"Allocation changed to {qty(value)}")
-
-
-class InfoDialog(FormDialog[str]):
-    """Shows a multi-line result (e.g. the auto-allocation summary)."""
-
-    SUBMIT_LABEL = "Close"
-    INITIAL_FOCUS = "#submit"
-
-    def hint(self) -> str:
-        return "Enter or Esc: close"
-
-    def __init__(self, title: str, body: str) -> None:
-        self.TITLE_TEXT = title
-        self.body = body
-        super().__init__()
-
-    def compose_fields(self) -> ComposeResult:
-        yield Static(Content(self.body), id="info-body")
-
-    async def send(self) -> str:
-        return ""

@@ -38,11 +38,16 @@ log = logging.getLogger("buildtui.dialogs")
 class FieldError(Static):
     """The line under a field that shows its messages."""
 
-    DEFAULT_CSS = "FieldError { color: $error; height: auto; display: none; padding: 0 0 0 1; }"
+    DEFAULT_CSS = """
+    FieldError { color: $error; height: auto; display: none; padding: 0 0 0 1; }
+    FieldError.-note { color: $text-muted; }
+    """
 
-    def show(self, messages: Iterable[str]) -> None:
+    def show(self, messages: Iterable[str], *, note: bool = False) -> None:
+        """Show ``messages`` as a refusal, or with ``note`` as a plain remark (what the field will do)."""
         text = "\n".join(clean(m) for m in messages)
         self.update(Content(text))
+        self.set_class(note, "-note")
         self.display = bool(text)
 
 

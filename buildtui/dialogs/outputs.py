@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -13,47 +12,19 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
-from ..api.models import StockItem
+from ..api.models import SerialNumbers, StockItem
 from ..format import qty
+from ..rules import serials
 from ..state.actions import Write
 from ..state.scan import Scanned, ScanRefused, ScanReply, StockScanned
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean, text
 from ..widgets.tick_box import FieldSelect, TickBox
-from .allocate import MarkingTable, location_options, parse_quantity
+from .fields import MarkingTable, location_options, parse_quantity
 from .form import BuildDialog, FieldError, field
 
 if TYPE_CHECKING:
     from ..state import BuildDetailModel
-
-
-def count_serials(expr: str, expected: int) -> int | None:
-    """How many serials an InvenTree expression names (``1-5, 7, ~``, ``S+n``); None when it cannot tell."""
-    total = 0
-    for group in [g for g in re.split(r"[\s,]+", expr.strip()) if g]:
-        m = re.fullmatch(r"(\d+)-(\d+)", group)
-        if m:
-            a, b = int(m.group(1)), int(m.group(2))
-            if b <= a:
-                return None
-            total += b - a + 1
-            continue
-        m = re.fullmatch(r"(.*?)\+(\d*)", group)
-        if m:
-            total += int(m.group(2)) + 1 if m.group(2) else max(expected - total, 1)
-            continue
-        total += 1
-    return total
-
-
-def serial_range(start: str | None, n: int) -> str:
-    if not start or n <= 0:
-        return "~" if n == 1 else ", ".join("~" * max(n, 1))
-    if n == 1:
-        return start
-    if start.isdigit():
-        return f"{start}-{int(start) + n - 1}"
-    return f"{start}+{n - 1}"
 
 
 class CreateOutputDialog(BuildDialog):
@@ -63,9 +34,11 @@ class CreateOutputDialog(BuildDialog):
     FIELD_MAP = {"quantity": "quantity", "serial_numbers": "serial_numbers", "batch_code": "batch_code",
                  "location": "location"}
 
-    def __init__(self, model: BuildDetailModel, next_serial: str | None = None) -> None:
+    def __init__(self, model: BuildDetailModel, serial_numbers: SerialNumbers | None = None) -> None:
         super().__init__(model)
-        self.next_serial = next_serial
+        #: the part's latest serial and the next one (``GET /api/part/<pk>/serial-numbers/``), when tracked
+        self.next_serial = serial_numbers.next if serial_numbers else None
+        self.latest_serial = serial_numbers.latest if serial_numbers else None
         self._serials_typed = False
 
     @property
@@ -79,7 +52,7 @@ class CreateOutputDialog(BuildDialog):
         remaining = max(b.remaining - sum((o.quantity for o in self.model.incomplete_outputs), Decimal(0)), Decimal(1))
         yield from field("Quantity", Input(qty(remaining).replace(",", ""), id="quantity", max_length=12), "quantity")
         hint = "e.g. 101-105, 107, ~ (next free)" + ("" if self.trackable else "; optional for this part")
-        serial = serial_range(self.next_serial, int(remaining)) if self.trackable else ""
+        serial = serials.prefill(self.next_serial, int(remaining)) if self.trackable else ""
         yield from field("Serial numbers", Input(serial, id="serial_numbers", max_length=2000), "serial_numbers", hint)
         yield from field("Batch code", Input(b.batch or "", id="batch_code", max_length=100), "batch_code")
         yield from field("Location", FieldSelect(location_options(self.model.store),
@@ -95,7 +68,7 @@ class CreateOutputDialog(BuildDialog):
             value, err = parse_quantity(event.value)
             if value is not None and not err and value == int(value):
                 box = self.query_one("#serial_numbers", Input)
-                box.value = serial_range(self.next_serial, int(value))
+                box.value = serials.prefill(self.next_serial, int(value))
                 self._serials_typed = False
         self._check_serials()
 
@@ -105,21 +78,33 @@ class CreateOutputDialog(BuildDialog):
             self._serials_typed = True
         self._check_serials()
 
-    def _check_serials(self) -> None:
-        """Checked as you type; the server's own message is shown if it still refuses."""
-        err = self.query_one("#err-serial_numbers", FieldError)
+    def _expanded(self) -> serials.Serials | None:
+        """The serials the server will read from the field (rules/serials.py), or None when there is nothing
+        to read yet."""
         value, bad = parse_quantity(self.query_one("#quantity", Input).value)
         expr = self.query_one("#serial_numbers", Input).value
-        if bad or value is None or not expr.strip():
+        if bad or value is None or value != int(value) or not expr.strip():
+            return None
+        return serials.expand(expr, int(value), self.latest_serial)
+
+    def _check_serials(self) -> None:
+        """Read as the server reads it, as you type: its own messages, or which serials it will make; the
+        server's answer still decides (a serial in use elsewhere)."""
+        err = self.query_one("#err-serial_numbers", FieldError)
+        got = self._expanded()
+        if got is None:
             err.show([])
             return
-        n = count_serials(expr, int(value))
-        if n is None:
-            err.show(["Check the range: the second number must be larger."])
-        elif n != int(value):
-            err.show([f"{n} serial(s) for quantity {qty(value)}."])
+        if not got.ok:
+            err.show(got.errors)
+            return
+        value = len(got.serials)
+        warning = serials.literal_warning(self.query_one("#serial_numbers", Input).value, value)
+        shown = ", ".join(got.serials[:6]) + (f" … ({value} in all)" if value > 6 else "")
+        if warning:
+            err.show([warning])
         else:
-            err.show([])
+            err.show([f"Will make: {shown}"], note=True)
 
     def validate_local(self) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
@@ -137,8 +122,9 @@ class CreateOutputDialog(BuildDialog):
         assert value is not None
         loc = self.query_one("#location", Select).value
         auto = self.query("#auto_allocate")
-        serials = self.query_one("#serial_numbers", Input).value
-        expected = (count_serials(serials, int(value)) or int(value)) if serials.strip() else 1
+        expression = self.query_one("#serial_numbers", Input).value
+        got = self._expanded()
+        expected = len(got.serials) if got is not None and got.ok else (int(value) if expression.strip() else 1)
 
         def done(created: list[StockItem] | None) -> str:
             if created is None:
@@ -146,7 +132,7 @@ class CreateOutputDialog(BuildDialog):
             return f"{len(created)} output(s) created ({qty(sum((o.quantity for o in created), Decimal(0)))} in all)"
 
         return self.actions.create_outputs(
-            quantity=value, serial_numbers=serials, batch_code=self.query_one("#batch_code", Input).value,
+            quantity=value, serial_numbers=expression, batch_code=self.query_one("#batch_code", Input).value,
             location=loc if isinstance(loc, int) else None, auto_allocate=bool(auto and auto.first(Checkbox).value),
             expected=expected, done=done)
 

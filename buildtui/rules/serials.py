@@ -163,8 +163,18 @@ def literal_warning(text: str, quantity: int) -> str | None:
     return None
 
 
-def suggest(next_serial: str | None, quantity: int) -> str:
-    """What to pre-fill for ``quantity`` outputs: ``<next>+`` fills exactly that many (§6.3), or the serial
-    itself for one output."""
-    start = next_serial or "1"
-    return start if quantity == 1 else f"{start}+"
+def prefill(next_serial: str | None, quantity: int) -> str:
+    """What to pre-fill for ``quantity`` outputs: the range the server will make, written out
+    (``1029-1030``, ``0099-0101``: its end reached by the server's own increment), each serial listed when
+    they contain a hyphen (``SN-07, SN-08``: a range of them would be read as one literal serial), the serial
+    itself for one output, or ``~`` per output when the next serial is unknown or cannot be counted up."""
+    if quantity <= 0:
+        return ""
+    if not next_serial or not _TRAILING_DIGITS.match(next_serial.strip()):
+        return ", ".join(["~"] * quantity)
+    serials = [next_serial.strip()]
+    while len(serials) < quantity:
+        serials.append(increment(serials[-1]))
+    if quantity == 1 or "-" in serials[0]:  # a hyphenated serial cannot head a range: list them (one group each)
+        return ", ".join(serials)
+    return f"{serials[0]}-{serials[-1]}"

@@ -71,7 +71,7 @@ class DetailActions(DetailBase):
 
     def _tell_done(self, message: str, info_title: str | None) -> None:
         if info_title:
-            from ..dialogs.allocate import InfoDialog
+            from ..dialogs.info import InfoDialog
 
             self.app.push_screen(InfoDialog(info_title, message))
         else:
@@ -178,7 +178,8 @@ class DetailActions(DetailBase):
             self.query_one("#lines", KeyedTable).action_cursor_down()
 
     def action_allocate(self, output: int | None = None) -> None:
-        from ..dialogs.allocate import AllocateDialog, MultiAllocateDialog
+        from ..dialogs.allocate import AllocateDialog
+        from ..dialogs.allocate_lines import MultiAllocateDialog
 
         assert self.model
         output_row = self.selected_output()
@@ -200,7 +201,7 @@ class DetailActions(DetailBase):
         self._dialog(AllocateDialog(self.model, line, output=output))
 
     def action_auto_allocate(self) -> None:
-        from ..dialogs.allocate import AutoAllocateDialog
+        from ..dialogs.auto_allocate import AutoAllocateDialog
 
         assert self.model
         self._dialog(AutoAllocateDialog(self.model), info_title="Auto-allocation")
@@ -239,7 +240,7 @@ class DetailActions(DetailBase):
                                    confirm="Remove all", danger=True))
 
     def action_edit_allocation(self) -> None:
-        from ..dialogs.allocate import EditAllocationDialog
+        from ..dialogs.allocation_edits import EditAllocationDialog
 
         assert self.model
         alloc = self.selected_allocation()
@@ -249,7 +250,7 @@ class DetailActions(DetailBase):
         self._dialog(EditAllocationDialog(self.model, alloc))
 
     def action_consume(self) -> None:
-        from ..dialogs.allocate import ConsumeDialog
+        from ..dialogs.allocation_edits import ConsumeDialog
 
         assert self.model
         alloc = self.selected_allocation()
@@ -263,14 +264,14 @@ class DetailActions(DetailBase):
         from ..dialogs.outputs import CreateOutputDialog
 
         assert self.model and self.model.build
-        nxt = None
+        numbers = None
         b = self.model.build
         if b.part_detail and b.part_detail.trackable:
             try:
-                nxt = (await self.tui.client.next_serials(b.part)).next
+                numbers = await self.tui.store.call(lambda: self.tui.client.next_serials(b.part))
             except ApiError:
-                nxt = None
-        self._dialog(CreateOutputDialog(self.model, nxt))
+                numbers = None  # the field starts with "~" per output; the server still checks
+        self._dialog(CreateOutputDialog(self.model, numbers))
 
     def _marked_outputs(self) -> list[int] | None:
         out = self.selected_output()

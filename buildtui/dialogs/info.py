@@ -1,0 +1,30 @@
+"""A multi-line result to read and close (the auto-allocation summary)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import Static
+
+from .form import FormDialog
+
+
+class InfoDialog(FormDialog[str]):
+    """Shows a multi-line result (e.g. the auto-allocation summary)."""
+
+    SUBMIT_LABEL = "Close"
+    INITIAL_FOCUS = "#submit"
+
+    def hint(self) -> str:
+        return "Enter or Esc: close"
+
+    def __init__(self, title: str, body: str) -> None:
+        self.TITLE_TEXT = title
+        self.body = body
+        super().__init__()
+
+    def compose_fields(self) -> ComposeResult:
+        yield Static(Content(self.body), id="info-body")
+
+    async def send(self) -> str:
+        return ""
