@@ -81,7 +81,7 @@ class CreateOutputDialog(BuildDialog):
         yield from field("Serial numbers", Input(serial, id="serial_numbers", max_length=2000), "serial_numbers", hint)
         yield from field("Batch code", Input(b.batch or "", id="batch_code", max_length=100), "batch_code")
         yield from field("Location", Select(location_options(self.model.store),
-                                            value=b.destination if b.destination else Select.BLANK, id="location"),
+                                            value=b.destination if b.destination else Select.NULL, id="location"),
                          "location")
         if any(ln.trackable for ln in self.model.lines):
             yield Checkbox(Content("Auto-allocate tracked components with matching serials"), True,
@@ -264,7 +264,7 @@ class CompleteOutputsDialog(_OutputsDialog):
         yield self.outputs_table()
         yield FieldError(id="err-outputs")
         yield from field("Quantity (blank: whole output)", Input(id="quantity", max_length=12), "quantity")
-        yield from field("Location", Select(location_options(self.model.store), value=b.destination or Select.BLANK,
+        yield from field("Location", Select(location_options(self.model.store), value=b.destination or Select.NULL,
                                             id="location"), "location")
         codes = self.model.store.stock_status
         opts = [(Text(clean(c.label)), c.key) for c in (codes.values.values() if codes else [])] or [(Text("OK"), 10)]
