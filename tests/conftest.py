@@ -17,6 +17,11 @@ from buildtui.config import Config  # noqa: E402
 from buildtui.simulator import Simulator, SimulatorServer, build_simulator  # noqa: E402
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sweep: the crash sweeps (tests/test_sweep*.py), minutes of CPU; "
+                                       "-m 'not sweep' leaves them out")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_files(tmp_path, monkeypatch):
     monkeypatch.setenv("BUILDTUI_CONFIG", str(tmp_path / "config.toml"))
