@@ -17,6 +17,7 @@ import httpx
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
+from buildtui.simulator.seed import BIG_BUILD  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:
@@ -36,7 +37,7 @@ def main() -> None:
     http = httpx.Client(base_url=srv.url, auth=("admin", "inventree"))
     token = http.get("/api/user/token/").json()["token"]
     http = httpx.Client(base_url=srv.url, headers={"Authorization": f"Token {token}"})
-    big = http.get("/api/build/", params={"limit": 1, "reference": "BO-0022"}).json()["results"][0]["pk"]
+    big = http.get("/api/build/", params={"limit": 1, "reference": BIG_BUILD}).json()["results"][0]["pk"]
     cases = {
         "GET /api/build/?limit=50 (outstanding)": ("/api/build/", {"limit": 50, "outstanding": "true"}),
         "GET /api/build/?limit=50&offset=5000": ("/api/build/", {"limit": 50, "offset": 5000}),

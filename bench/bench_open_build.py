@@ -19,6 +19,7 @@ import httpx  # noqa: E402
 
 from buildtui.api import InvenTreeClient  # noqa: E402
 from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
+from buildtui.simulator.seed import BIG_BUILD  # noqa: E402
 from buildtui.state import BuildDetailModel, Store  # noqa: E402
 
 
@@ -47,7 +48,7 @@ def main() -> None:
     args = ap.parse_args()
     srv = SimulatorServer(build_simulator(builds=args.builds)).start()
     token = httpx.get(srv.url + "/api/user/token/", auth=("admin", "inventree")).json()["token"]
-    pk = httpx.get(srv.url + "/api/build/", params={"reference": "BO-0022", "limit": 1},
+    pk = httpx.get(srv.url + "/api/build/", params={"reference": BIG_BUILD, "limit": 1},
                    headers={"Authorization": f"Token {token}"}).json()["results"][0]["pk"]
     times, requests, lines, allocs = asyncio.run(run(srv.url, token, pk, args.rounds))
     print(f"# open build: cpus={os.cpu_count()} python={platform.python_version()}")

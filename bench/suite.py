@@ -28,6 +28,7 @@ import textual  # noqa: E402
 
 from bench.harness import PtyApp, buildtui_argv  # noqa: E402
 from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
+from buildtui.simulator.seed import BIG_BUILD  # noqa: E402
 
 MINIMAL = str(Path(__file__).resolve().parent / "minimal_app.py")
 DOWN = b"\x1b[B"
@@ -49,7 +50,7 @@ class Bench:
         self.url = self.server.url
         self.token = httpx.get(self.url + "/api/user/token/", auth=("admin", "inventree")).json()["token"]
         self.http = httpx.Client(base_url=self.url, headers={"Authorization": f"Token {self.token}"})
-        self.big = self.http.get("/api/build/", params={"reference": "BO-0022", "limit": 1}).json()["results"]
+        self.big = self.http.get("/api/build/", params={"reference": BIG_BUILD, "limit": 1}).json()["results"]
         self.rows: list[tuple[str, str, str]] = []
 
     def row(self, name: str, measured: str, target: str) -> None:
@@ -134,7 +135,7 @@ class Bench:
             self.row("3a key to update, build list (down arrow)",
                      f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms", "p95 < 50 ms")
             if self.big:
-                a.send(b"BO-0022\r")  # typed as a scanner burst: opens the build
+                a.send(BIG_BUILD.encode() + b"\r")  # typed as a scanner burst: opens the build
                 a.wait_for(b"Component", timeout=30)
                 a.settle(0.5)
                 lat = [a.key_latency(DOWN) for _ in range(self.rounds * 20)]

@@ -14,7 +14,12 @@ os.environ.setdefault("BUILDTUI_CONFIG", "/nonexistent/buildtui-test/config.toml
 from buildtui.api import InvenTreeClient  # noqa: E402
 from buildtui.app import BuildTUI  # noqa: E402
 from buildtui.config import Config  # noqa: E402
-from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
+from buildtui.simulator import Simulator, SimulatorServer, build_simulator  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sweep: the crash sweeps (tests/test_sweep*.py), minutes of CPU; "
+                                       "-m 'not sweep' leaves them out")
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +43,36 @@ def get_token(url: str, user: str = "admin", password: str = "inventree") -> str
     r = httpx.get(url + "/api/user/token/", auth=(user, password), params={"name": "tests"})
     r.raise_for_status()
     return str(r.json()["token"])
+
+
+def build_count(url: str, **filters: object) -> int:
+    """How many builds the server has for these filters (what a list showing them counts), over HTTP."""
+    r = httpx.get(url + "/api/build/", params={"limit": 1, **filters}, auth=("admin", "inventree"))
+    r.raise_for_status()
+    return int(r.json()["count"])
+
+
+def outstanding(url: str) -> int:
+    """The builds the list opens on (outstanding), as the server counts them."""
+    return build_count(url, outstanding="true")
+
+
+def outstanding_in(sim: Simulator) -> int:
+    """The same, from the simulator's database (for a server not reachable over plain HTTP yet)."""
+    return int(sim.db.scalar("SELECT COUNT(*) FROM build WHERE status IN (10, 20, 25)"))
+
+
+def demo_newest() -> tuple[int, str, str]:
+    """(outstanding count, newest reference, its title) of the demo data, for a server started elsewhere (the
+    demo mode's own), read from a freshly seeded database."""
+    from buildtui.simulator.db import Database
+    from buildtui.simulator.seed import seed_demo
+
+    db = Database(":memory:")
+    seed_demo(db)
+    newest = db.one("SELECT reference, title FROM build WHERE status IN (10, 20, 25) ORDER BY reference_int DESC")
+    assert newest is not None
+    return int(db.scalar("SELECT COUNT(*) FROM build WHERE status IN (10, 20, 25)")), newest["reference"], newest["title"]
 
 
 @pytest.fixture

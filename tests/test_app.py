@@ -10,7 +10,7 @@ from buildtui.dialogs.outputs import CompleteOutputsDialog, CreateOutputDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.screens.build_list import BuildListScreen
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import make_app, open_build, settle
+from tests.conftest import build_count, make_app, open_build, outstanding, settle
 
 
 def table(app, selector: str = "#builds") -> KeyedTable:
@@ -18,13 +18,16 @@ def table(app, selector: str = "#builds") -> KeyedTable:
 
 
 class TestBuildList:
-    async def test_default_view_is_outstanding(self, app):
+    async def test_default_view_is_outstanding(self, server, app):
         """The list opens on outstanding builds, newest first, with the count visible."""
+        n = outstanding(server.url)
+        newest = httpx.get(server.url + "/api/build/", params={"outstanding": "true", "ordering": "-reference",
+                                                                "limit": 1}, auth=("admin", "inventree"))
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             rows = table(app).row_keys
-            assert len(rows) == 17 and rows[0] == "21"
-            assert "17 of 17 builds" in str(app.screen.query_one("#list-filters").render())
+            assert len(rows) == n and rows[0] == str(newest.json()["results"][0]["pk"])
+            assert f"{n} of {n} builds" in str(app.screen.query_one("#list-filters").render())
 
     async def test_start_up_asks_each_thing_once(self, server, app):
         """Session facts and the first page: five requests, started at load, none repeated."""
@@ -32,7 +35,7 @@ class TestBuildList:
             await settle(pilot)
             asked = sorted(p.split("?")[0] for m, p in server.sim.log if m == "GET" and "/token/" not in p)
             assert asked == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/", "/api/user/roles/"]
-            assert len(table(app).row_keys) == 17
+            assert len(table(app).row_keys) == outstanding(server.url)
 
     async def test_session_ready_meanwhile_is_not_asked_again(self, server, token):
         """The list saw the session not ready and asked to bootstrap while the load-time requests were still
@@ -79,7 +82,7 @@ class TestBuildList:
             await settle(pilot)
             assert isinstance(app.screen, LoginDialog)
 
-    async def test_garbage_collection_resumes_after_first_rows(self, app):
+    async def test_garbage_collection_resumes_after_first_rows(self, server, app):
         """`buildtui` pauses the cyclic GC while it starts; the first rows drawn turn it back on."""
         import gc
 
@@ -87,7 +90,7 @@ class TestBuildList:
         try:
             async with app.run_test(size=(80, 24)) as pilot:
                 await settle(pilot)
-                assert len(table(app).row_keys) == 17
+                assert len(table(app).row_keys) == outstanding(server.url)
                 assert gc.isenabled()
         finally:
             gc.enable()
@@ -120,23 +123,24 @@ class TestBuildList:
             row = table(app).get_row("19")
             assert "Awaiting QA" in [str(c) for c in row]
 
-    async def test_filters_by_key(self, app):
+    async def test_filters_by_key(self, server, app):
         """a shows all builds, d overdue only, m mine, s cycles status."""
+        every = build_count(server.url)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.press("a")
             await settle(pilot)
-            assert len(table(app).row_keys) == 21
+            assert len(table(app).row_keys) == every
             await pilot.press("d")
             await settle(pilot)
             overdue = table(app).row_keys
-            assert 0 < len(overdue) < 21
+            assert 0 < len(overdue) < every
             await pilot.press("o", "s")
             await settle(pilot)
             model = app.screen.model
             assert model.query.status == 10 and all(b.status == 10 for b in model.rows)
 
-    async def test_search_is_server_side_and_debounced(self, app):
+    async def test_search_is_server_side_and_debounced(self, server, app):
         """/ opens the search; typing filters on the server; Esc clears."""
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -146,7 +150,7 @@ class TestBuildList:
             assert set(table(app).row_keys) == {"20", "13", "9"}
             await pilot.press("escape")
             await settle(pilot)
-            assert len(table(app).row_keys) == 17
+            assert len(table(app).row_keys) == outstanding(server.url)
 
     async def test_sort_cycles(self, app):
         async with app.run_test(size=(120, 40)) as pilot:
@@ -171,8 +175,9 @@ class TestBuildList:
             assert isinstance(app.screen, BuildListScreen)
             assert table(app).current_key == key and app.screen.model.query.assigned_to_me
 
-    async def test_cursor_stays_when_rows_are_added_above(self, app, client):
+    async def test_cursor_stays_when_rows_are_added_above(self, server, app, client):
         """A refresh in which new builds appear above keeps the cursor on the same build."""
+        before = outstanding(server.url)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.press("down", "down", "down")
@@ -184,7 +189,7 @@ class TestBuildList:
                            headers={"Authorization": f"Token {app.config.token}"})
             await pilot.press("ctrl+r")
             await settle(pilot)
-            assert len(table(app).row_keys) == 19
+            assert len(table(app).row_keys) == before + 2
             assert table(app).current_key == key
             assert table(app).cursor_row == 5
 

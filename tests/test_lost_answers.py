@@ -14,7 +14,7 @@ from textual.widgets import Input
 
 from buildtui.dialogs.outputs import CompleteOutputsDialog, CreateOutputDialog
 from buildtui.screens.build_detail import BuildDetailScreen
-from tests.conftest import make_app, open_allocate, open_build, settle
+from tests.conftest import make_app, open_allocate, open_build, outstanding, settle
 
 
 def notes(app) -> list[str]:
@@ -163,7 +163,7 @@ class TestBadAnswers:
             await pilot.press("a")
             await settle(pilot)
             assert "buildtui reads at most" in str(app.store.last_error)
-            assert len(app.screen.model.rows) == 17
+            assert len(app.screen.model.rows) == outstanding(server.url)
 
     async def test_nested_answer_ends_in_a_message(self, server, token):
         """A reply nested 200,000 levels deep at start-up: a sentence on screen, a retry after the back-off,

@@ -16,7 +16,7 @@ from buildtui.api.client import HEADERS
 from buildtui.api.transport import HttpxSender
 from buildtui.simulator import SimulatorServer, build_simulator
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import get_token, make_app, settle
+from tests.conftest import get_token, make_app, outstanding_in, settle
 
 OPENSSL = shutil.which("openssl")
 
@@ -97,7 +97,7 @@ class TestTLS:
         app = make_app(srv.url, token, ca_bundle=str(ca))
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
+            assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == outstanding_in(srv.sim)
 
     async def test_plain_http_client_still_verifies_any_https(self, tls_server):
         """For http:// servers the CA bundle is not loaded (start-up time); https through it fails closed."""
@@ -165,6 +165,6 @@ class TestUnreachable:
                     await pilot.pause(0.1)
                     if app.screen.query("#builds") and app.screen.query_one("#builds", KeyedTable).row_keys:
                         break
-                assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
+                assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == outstanding_in(sim)
             finally:
                 srv.stop()

@@ -18,7 +18,7 @@ from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.safe import clean, text
-from tests.conftest import make_app, open_allocate, settle
+from tests.conftest import make_app, open_allocate, outstanding_in, settle
 
 HOSTILE = ["[@click=app.quit]x", "[b]bold[/b]", "[$error @click=app.quit]y[/]", "\x1b[31mred\x1b[0m",
            "\x1b]52;c;aGVsbG8=\x07", "bell\x07", "tab\there", "\u202eevil"]
@@ -97,12 +97,13 @@ class TestServerFaults:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             table = app.screen.query_one("#builds", KeyedTable)
-            assert len(table.row_keys) == 17
+            n = outstanding_in(server.sim)
+            assert len(table.row_keys) == n
             server.stop()
             await pilot.press("ctrl+r")
             await settle(pilot)
             assert "OFFLINE" in str(app.screen.query_one("#status-line").render())
-            assert len(table.row_keys) == 17 and table.has_class("-stale")
+            assert len(table.row_keys) == n and table.has_class("-stale")
             again = SimulatorServer(server.sim, port=server.port).start()
             try:
                 app.store._next_poll_at = 0  # the back-off would wait; the operator presses refresh
@@ -166,7 +167,7 @@ class TestAuthentication:
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, BuildListScreen)
-            assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17
+            assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == outstanding_in(server.sim)
             assert app.client.has_token and "revoked" not in repr(app.client)
 
 

@@ -18,7 +18,7 @@ from buildtui.dialogs.login import LoginDialog
 from buildtui.screens.build_list import BuildListScreen
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.status_line import StatusLine
-from tests.conftest import get_token, settle
+from tests.conftest import get_token, outstanding_in, settle
 
 
 def config_file() -> Path:
@@ -64,7 +64,7 @@ class TestCredentialsFromTheEnvironment:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, BuildListScreen)
-            assert rows(app) == 17
+            assert rows(app) == outstanding_in(server.sim)
             assert "operator" in status(app)
         assert not config_file().exists()  # the environment is the source of truth: nothing written
 
@@ -77,7 +77,7 @@ class TestCredentialsFromTheEnvironment:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, BuildListScreen)
-            assert rows(app) == 17 and "operator" in status(app)
+            assert rows(app) == outstanding_in(server.sim) and "operator" in status(app)
             assert token_requests(server) == 1
         assert not config_file().exists()
 
@@ -99,7 +99,7 @@ class TestCredentialsFromTheEnvironment:
             assert app.focused is dialog.query_one("#password", Input)
             await pilot.press(*"operator", "enter")
             await settle(pilot)
-            assert isinstance(app.screen, BuildListScreen) and rows(app) == 17
+            assert isinstance(app.screen, BuildListScreen) and rows(app) == outstanding_in(server.sim)
         assert not config_file().exists()  # the password is in the environment: no token written
 
 
@@ -119,7 +119,7 @@ class TestStoredUsernameFollowsTheToken:
             username.value = "operator"
             await pilot.press(*"operator", "enter")
             await settle(pilot)
-            assert isinstance(app.screen, BuildListScreen) and rows(app) == 17
+            assert isinstance(app.screen, BuildListScreen) and rows(app) == outstanding_in(server.sim)
             assert "Signed in as operator (was admin)" in notes(app)
             assert "operator" in status(app)
         stored = config_mod.load({})

@@ -7,7 +7,7 @@ import time
 
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import make_app, settle
+from tests.conftest import make_app, outstanding_in, settle
 
 
 def gets(server, since: int = 0) -> list[str]:
@@ -34,7 +34,8 @@ class TestSlowServer:
         server.sim.latency_ms = 1200
         app = make_app(server.url, token, poll_interval=5)
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: len(app.screen.query_one("#builds", KeyedTable).row_keys) == 17)
+            n = outstanding_in(server.sim)
+            await wait_for(pilot, lambda: len(app.screen.query_one("#builds", KeyedTable).row_keys) == n)
             assert sorted(gets(server)) == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/",
                                             "/api/user/roles/"]
 

@@ -57,6 +57,9 @@ class ScanLogScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self._fill()
 
+    def action_close(self) -> None:
+        self.dismiss(None)
+
     def on_resize(self) -> None:
         self._fill()
 

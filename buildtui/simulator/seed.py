@@ -22,6 +22,14 @@ AWKWARD_PART = "Bracket [b]Part[/b] [@click=app.quit]x"
 LONG_TITLE = ("Rework of the pilot batch for the customer audit, including replacement of every connector and "
               "label")[:100]
 
+#: the demo's build orders (showcase 1-21, workshop 22-31); ``seed_large`` numbers its builds after them
+DEMO_BUILDS = 31
+#: the first build ``seed_large`` adds: 200 lines and 1,000 allocations (the benchmarks open it)
+BIG_BUILD = f"BO-{DEMO_BUILDS + 1:04d}"
+#: the showcase assemblies ``seed_large`` draws its builds from (the workshop's 45-line BOM would double
+#: the benchmark's line count)
+LARGE_ASSEMBLIES = ("SB-100", "BRK-1", "HAR-4", "OPS-7", "KIT-1")
+
 USERS = [
     # id, username, password, first, last, staff, superuser
     (1, "admin", "inventree", "Ada", "Admin", 1, 1),
@@ -336,6 +344,9 @@ def seed_demo(db: Database) -> None:
         s = seed_stock(db, p, loc)
         seed_builds(db, p, s, loc)
         seed_expiry_and_boxes(db, p, loc)
+        from .seed_workshop import seed_workshop  # appended: builds 22-31 (it imports this module's helpers)
+
+        seed_workshop(db, p, loc, s)
         seed_suppliers(db)
 
 
@@ -347,7 +358,8 @@ def seed_large(db: Database, builds: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     with db.transaction():
         start_ref = int(db.scalar("SELECT COALESCE(MAX(reference_int), 0) FROM build"))
-        assemblies = [r["id"] for r in db.all("SELECT id FROM part WHERE assembly = 1 AND trackable = 0")]
+        assemblies = [r["id"] for r in db.all(
+            f"SELECT id FROM part WHERE IPN IN ({','.join('?' * len(LARGE_ASSEMBLIES))}) ORDER BY id", LARGE_ASSEMBLIES)]
         boms = {a: db.all("SELECT * FROM bom_item WHERE part = ?", (a,)) for a in assemblies}
         # the big assembly: 200 components
         big = db.insert("part", name="Mainboard X200 (200 lines)", IPN="MB-X200", assembly=1,

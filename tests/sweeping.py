@@ -1,0 +1,204 @@
+"""What the crash sweeps share (tests/test_sweep.py, tests/test_sweep_property.py).
+
+An app watched for what an operator would see as a crash: an unhandled exception (Textual then ends the
+app), a "Something went wrong" notification, or a traceback logged by a handler that caught a bug. The keys a
+screen offers are read from its active bindings (what the footer and the help screen list), never from a
+list kept here. Written against what every version of the app has had since the first commit, so that the
+same file runs on older code (the sweep was proved on the code before the fixes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from textual.screen import ModalScreen, Screen
+
+#: actions never pressed: they end the app (quit) or leave the screen under test (back: pressed last)
+NEVER = {"quit", "back"}
+#: screens opened and cancelled but never submitted: the command palette's Enter runs whichever of the
+#: app's commands happens to be first (quit, say), which is no default of anything
+NEVER_SUBMITTED = {"command_palette"}
+#: how long one step may keep the app busy before the sweep calls it a hang
+STEP_LIMIT_S = 20.0
+
+
+def quick_idle(monkeypatch: Any) -> None:
+    """Pilot waits for "idle" (the process's CPU time not advancing) in steps of 20 ms, several times a key;
+    a sweep presses hundreds of keys. Steps of 4 ms measure the same thing, sooner."""
+    import textual._wait
+
+    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.004)
+    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", 0.0004)
+
+
+def simulator_options(**kw: Any) -> dict[str, Any]:
+    """Keyword arguments for ``build_simulator`` that this version of it takes (older code lacks some)."""
+    from buildtui.simulator import build_simulator
+
+    taken = inspect.signature(build_simulator).parameters
+    return {k: v for k, v in kw.items() if k in taken}
+
+
+def seeded_builds() -> list[tuple[int, str]]:
+    """(pk, reference) of every build the demo seeds, read from a freshly seeded database (~50 ms)."""
+    from buildtui.simulator.db import Database
+    from buildtui.simulator.seed import seed_demo
+
+    db = Database(":memory:")
+    seed_demo(db)
+    return [(int(r["id"]), str(r["reference"])) for r in db.all("SELECT id, reference FROM build ORDER BY id")]
+
+
+class _Tracebacks(logging.Handler):
+    def __init__(self, watch: Watch) -> None:
+        super().__init__(logging.ERROR)
+        self.watch = watch
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.exc_info[0] is not None:
+            text = "".join(traceback.format_exception(*record.exc_info))
+            self.watch.problems.append(f"traceback logged ({record.getMessage()}):\n{text}")
+
+
+class Watch:
+    """Records every notification and logged traceback of ``app``; ``check()`` fails on a crash."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.trail: list[str] = []
+        self.problems: list[str] = []
+        self.notes: list[tuple[str, str, str]] = []
+        self.screens_seen: set[str] = set()
+        self.timings: list[tuple[float, str]] = []  # (seconds, where) of every key pressed
+        self.window = 12  # how many of the last steps a failure names
+        notify = app.notify
+
+        def recording(
+            message: Any, *, title: str = "", severity: str = "information", timeout: Any = None, markup: bool = True
+        ) -> None:
+            self.notes.append((str(title), str(message), str(severity)))
+            if "Something went wrong" in str(message) or title == "Unexpected error":
+                self.problems.append(f"notification {title!r}: {message}")
+            notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+        app.notify = recording
+        self._handler = _Tracebacks(self)
+
+    @contextmanager
+    def watching(self) -> Iterator[Watch]:
+        logger = logging.getLogger("buildtui")
+        logger.addHandler(self._handler)
+        try:
+            yield self
+        finally:
+            logger.removeHandler(self._handler)
+
+    def where(self) -> str:
+        return " > ".join(self.trail[-self.window :])
+
+    def check(self) -> None:
+        exc = self.app._exception
+        if exc is not None:
+            text = "".join(traceback.format_exception(exc))
+            raise AssertionError(f"unhandled exception after: {self.where()}\n{text}")
+        if getattr(self.app, "_exit", False) or self.app._exit_renderables or self.app.return_code not in (None, 0):
+            raise AssertionError(f"the app exited after: {self.where()}")
+        if self.problems:
+            raise AssertionError(f"after: {self.where()}\n" + "\n".join(self.problems))
+
+
+def _in_screen(worker: Any, screen: Screen[Any]) -> bool:
+    node = worker.node
+    return node is screen or getattr(node, "screen", None) is screen
+
+
+async def settle(pilot: Any, watch: Watch, limit: float = STEP_LIMIT_S) -> None:
+    """Wait until the app has done what the last key asked: its workers finished, or, while a dialog is on
+    top, the dialog's own workers (a worker waiting for the operator's choice in that dialog never ends)."""
+    app = pilot.app
+    await pilot.pause()
+    deadline = time.monotonic() + limit
+    while True:
+        watch.check()
+        top = app.screen
+        running = [w for w in app.workers if not w.is_finished]
+        if isinstance(top, ModalScreen):
+            running = [w for w in running if _in_screen(w, top)]
+        if not running:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still busy after {limit:.0f} s: {[w.name for w in running]} after: {watch.where()}")
+        await asyncio.sleep(0.005)
+    await pilot.pause()
+    watch.check()
+
+
+async def press(pilot: Any, watch: Watch, key: str) -> None:
+    watch.trail.append(key)
+    started = time.perf_counter()
+    await pilot.press(key)
+    await settle(pilot, watch)
+    watch.timings.append((time.perf_counter() - started, watch.where()))
+    watch.screens_seen.add(type(pilot.app.screen).__name__)
+
+
+def signature(screen: Screen[Any]) -> tuple[str, ...]:
+    """What a screen shows (its texts, field values, table sizes): two openings that look the same are one
+    case to submit, not two."""
+    from textual.widgets import DataTable, Input, Select, Static
+
+    parts = [type(screen).__name__]
+    for widget in screen.query("*"):
+        if isinstance(widget, Input | Select):
+            parts.append(f"{widget.id}={widget.value!r}")
+        elif isinstance(widget, DataTable):
+            parts.append(f"{widget.id}:{widget.row_count}:{widget.cursor_row}")
+        elif isinstance(widget, Static):
+            parts.append(str(widget.render()))
+    return tuple(parts)
+
+
+def offered(app: Any, *, app_keys: bool = True) -> list[tuple[str, str]]:
+    """(key, action) of every key the top screen offers now: its own bindings and (``app_keys``) the app's;
+    the footer and the help screen list these. Enabled ones, one key per action, in the order bound."""
+    screen = app.screen
+    keys: list[tuple[str, str]] = []
+    actions: set[str] = set()
+    # the app's priority keys win over whatever a screen binds them to (ctrl+c quits even where a dialog binds
+    # it to "copy"): those that end the app are never pressed
+    ending = {
+        key
+        for key, bindings in app._bindings.key_to_bindings.items()
+        if any(b.priority and b.action.removeprefix("app.").split("(")[0] in NEVER for b in bindings)
+    }
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if key in ending or not active.enabled or active.node not in ((screen, app) if app_keys else (screen,)):
+            continue
+        if not (binding.show or binding.description):
+            continue
+        action = binding.action.removeprefix("app.")
+        if action in actions or action.split("(")[0] in NEVER:
+            continue
+        actions.add(action)
+        keys.append((key, action))
+    return keys
+
+
+async def back_to(pilot: Any, watch: Watch, base: Screen[Any], *, what: str) -> None:
+    """Esc until ``base`` is on top again; fails when a screen does not close with Esc."""
+    for _ in range(4):
+        if pilot.app.screen is base:
+            return
+        await press(pilot, watch, "escape")
+    if pilot.app.screen is not base:
+        raise AssertionError(
+            f"{type(pilot.app.screen).__name__} did not close with Esc ({what}) after: {watch.where()}"
+        )

@@ -1,0 +1,365 @@
+"""The main flows on builds shaped as real ones are (seed_workshop.py: builds 22-31): no source and no
+destination location, a long BOM, tracked lines with no outputs, one output and many, consumables only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from textual.widgets import Input, Select
+
+from buildtui.dialogs.outputs import CompleteOutputsDialog, CreateOutputDialog
+from buildtui.screens.build_detail import BuildDetailScreen
+from buildtui.simulator import SimulatorServer, build_simulator
+from buildtui.widgets.keyed_table import KeyedTable
+from tests.conftest import get_token, make_app, open_build, settle
+
+
+def outputs_on_server(server, build: int, *, building: bool) -> list[dict]:
+    return server.sim.db.all("SELECT * FROM stock WHERE build = ? AND is_building = ?", (build, int(building)))
+
+
+class TestNoDestination:
+    async def test_new_output_on_a_build_with_no_destination(self, server, app):
+        """N on BO-0022 (no source, no destination): Create outputs opens with the location blank and the rest
+        of the quantity proposed; Enter creates the output and the outputs tab lists it."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 22)
+            assert screen.model.build.destination is None and screen.model.build.take_from is None
+            await pilot.press("N")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CreateOutputDialog)
+            assert dialog.query_one("#location", Select).is_blank()
+            assert dialog.query_one("#quantity", Input).value == "15"  # 25 ordered, 10 already in production
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+            assert sorted(o["quantity"] for o in outputs_on_server(server, 22, building=True)) == [10, 15]
+            await pilot.press("3")
+            await settle(pilot)
+            assert len(app.screen.query_one("#outputs", KeyedTable).row_keys) == 2
+
+    async def test_complete_the_only_output_with_no_destination(self, server, app):
+        """c on BO-0029 (one output, every line allocated, no destination): the output is marked and the
+        location blank; Enter asks for a location, scanning LOC-FG fills it, Enter completes the output."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_build(pilot, 29)
+            await pilot.press("c")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CompleteOutputsDialog)
+            assert len(dialog.marked) == 1 and dialog.query_one("#location", Select).is_blank()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog and "Choose a location." in str(dialog.query_one("#err-location").render())
+            app.scan("LOC-FG")
+            await settle(pilot)
+            assert dialog.query_one("#location", Select).value == 7
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+            assert outputs_on_server(server, 29, building=True) == []
+            assert [o["location"] for o in outputs_on_server(server, 29, building=False)] == [7]
+
+
+def line_of(screen, ipn: str):
+    """The build line of part ``ipn`` on the open build."""
+    return next(ln for ln in screen.model.lines if ln.part_detail and ln.part_detail.IPN == ipn)
+
+
+async def picker_on(pilot, screen, ipn: str):
+    """Select the line of part ``ipn`` (as the arrow keys would) and press a: the stock picker."""
+    screen.query_one("#lines", KeyedTable).select_key(f"l{line_of(screen, ipn).pk}")
+    await pilot.press("a")
+    await settle(pilot)
+    return pilot.app.screen
+
+
+def text_of(dialog, selector: str) -> str:
+    return str(dialog.query_one(selector).render())
+
+
+class TestLongBom:
+    async def test_auto_allocate_with_no_source_location(self, server, app):
+        """A on BO-0022 (45 lines, no source location): the dialog opens with "anywhere" as the source;
+        submitted, the summary lists what was allocated and says which lines have no stock at all."""
+        from buildtui.dialogs.auto_allocate import AutoAllocateDialog
+        from buildtui.dialogs.info import InfoDialog
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 22)
+            assert len(screen.model.lines) == 45
+            await pilot.press("A")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, AutoAllocateDialog) and dialog.query_one("#location", Select).is_blank()
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            summary = app.screen
+            assert isinstance(summary, InfoDialog)
+            said = summary.body
+            assert said.startswith("Auto-allocation allocated ") and "Still short:" in said
+            assert "U-INA240A2 Current sense amplifier INA240A2: no stock available" in said
+            assert "J-USB-C USB-C receptacle 16-pin: no stock available" in said
+
+    async def test_full_and_over_allocated_lines_propose_nothing(self, app):
+        """On BO-0022 the 1k resistors are allocated exactly and the terminal blocks 60 for 50: the picker says
+        so on each and proposes no quantity."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 22)
+            dialog = await picker_on(pilot, screen, "R-0603-1K")
+            assert "fully allocated: nothing more is needed (required 100, allocated 100" in text_of(
+                dialog, "#alloc-line"
+            )
+            assert dialog.query_one("#quantity", Input).value == ""
+            await pilot.press("escape")
+            await settle(pilot)
+            dialog = await picker_on(pilot, screen, "J-TB2-508")
+            assert "over-allocated by 10: nothing more is needed" in text_of(dialog, "#alloc-line")
+            assert dialog.query_one("#quantity", Input).value == ""
+
+    async def test_expired_and_quarantined_batches(self, app):
+        """The 470 µF capacitors of BO-0022: the expired batch is listed last, marked, and not the default;
+        the quarantined MOSFET batch is not offered at all."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 22)
+            dialog = await picker_on(pilot, screen, "C-470U-35V")
+            batches = [s.batch for s in dialog.candidates]
+            assert batches == ["EL470-2404", "EL470-2301"]
+            assert dialog.current().batch == "EL470-2404"
+            assert "EXPIRED" in str(dialog.query_one("#candidates", KeyedTable).get_row(str(dialog.candidates[1].pk)))
+            await pilot.press("escape")
+            await settle(pilot)
+            dialog = await picker_on(pilot, screen, "Q-AO3400")
+            assert [s.batch for s in dialog.candidates] == ["AO34-2402"]
+
+
+class TestSerialisedProduct:
+    async def test_tracked_line_with_no_outputs(self, server, app):
+        """a on the transformer line of BO-0026 (tracked, no outputs yet): the picker opens with no output to
+        choose, and Allocate says to choose one instead of allocating."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 26)
+            assert screen.model.outputs == []
+            dialog = await picker_on(pilot, screen, "TR-24-100")
+            assert dialog.query_one("#output", Select).is_blank()
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is dialog
+            assert "Choose the output this tracked part goes into." in text_of(dialog, "#err-output")
+            assert (
+                server.sim.db.scalar(
+                    "SELECT COUNT(*) FROM build_item bi JOIN build_line bl ON bl.id = bi.build_line WHERE bl.build = 26"
+                )
+                == 0
+            )
+
+    async def test_new_outputs_skip_serials_in_use(self, server, app):
+        """N on BO-0026: serials 1001-1028 are taken by earlier PSU-24 builds, so 1029-1030 are proposed, and
+        Enter creates those two outputs."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_build(pilot, 26)
+            await pilot.press("N")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CreateOutputDialog)
+            assert dialog.query_one("#serial_numbers", Input).value == "1029-1030"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, BuildDetailScreen)
+            assert sorted(o["serial"] for o in outputs_on_server(server, 26, building=True)) == ["1029", "1030"]
+
+    async def test_supplier_label_allocates_the_board(self, server, app):
+        """On BO-0026, scanning the supplier label on the PSU boards (MOUSER:PCB-PSU-A:30) allocates the two
+        boards the build needs."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 26)
+            app.scan("MOUSER:PCB-PSU-A:30")
+            await settle(pilot)
+            assert app.scans.log[-1].ok, app.scans.log[-1].outcome
+            assert line_of(screen, "PCB-PSU-A").allocated == 2
+
+    async def test_twenty_four_outputs_all_marked(self, app):
+        """BO-0025 has 24 outputs in production: the outputs tab lists them; Complete opens with the output under
+        the cursor marked and the focus on Quantity; shift+tab to the list, and a marks all 24."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_build(pilot, 25)
+            await pilot.press("3")
+            await settle(pilot)
+            assert len(app.screen.query_one("#outputs", KeyedTable).row_keys) == 24
+            await pilot.press("c")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CompleteOutputsDialog)
+            assert len(dialog.marked) == 1
+            await pilot.press("shift+tab", "a")
+            await settle(pilot)
+            assert len(dialog.marked) == 24
+
+
+class TestConsumablesOnly:
+    async def test_nothing_to_allocate(self, app):
+        """BO-0028 has only consumable lines: a says they are not allocated, and auto-allocation allocates
+        nothing without calling any line short."""
+        from buildtui.dialogs.info import InfoDialog
+
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            screen = await open_build(pilot, 28)
+            assert screen.model.lines and all(ln.consumable for ln in screen.model.lines)
+            await pilot.press("a")
+            await settle(pilot)
+            assert "Consumable lines are not allocated." in [n.message for n in app._notifications]
+            await pilot.press("A")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, InfoDialog)
+            assert app.screen.body == "Auto-allocation allocated nothing."
+
+
+@pytest.fixture(params=[425, 530], ids=["api425", "api530"])
+def versioned(request) -> Iterator[SimulatorServer]:
+    """The simulator as API 425 or 530 (background tasks of 0.3 s)."""
+    srv = SimulatorServer(build_simulator(api=request.param, task_delay_s=0.3)).start()
+    yield srv
+    srv.stop()
+
+
+async def test_one_output_completed_and_the_build_finished(versioned):
+    """BO-0029 on API 425 and 530: c, LOC-FG scanned, Enter completes its one output; F then shows nothing
+    blocking, and Enter finishes the build, whose header reads Complete."""
+    from buildtui.dialogs.build_actions import FinishBuildDialog
+
+    app = make_app(versioned.url, get_token(versioned.url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_build(pilot, 29)
+        await pilot.press("c")
+        await settle(pilot)
+        app.scan("LOC-FG")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.model.build.completed == 1 and not screen.model.incomplete_outputs
+        await pilot.press("F")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FinishBuildDialog)
+        assert text_of(dialog, "#blockers") == "Nothing blocks completion."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and screen.model.build.status == 40
+        assert "Complete" in text_of(screen, "#detail-header")
+
+
+class TestShowcaseStays:
+    async def test_readme_demo_codes(self, app):
+        """The README's walk-through, code by code: BO-0019 opens; INV-SI1 allocates to the resistor line
+        (ctrl+z undoes it), and so does the reel's supplier label; INV-SI13 goes to the PCB line; INV-SI5 is
+        refused (used up by BO-0001); in the complete-outputs dialog (on BO-0003) LOC-FG fills the location."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.scan("BO-0019")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, BuildDetailScreen) and screen.pk == 19
+            app.scan("INV-SI1")
+            await settle(pilot)
+            assert line_of(screen, "R-0603-10K").allocated == 60 and app.scans.log[-1].ok
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+            assert line_of(screen, "R-0603-10K").allocated == 0
+            app.scan("YAGEO-RC0603-10K-REEL-7")
+            await settle(pilot)
+            assert line_of(screen, "R-0603-10K").allocated == 60
+            app.scan("INV-SI13")
+            await settle(pilot)
+            assert line_of(screen, "PCB-SB-C").allocated == 15
+            app.scan("INV-SI5")
+            await settle(pilot)
+            assert not app.scans.log[-1].ok and line_of(screen, "M-PASTE").allocated == 0
+            await pilot.press("escape")
+            await settle(pilot)
+            app.open_build(3)
+            await settle(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            app.scan("LOC-FG")
+            await settle(pilot)
+            assert isinstance(app.screen, CompleteOutputsDialog)
+            assert app.screen.query_one("#location", Select).value == 7
+
+
+class TestSeed:
+    def test_seeding_stays_fast(self):
+        """Every test seeds a simulator: the demo data takes well under 0.2 s (best of three)."""
+        import time
+
+        from buildtui.simulator.db import Database
+        from buildtui.simulator.seed import seed_demo
+
+        times = []
+        for _ in range(3):
+            db = Database(":memory:")
+            started = time.perf_counter()
+            seed_demo(db)
+            times.append(time.perf_counter() - started)
+        assert min(times) < 0.2, times
+
+    def test_workshop_has_the_shapes_real_data_has(self, server):
+        """Builds 22-31 have what the seed's docstring promises, read back from the server's database."""
+        from buildtui.simulator.seed_workshop import WORKSHOP_BUILDS
+
+        db = server.sim.db
+
+        def one(sql: str, *args: object) -> int:
+            return int(db.scalar(sql, args))
+
+        builds = db.all(
+            f"SELECT * FROM build WHERE id IN ({','.join('?' * len(WORKSHOP_BUILDS))})", list(WORKSHOP_BUILDS)
+        )
+        assert len(builds) == 10 and all(b["take_from"] is None and b["destination"] is None for b in builds)
+        lines_22 = db.all(
+            "SELECT bl.*, (SELECT COALESCE(SUM(quantity), 0) FROM build_item WHERE build_line = bl.id)"
+            " AS allocated FROM build_line bl WHERE build = 22"
+        )
+        assert len(lines_22) >= 40
+        assert any(ln["allocated"] == ln["quantity"] > 0 for ln in lines_22)  # fully allocated
+        assert any(ln["allocated"] > ln["quantity"] for ln in lines_22)  # over-allocated
+        on_bom = "SELECT sub_part FROM bom_item WHERE part = (SELECT part FROM build WHERE id = 22)"
+        assert one(f"SELECT COUNT(*) FROM stock WHERE part IN ({on_bom}) AND expiry_date < '2026-06-15'") >= 1
+        assert one(f"SELECT COUNT(*) FROM stock WHERE part IN ({on_bom}) AND status = 75") >= 1
+        assert (
+            one(f"SELECT COUNT(*) FROM ({on_bom}) b WHERE NOT EXISTS (SELECT 1 FROM stock s WHERE s.part = b.sub_part)")
+            >= 3
+        )  # parts with no stock at all
+        building = "SELECT COUNT(*) FROM stock WHERE build = ? AND is_building = 1"
+        assert [one(building, pk) for pk in (25, 26, 27, 29)] == [24, 0, 1, 1]
+        tracked = (
+            "SELECT COUNT(*) FROM build_line bl JOIN bom_item b ON b.id = bl.bom_item JOIN part p ON"
+            " p.id = b.sub_part WHERE bl.build = ? AND p.trackable = 1"
+        )
+        assert one(tracked, 26) == 1
+        assert (
+            one(
+                "SELECT COUNT(*) FROM build_line bl JOIN bom_item b ON b.id = bl.bom_item"
+                " WHERE bl.build = 28 AND b.consumable = 0"
+            )
+            == 0
+        )
+        assert (
+            one("SELECT COUNT(*) FROM stock WHERE part = (SELECT part FROM build WHERE id = 25) AND serial IS NOT NULL")
+            == 28
+        )  # 1001-1028 in use
+
+    def test_generated_builds_start_after_the_demo(self):
+        """``--builds N`` numbers its builds after the demo's; the first, BIG_BUILD, has 200 lines."""
+        from buildtui.simulator.db import Database
+        from buildtui.simulator.seed import BIG_BUILD, DEMO_BUILDS, seed_demo, seed_large
+
+        db = Database(":memory:")
+        seed_demo(db)
+        assert db.scalar("SELECT COUNT(*) FROM build") == DEMO_BUILDS
+        seed_large(db, 3)
+        big = db.one("SELECT id FROM build WHERE reference = ?", (BIG_BUILD,))
+        assert big is not None and db.scalar("SELECT COUNT(*) FROM build_line WHERE build = ?", (big["id"],)) == 200

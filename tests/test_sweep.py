@@ -1,0 +1,301 @@
+"""The crash sweep: on every seeded build, every tab, every key the screen offers, every dialog cancelled and
+submitted with its defaults, against the simulator over real HTTP at 80x24.
+
+Fails on an unhandled exception (Textual ends the app), a "Something went wrong" notification, a traceback
+in the log, a step that keeps the app busy for 20 s, or a screen that Esc does not close. The keys come from
+the screen's active bindings (what the footer and the help screen offer), so a new key is swept without
+touching this file. One test per build, each on its own freshly seeded simulator (writes of one build's
+sweep never reach another's), so that they can run in parallel.
+
+Measured on the 2-CPU development machine (shared with other test runs), 31 demo builds: the CI sweep (the
+default) takes 270 s of CPU, ~6 min wall; ``BUILDTUI_SWEEP=full`` (every key on every tab, Enter as well as
+ctrl+s) 670 s of CPU, 17 min. ``pytest -m "not sweep"`` leaves both sweeps out. Run on the code before the
+fixes (01ef98e) the CI sweep fails on 15 builds, each with the Select crash of ``A`` on a build with no source
+location (InvalidSelectValueError: Illegal select value False).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import NamedTuple
+
+import pytest
+from textual.widgets import DataTable
+
+from buildtui.simulator import SimulatorServer, build_simulator
+from buildtui.widgets.keyed_table import KeyedTable
+from tests.conftest import get_token, make_app
+from tests.sweeping import (
+    NEVER_SUBMITTED,
+    Watch,
+    back_to,
+    offered,
+    press,
+    quick_idle,
+    seeded_builds,
+    settle,
+    signature,
+    simulator_options,
+)
+
+pytestmark = pytest.mark.sweep
+
+BUILDS = seeded_builds()
+#: BUILDTUI_SWEEP=full sweeps every key on every tab and submits with Enter too; the default is the CI sweep
+#: (see ``sweep_build``)
+FULL = os.environ.get("BUILDTUI_SWEEP", "") == "full"
+#: actions whose submission ends the build's working life: submitted last, after every other dialog
+LAST = ("finish", "cancel_build")
+SUBMITS = ("ctrl+s", "enter")
+
+
+@pytest.fixture
+def sweep_server(monkeypatch):
+    quick_idle(monkeypatch)
+    # background tasks answer after 50 ms instead of 0.7 s: the sweep submits dozens of them
+    srv = SimulatorServer(build_simulator(**simulator_options(task_delay_s=0.05))).start()
+    yield srv
+    srv.stop()
+
+
+def submits(screen: object) -> bool:
+    """The screen has something to submit (a dialog's ctrl+s), unlike help, the scan log or a chooser."""
+    bindings = getattr(screen, "active_bindings", {})
+    return any(active.binding.action == "submit" for active in bindings.values())
+
+
+def row_texts(table: object) -> list[str]:
+    """The longer texts of the selected row of ``table`` (a part name, a serial): a screen showing one of them
+    is about that row."""
+    if not isinstance(table, DataTable) or table.row_count == 0:
+        return []
+    cells = table.get_row_at(table.cursor_row)
+    texts = [str(c).strip() for c in cells]
+    return [s for s in texts if len(s) >= 6 and any(ch.isalnum() for ch in s)]
+
+
+def line_kinds(model) -> list[int]:
+    """The first line of each kind the build has (pks, in order): tracked, consumable, optional, fully or
+    over-allocated, with no stock at all, with substitutes or variants allowed."""
+    kinds: dict[tuple[bool, ...], int] = {}
+    for ln in model.lines:
+        kind = (
+            ln.trackable,
+            ln.consumable,
+            ln.optional,
+            ln.fully_allocated,
+            ln.over_allocated,
+            ln.available_total <= 0,
+            bool(ln.substitute_parts) or ln.allow_variants,
+        )
+        kinds.setdefault(kind, ln.pk)
+    return list(kinds.values())
+
+
+class Case(NamedTuple):
+    """A screen the sweep opened: from which tab, with which key, on which line (None: as selected)."""
+
+    tab_key: str
+    key: str
+    action: str
+    line: int | None = None
+
+
+async def sweep_build(pilot, watch: Watch, pk: int, ref: str, *, full: bool, app_keys: bool) -> dict[str, int]:
+    """Every tab, every key, every dialog of build ``pk``; returns what was done, for the report.
+
+    Both levels: every tab visited; on the first tab (lines) every key offered, and the screens about the
+    selected line opened again on one line of each other kind; every screen a key opens cancelled with Esc.
+    ``full`` also: every key on every tab; every distinct screen submitted with ctrl+s and with Enter.
+    Otherwise (CI): on each other tab with a row selected (where the selection changes what a key does: an
+    allocation on the pick list, an output on the outputs tab) the keys that open a screen; each distinct
+    screen of the first tab submitted with ctrl+s. ``app_keys``: the app's own keys too (help, scan field…).
+    """
+    app = pilot.app
+    app.open_build(pk)
+    await settle(pilot, watch)
+    detail = app.screen
+    assert detail.model is not None and detail.model.build is not None, f"{ref} did not load"
+    tabs = [(key, action) for key, action in offered(app) if action.startswith("tab(")]
+    assert tabs, "the detail screen offers no tab keys"
+    opened: dict[tuple[str, ...], Case] = {}  # what a screen showed -> how it was opened
+    submit_too: set[tuple[str, ...]] = set()  # the screens to submit (CI: the first tab's)
+    screen_keys: set[str] = set()  # actions that opened a screen on the first tab
+    counts = {"keys": 0, "dialogs": 0, "submits": 0, "tabs swept": 0, "active": int(detail.model.build.is_active)}
+
+    async def try_key(case: Case, *, submit: bool) -> tuple[bool, bool]:
+        """Press the case's key; a screen it opens is recorded and cancelled. (a screen opened, it was about
+        the selected row)"""
+        watch.trail = [ref, f"tab {case.tab_key}"] + ([f"line {case.line}"] if case.line else [])
+        await press(pilot, watch, case.key)
+        counts["keys"] += 1
+        if app.screen is detail:
+            return False, False
+        counts["dialogs"] += 1
+        watch.trail.append(type(app.screen).__name__)
+        shown = signature(app.screen)
+        opened.setdefault(shown, case)
+        if submit and submits(app.screen):
+            submit_too.add(shown)
+        about = any(cell in " ".join(shown) for cell in row)
+        await back_to(pilot, watch, detail, what=f"{case.key} on {ref}")
+        return True, about
+
+    # 1: on each tab, the keys offered there (re-read after each press: a write changes what is offered)
+    for n, (tab_key, _) in enumerate(tabs):
+        watch.trail = [ref]
+        await press(pilot, watch, tab_key)
+        table = app.focused
+        selected = isinstance(table, DataTable) and table.row_count > 0
+        if not (full or n == 0 or selected):
+            continue
+        counts["tabs swept"] += 1
+        about_row: list[Case] = []  # keys whose screen is about the selected row
+        done: set[str] = set()
+        while todo := [
+            (k, a)
+            for k, a in offered(app, app_keys=app_keys and n == 0)
+            if a not in done and not a.startswith("tab(") and (full or n == 0 or a in screen_keys)
+        ]:
+            key, action = todo[0]
+            done.add(action)
+            row = row_texts(app.focused)
+            case = Case(tab_key, key, action)
+            screen, about = await try_key(case, submit=full or n == 0)
+            if about:
+                about_row.append(case)
+            if screen and n == 0:
+                screen_keys.add(action)
+        # the screens about the selected line, on one line of each other kind (a tracked line, a consumable one,
+        # a fully or over-allocated one, one with no stock…): the lines differ in what these screens must handle
+        if n == 0:
+            first = detail.model.lines[0].pk if detail.model.lines else None
+            for line in line_kinds(detail.model):
+                for case in about_row:
+                    if line == first or case.action not in {a for _, a in offered(app)}:
+                        continue  # the first line was swept above; the action is no longer offered
+                    if not detail.query_one("#lines", KeyedTable).select_key(f"l{line}"):
+                        continue  # hidden (only lines needing stock are shown)
+                    row = row_texts(app.focused)
+                    await try_key(case._replace(line=line), submit=full)
+
+    # 2: the screens that submit something, opened again and submitted with their defaults; one submission per
+    # distinct screen (the same dialog on two tabs is one case); the build's last acts (finish, cancel) after
+    # everything else. The build is opened afresh first: marks, expanded lines and filters of step 1 gone.
+    watch.trail = [ref, "escape"]
+    await press(pilot, watch, "escape")
+    app.open_build(pk)
+    await settle(pilot, watch)
+    detail = app.screen
+    current_tab = tabs[0][0]  # a build opens on its first tab
+    cases = [c for shown, c in opened.items() if shown in submit_too and c.action not in NEVER_SUBMITTED]
+    for case in [c for c in cases if c.action not in LAST] + [c for c in cases if c.action in LAST]:
+        for submit in SUBMITS if full else SUBMITS[:1]:
+            if case.action not in {a for _, a in offered(app)}:
+                break  # no longer offered (the build moved on): nothing to submit
+            watch.trail = [ref, f"tab {case.tab_key}"]
+            if case.tab_key != current_tab:
+                await press(pilot, watch, case.tab_key)
+                current_tab = case.tab_key
+            if case.line and not detail.query_one("#lines", KeyedTable).select_key(f"l{case.line}"):
+                break
+            await press(pilot, watch, case.key)
+            if app.screen is detail:
+                continue
+            watch.trail.append(type(app.screen).__name__)
+            await press(pilot, watch, submit)
+            counts["submits"] += 1
+            await back_to(pilot, watch, detail, what=f"after {submit} in {case.key} on {ref}")
+
+    # 3: Esc leaves the build for the list
+    watch.trail = [ref, "escape"]
+    await press(pilot, watch, "escape")
+    assert app.screen is not detail, "Esc did not leave the build"
+    return counts
+
+
+@pytest.mark.parametrize("pk", [pk for pk, _ in BUILDS], ids=[ref for _, ref in BUILDS])
+async def test_sweep_build(sweep_server, pk):
+    """On this build, no key the footer or help offers, on any tab, and no dialog, cancelled or submitted with
+    its defaults, ends the app, logs a traceback or tells the operator that something went wrong."""
+    ref = dict(BUILDS)[pk]
+    app = make_app(sweep_server.url, get_token(sweep_server.url))
+    watch = Watch(app)
+    started, cpu = time.perf_counter(), time.process_time()
+    with watch.watching():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, watch)
+            # the app's own keys do not depend on the build: on the first build only, unless sweeping fully
+            counts = await sweep_build(pilot, watch, pk, ref, full=FULL, app_keys=FULL or pk == BUILDS[0][0])
+    watch.check()
+    print(
+        f"\n{ref}: {counts} screens {sorted(watch.screens_seen)} in {time.perf_counter() - started:.1f} s "
+        f"({time.process_time() - cpu:.1f} s CPU)"
+    )
+    for took, where in sorted(watch.timings, reverse=True)[:8]:
+        print(f"  {took:.2f} s  {where}")
+    assert counts["keys"] >= 5 and (counts["dialogs"] >= 3 or not counts["active"]), counts
+
+
+async def test_sweep_build_list(sweep_server):
+    """On the build list, every key it offers (filters, sorts, search, go-to, help, scan field, scan log) and
+    every screen they open, cancelled and submitted, leaves a working list."""
+    app = make_app(sweep_server.url, get_token(sweep_server.url))
+    watch = Watch(app)
+    with watch.watching():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, watch)
+            home = app.screen
+            pressed = 0
+            done: set[str] = set()
+            while todo := [(k, a) for k, a in offered(app) if a not in done]:
+                key, action = todo[0]
+                done.add(action)
+                watch.trail = ["list", key]
+                await press(pilot, watch, key)
+                pressed += 1
+                if app.screen is home:
+                    continue
+                if not getattr(app.screen, "pk", None):  # a dialog or help: cancel it, then submit it
+                    await back_to(pilot, watch, home, what=key)
+                    for submit in SUBMITS if action not in NEVER_SUBMITTED else ():
+                        await press(pilot, watch, key)
+                        if app.screen is not home:
+                            await press(pilot, watch, submit)
+                            await back_to(pilot, watch, home, what=f"after {submit} in {key}")
+                else:  # it opened a build (Enter): back to the list
+                    await back_to(pilot, watch, home, what=key)
+            assert pressed >= 8, pressed
+    watch.check()
+
+
+async def test_the_sweep_notices_every_kind_of_crash(sweep_server):
+    """The sweep's detector fails on what an operator would see as a crash: "Something went wrong", a
+    traceback in the log, an exception that ends the app, and the app gone."""
+    import logging
+
+    app = make_app(sweep_server.url, get_token(sweep_server.url))
+    watch = Watch(app)
+    with watch.watching():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot, watch)
+            watch.check()  # a working app passes
+            app.unexpected("show the latest data")
+            with pytest.raises(AssertionError, match="Something went wrong"):
+                watch.check()
+            watch.problems.clear()
+            try:
+                raise ValueError("a bug")
+            except ValueError:
+                logging.getLogger("buildtui.screens").exception("reading failed")
+            with pytest.raises(AssertionError, match="ValueError: a bug"):
+                watch.check()
+            watch.problems.clear()
+            app.call_later(lambda: 1 / 0)
+            await pilot.pause()
+            with pytest.raises(AssertionError, match="ZeroDivisionError"):
+                watch.check()
+            app._exception = None  # the app has ended; nothing left to re-raise
+            with pytest.raises(AssertionError, match="the app exited"):
+                watch.check()
