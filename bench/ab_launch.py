@@ -42,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         ref: list[float] = []
         for _ in range(args.rounds):
             for root in roots:
-                app = PtyApp([sys.executable, "-m", "buildtui", "--server", server.url, "--token", token,
-                              "--poll", "3600"], env={"PYTHONPATH": root})
+                app = PtyApp(
+                    [sys.executable, "-m", "buildtui", "--server", server.url, "--token", token, "--poll", "3600"],
+                    env={"PYTHONPATH": root},
+                )
                 times[root].append(app.wait_for(b"BO-", timeout=60))
                 app.close()
             minimal = PtyApp([sys.executable, MINIMAL])

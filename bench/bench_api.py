@@ -1,6 +1,6 @@
 """Simulator latency: p50/p95 of a 50-row page of /api/build/ and /api/build/line/?build= with N builds.
 
-    python bench/bench_api.py [--builds 10000] [--rounds 200]
+python bench/bench_api.py [--builds 10000] [--rounds 200]
 """
 
 from __future__ import annotations

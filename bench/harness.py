@@ -24,8 +24,9 @@ class PtyApp:
         environment = {**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(ROOT), **(env or {})}
         environment.pop("COLORTERM", None)
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=environment,
-                                     start_new_session=True, close_fds=True)
+        self.proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=environment, start_new_session=True, close_fds=True
+        )
         os.close(slave)
         self.fd = master
         self.buffer = bytearray()
@@ -48,7 +49,9 @@ class PtyApp:
         start = time.perf_counter()
         while needle not in self.buffer:
             if time.perf_counter() - start > timeout:
-                raise TimeoutError(f"{needle!r} did not appear in {timeout} s; last output: {bytes(self.buffer[-300:])!r}")
+                raise TimeoutError(
+                    f"{needle!r} did not appear in {timeout} s; last output: {bytes(self.buffer[-300:])!r}"
+                )
             self._read(0.05)
         return time.perf_counter() - start
 

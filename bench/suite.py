@@ -74,8 +74,11 @@ class Bench:
             ref.append(m.wait_for(b"row 00", timeout=60))
             m.close()
         a_med, r_med = statistics.median(ours), statistics.median(ref)
-        self.row("1 launch to first build rows", f"{a_med * 1000:.0f} ms vs minimal DataTable app "
-                 f"{r_med * 1000:.0f} ms = {a_med / r_med:.2f}x", "<= 1.5x")
+        self.row(
+            "1 launch to first build rows",
+            f"{a_med * 1000:.0f} ms vs minimal DataTable app {r_med * 1000:.0f} ms = {a_med / r_med:.2f}x",
+            "<= 1.5x",
+        )
         # the same over a slow link: every answer 50 ms late (a floor terminal far from the server)
         slow = []
         self.sim.latency_ms = 50
@@ -87,8 +90,12 @@ class Bench:
         finally:
             self.sim.latency_ms = 0
         s_med = statistics.median(slow)
-        self.row("1b launch, server answering 50 ms late", f"{s_med * 1000:.0f} ms ({(s_med - a_med) * 1000:+.0f} ms "
-                 "for 50 ms of latency: the start-up requests leave before Textual is imported)", "-")
+        self.row(
+            "1b launch, server answering 50 ms late",
+            f"{s_med * 1000:.0f} ms ({(s_med - a_med) * 1000:+.0f} ms "
+            "for 50 ms of latency: the start-up requests leave before Textual is imported)",
+            "-",
+        )
         # the first action at once: Enter the moment the rows appear (httpx is still being loaded then)
         first = []
         for _ in range(self.rounds):
@@ -98,8 +105,12 @@ class Bench:
             a.send(ENTER)
             first.append(a.wait_for(b"Pick list", timeout=60))
             a.close()
-        self.row("1c Enter at the first rows to the build drawn", f"p50 {statistics.median(first) * 1000:.0f} ms "
-                 f"(launch to build: {(a_med + statistics.median(first)) * 1000:.0f} ms)", "-")
+        self.row(
+            "1c Enter at the first rows to the build drawn",
+            f"p50 {statistics.median(first) * 1000:.0f} ms "
+            f"(launch to build: {(a_med + statistics.median(first)) * 1000:.0f} ms)",
+            "-",
+        )
 
     # 2 ------------------------------------------------------------------------------------------
     def open_build(self) -> None:
@@ -122,8 +133,11 @@ class Bench:
             return times, requests, lines, allocs
 
         times, requests, lines, allocs = asyncio.run(run())
-        self.row(f"2 open a build ({lines} lines, {allocs} allocations)",
-                 f"p50 {statistics.median(times) * 1000:.0f} ms, {requests} requests", "< 1000 ms, <= 4 requests")
+        self.row(
+            f"2 open a build ({lines} lines, {allocs} allocations)",
+            f"p50 {statistics.median(times) * 1000:.0f} ms, {requests} requests",
+            "< 1000 ms, <= 4 requests",
+        )
 
     # 3 ------------------------------------------------------------------------------------------
     def keys(self) -> None:
@@ -132,15 +146,21 @@ class Bench:
             a.wait_for(b"BO-", timeout=60)
             a.settle()
             lat = [a.key_latency(DOWN) for _ in range(self.rounds * 20)]
-            self.row("3a key to update, build list (down arrow)",
-                     f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms", "p95 < 50 ms")
+            self.row(
+                "3a key to update, build list (down arrow)",
+                f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms",
+                "p95 < 50 ms",
+            )
             if self.big:
                 a.send(BIG_BUILD.encode() + b"\r")  # typed as a scanner burst: opens the build
                 a.wait_for(b"Component", timeout=30)
                 a.settle(0.5)
                 lat = [a.key_latency(DOWN) for _ in range(self.rounds * 20)]
-                self.row("3b key to update, 200 build lines",
-                         f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms", "p95 < 50 ms")
+                self.row(
+                    "3b key to update, 200 build lines",
+                    f"p50 {pct(lat, 50) * 1000:.1f} ms, p95 {pct(lat, 95) * 1000:.1f} ms",
+                    "p95 < 50 ms",
+                )
         finally:
             a.close()
 
@@ -166,8 +186,11 @@ class Bench:
                 counts.append(len(self.requests_since(mark)))
                 a.send(b"\x1a")  # ctrl+z: undo, ready for the next round
                 a.settle(0.5)
-            self.row("4 scan to allocation shown", f"p50 {statistics.median(times) * 1000:.0f} ms, "
-                     f"{max(counts)} requests per scan", "< 150 ms, <= 3 requests")
+            self.row(
+                "4 scan to allocation shown",
+                f"p50 {statistics.median(times) * 1000:.0f} ms, {max(counts)} requests per scan",
+                "< 150 ms, <= 3 requests",
+            )
         finally:
             a.close()
 
@@ -183,8 +206,12 @@ class Bench:
             written = a.count_bytes(window)
             reqs = self.requests_since(mark)
             refreshes = max(1, int(window // interval))
-            self.row("5a idle requests, build list", f"{len(reqs)} in {window:.1f} s at a {interval:g} s interval "
-                     f"= {len(reqs) / refreshes:.1f} per refresh (1 table)", "1 per refresh per table")
+            self.row(
+                "5a idle requests, build list",
+                f"{len(reqs)} in {window:.1f} s at a {interval:g} s interval "
+                f"= {len(reqs) / refreshes:.1f} per refresh (1 table)",
+                "1 per refresh per table",
+            )
             self.row("7a bytes per unchanged refresh, build list", f"{written / refreshes:.0f} B", "close to 0")
             a.send(ENTER)
             a.wait_for(b"Lines", timeout=30)
@@ -192,9 +219,12 @@ class Bench:
             mark = len(self.sim.log)
             written = a.count_bytes(window)
             reqs = self.requests_since(mark)
-            self.row("5b idle requests, build detail", f"{len(reqs)} in {window:.1f} s = "
-                     f"{len(reqs) / refreshes:.1f} per refresh (header + the visible tab: lines)",
-                     "1 per refresh per table")
+            self.row(
+                "5b idle requests, build detail",
+                f"{len(reqs)} in {window:.1f} s = "
+                f"{len(reqs) / refreshes:.1f} per refresh (header + the visible tab: lines)",
+                "1 per refresh per table",
+            )
             self.row("7b bytes per unchanged refresh, build detail", f"{written / refreshes:.0f} B", "close to 0")
         finally:
             a.close()
@@ -215,14 +245,21 @@ class Bench:
         m.settle()
         ref = m.peak_rss_mb()
         m.close()
-        self.row("6 peak RSS of the app (list scrolled 200 rows)", f"{ours:.0f} MB (minimal DataTable app {ref:.0f} MB)",
-                 "< 120 MB")
+        self.row(
+            "6 peak RSS of the app (list scrolled 200 rows)",
+            f"{ours:.0f} MB (minimal DataTable app {ref:.0f} MB)",
+            "< 120 MB",
+        )
 
     # simulator (issue 3) ---------------------------------------------------------------------------
     def api(self) -> None:
-        cases = {"/api/build/ 50 rows": ("/api/build/", {"limit": 50, "outstanding": "true"}),
-                 "/api/build/line/ 50 rows": ("/api/build/line/", {"build": self.big[0]["pk"] if self.big else 3,
-                                                                   "limit": 50})}
+        cases = {
+            "/api/build/ 50 rows": ("/api/build/", {"limit": 50, "outstanding": "true"}),
+            "/api/build/line/ 50 rows": (
+                "/api/build/line/",
+                {"build": self.big[0]["pk"] if self.big else 3, "limit": 50},
+            ),
+        }
         for name, (path, params) in cases.items():
             times = []
             for _ in range(self.rounds * 20):
@@ -230,7 +267,6 @@ class Bench:
                 self.http.get(path, params=params).raise_for_status()
                 times.append((time.perf_counter() - t) * 1000)
             self.row(f"simulator {name}", f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms", "p50 < 20 ms")
-
 
     # 9 ------------------------------------------------------------------------------------------
     def latency(self) -> None:
@@ -281,10 +317,12 @@ class Bench:
             f, o, sc = (statistics.median(x) * 1000 for x in (firsts, opens, scans))
             if delay == 1200:
                 self._idle_when_slow(delay)
-            self.row(f"9 server answering {delay} ms late: first rows / open build / scan shown",
-                     f"{f:.0f} ms, {counts['first']} req / {o:.0f} ms, {counts['open']} req / {sc:.0f} ms, "
-                     f"{counts['scan']} req",
-                     f"{2 * delay + 300} / {2 * delay + 300} / {3 * delay + 150} ms")
+            self.row(
+                f"9 server answering {delay} ms late: first rows / open build / scan shown",
+                f"{f:.0f} ms, {counts['first']} req / {o:.0f} ms, {counts['open']} req / {sc:.0f} ms, "
+                f"{counts['scan']} req",
+                f"{2 * delay + 300} / {2 * delay + 300} / {3 * delay + 150} ms",
+            )
 
     def _idle_when_slow(self, delay: int) -> None:
         """30 s idle on a build with a 5 s poll while every answer takes ``delay`` ms (issue 15: <= 30)."""
@@ -301,8 +339,11 @@ class Bench:
         finally:
             a.close()
             self.sim.latency_ms = 0
-        self.row(f"9b idle 30 s on a build, 5 s poll, answers {delay} ms late", f"{len(reqs)} requests "
-                 f"({len(reqs) // 2} polls of build + visible tab, each timed from the last answer)", "<= 30")
+        self.row(
+            f"9b idle 30 s on a build, 5 s poll, answers {delay} ms late",
+            f"{len(reqs)} requests ({len(reqs) // 2} polls of build + visible tab, each timed from the last answer)",
+            "<= 30",
+        )
 
     # 10 -----------------------------------------------------------------------------------------
     def long_list(self) -> None:
@@ -335,10 +376,13 @@ class Bench:
             return n, whole_t, whole_b, window_t, window_b
 
         n, whole_t, whole_b, window_t, window_reqs = asyncio.run(run())
-        self.row(f"10 one poll of a list scrolled to row {n:,}",
-                 f"page on screen: p50 {statistics.median(window_t) * 1000:.0f} ms, {max(window_reqs)} request(s) of "
-                 f"50 rows; every loaded row (before): p50 {statistics.median(whole_t) * 1000:.0f} ms, "
-                 f"{statistics.median(whole_b) / 1e6:.1f} MB", "1 request of one page")
+        self.row(
+            f"10 one poll of a list scrolled to row {n:,}",
+            f"page on screen: p50 {statistics.median(window_t) * 1000:.0f} ms, {max(window_reqs)} request(s) of "
+            f"50 rows; every loaded row (before): p50 {statistics.median(whole_t) * 1000:.0f} ms, "
+            f"{statistics.median(whole_b) / 1e6:.1f} MB",
+            "1 request of one page",
+        )
 
     # 8 ------------------------------------------------------------------------------------------
     def refit(self) -> None:
@@ -370,8 +414,15 @@ class Bench:
 
 
 FIGURES: dict[str, Callable[[Bench], None]] = {
-    "launch": Bench.launch, "open": Bench.open_build, "keys": Bench.keys, "scan": Bench.scan,
-    "idle": Bench.idle, "rss": Bench.rss, "api": Bench.api, "refit": Bench.refit, "latency": Bench.latency,
+    "launch": Bench.launch,
+    "open": Bench.open_build,
+    "keys": Bench.keys,
+    "scan": Bench.scan,
+    "idle": Bench.idle,
+    "rss": Bench.rss,
+    "api": Bench.api,
+    "refit": Bench.refit,
+    "latency": Bench.latency,
     "long_list": Bench.long_list,
 }
 
@@ -385,8 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.quick:
         args.builds, args.rounds = 50, 1
-    print(f"buildtui benchmarks · cpus={os.cpu_count()} · python {platform.python_version()} · "
-          f"textual {textual.__version__} · {args.builds} extra builds", flush=True)
+    print(
+        f"buildtui benchmarks · cpus={os.cpu_count()} · python {platform.python_version()} · "
+        f"textual {textual.__version__} · {args.builds} extra builds",
+        flush=True,
+    )
     # as after `pip install .`, which byte-compiles the package: a checkout run with
     # PYTHONDONTWRITEBYTECODE would otherwise compile every module from source at each launch
     import compileall

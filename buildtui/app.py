@@ -29,9 +29,19 @@ from .widgets.safe import clean
 log = logging.getLogger("buildtui.app")
 
 HIGH_CONTRAST = Theme(
-    name="high-contrast", dark=True, primary="#FFFF00", secondary="#00FFFF", accent="#00FFFF",
-    warning="#FFB000", error="#FF3030", success="#00FF00", foreground="#FFFFFF", background="#000000",
-    surface="#000000", panel="#1A1A1A", boost="#262626",
+    name="high-contrast",
+    dark=True,
+    primary="#FFFF00",
+    secondary="#00FFFF",
+    accent="#00FFFF",
+    warning="#FFB000",
+    error="#FF3030",
+    success="#00FF00",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#1A1A1A",
+    boost="#262626",
 )
 
 STYLESHEETS = ("app", "build_list", "build_detail", "dialogs", "help")
@@ -54,19 +64,27 @@ class BuildTUI(App[None]):
         Binding("ctrl+z", "undo_scan", "Undo scan", show=False),
     ]
 
-    def __init__(self, config: Config, *, client: InvenTreeClient | None = None, save_token: bool = True,
-                 server_label: str | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        client: InvenTreeClient | None = None,
+        save_token: bool = True,
+        server_label: str | None = None,
+    ) -> None:
         super().__init__()
         self.config = config
-        self.client = client or InvenTreeClient(config.server, config.token or None, timeout=config.timeout,
-                                                verify=config.verify)
+        self.client = client or InvenTreeClient(
+            config.server, config.token or None, timeout=config.timeout, verify=config.verify
+        )
         self.store = Store(self.client, poll_interval=config.poll_interval)
         self.server_label = server_label or config.server
         self.save_token = save_token
         self._login_open = False
         self.scans = ScanHandler(self)
-        self.scanner: ScanDetector[events.Key] = ScanDetector(gap=config.scan_gap_ms / 1000,
-                                                              min_length=config.scan_min_length)
+        self.scanner: ScanDetector[events.Key] = ScanDetector(
+            gap=config.scan_gap_ms / 1000, min_length=config.scan_min_length
+        )
         self.clock = get_time  # the clock Textual stamps events.Key.time with (perf_counter on Windows)
         self._flush_timer: Timer | None = None
         self._handing_on: deque[Replay[events.Key] | Scan] = deque()
@@ -80,8 +98,9 @@ class BuildTUI(App[None]):
         warning = insecure_warning(self.config.server)
         if warning:  # printed before start-up too, but the full-screen app covers the terminal
             log.warning("%s", warning)
-            self.notify(warning[len("warning: "):], title="Not encrypted", severity="warning", timeout=15,
-                        markup=False)
+            self.notify(
+                warning[len("warning: ") :], title="Not encrypted", severity="warning", timeout=15, markup=False
+            )
 
     def startup_done(self) -> None:
         """The first rows are on screen (or it is taking long): collect garbage again, as usual."""
@@ -150,8 +169,12 @@ class BuildTUI(App[None]):
         from ``event.time`` (stamped by the driver's input thread when it read the key), so keys that queued
         up while the loop was busy keep the gaps they arrived with. See ``scan_detector`` for the rule.
         """
-        if not self.scanner.enabled or not isinstance(event, events.Key) or event.is_forwarded \
-                or (self._typing_a_secret() and not self.scanner.held):
+        if (
+            not self.scanner.enabled
+            or not isinstance(event, events.Key)
+            or event.is_forwarded
+            or (self._typing_a_secret() and not self.scanner.held)
+        ):
             # a password typed fast (or by a password manager) is a password, never a barcode to look up
             await super().on_event(event)
             return
@@ -197,8 +220,7 @@ class BuildTUI(App[None]):
         deadline = self.scanner.deadline
         if deadline is None or self._flush_timer is not None:
             return
-        self._flush_timer = self.set_timer(max(deadline - self.clock(), 0) + 0.001, self._flush_soon,
-                                           name="scan-quiet")
+        self._flush_timer = self.set_timer(max(deadline - self.clock(), 0) + 0.001, self._flush_soon, name="scan-quiet")
 
     def _flush_soon(self) -> None:
         # The timer runs beside the message loop: queue the decision behind the keys that are already waiting
@@ -241,8 +263,14 @@ class BuildTUI(App[None]):
         """After an exception nobody expected (already logged with its traceback): one plain sentence."""
         from .logs import log_path
 
-        self.notify(f"Something went wrong while trying to {what}. The screen is still usable; the details "
-                    f"are in {log_path()}.", title="Unexpected error", severity="error", markup=False, timeout=12)
+        self.notify(
+            f"Something went wrong while trying to {what}. The screen is still usable; the details "
+            f"are in {log_path()}.",
+            title="Unexpected error",
+            severity="error",
+            markup=False,
+            timeout=12,
+        )
         if self.config.bell:
             self.bell()
 
@@ -286,16 +314,14 @@ class BuildTUI(App[None]):
                 self.notify(switched, title="Signed in", severity="warning", timeout=10, markup=False)
             if self.save_token and signin.stores_tokens(os.environ):
                 try:
-                    config_mod.save({"server": self.config.server, "token": result.token,
-                                     "username": result.username})
+                    config_mod.save({"server": self.config.server, "token": result.token, "username": result.username})
                 except OSError as err:
                     log.warning("could not save the token: %s", err.strerror)
             if then is not None:
                 then()
 
         def ask(reason: str) -> None:
-            self.push_screen(LoginDialog(self.client, reason=reason, server=self.server_label, username=before),
-                             done)
+            self.push_screen(LoginDialog(self.client, reason=reason, server=self.server_label, username=before), done)
 
         creds = signin.configured(self.config, os.environ)
         if creds is None:

@@ -41,67 +41,133 @@ def build_parser() -> Parser:
     login = sub.add_parser("login", help="sign in with username and password and store a token (0600)")
     login.add_argument("--server", dest="login_server", help="InvenTree URL")
     login.add_argument("--username")
-    sim = sub.add_parser("simulator", help="run the simulated InvenTree server in the foreground",
-                         description="A simulated InvenTree server on 127.0.0.1, with demo data. Users: "
-                                     "admin/inventree, reader/readonly, operator/operator.",
-                         epilog="Each injected fault is logged on standard error. Example: buildtui simulator "
-                                "--port 8100 --latency 200-1200 --drop-writes 0.1")
+    sim = sub.add_parser(
+        "simulator",
+        help="run the simulated InvenTree server in the foreground",
+        description="A simulated InvenTree server on 127.0.0.1, with demo data. Users: "
+        "admin/inventree, reader/readonly, operator/operator.",
+        epilog="Each injected fault is logged on standard error. Example: buildtui simulator "
+        "--port 8100 --latency 200-1200 --drop-writes 0.1",
+    )
     sim.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (1-65535, default 8000)")
     sim.add_argument("--data", dest="sim_data", help="SQLite file (default: in memory)")
     sim.add_argument("--reset", action="store_true", help="start the data file afresh")
     sim.add_argument("--builds", type=int, default=0, help="add N generated build orders (benchmarks)")
     ver = sim.add_argument_group("versions", "which InvenTree the simulator answers as")
-    ver.add_argument("--api", choices=["425", "477", "530", "legacy"],
-                     help="API 425 (InvenTree 1.2, no worker), 477 (1.3, auto-allocate and consume as background "
-                          "tasks), 530 (1.5, also complete/scrap/delete outputs; finish and cancel finish in the "
-                          "worker), or legacy (the simulator's answers before it had versions). Default: the "
-                          "simulator's default (simulator/versions.py DEFAULT_API), named in the banner")
-    ver.add_argument("--task-delay", type=float, default=0.7, metavar="S",
-                     help="with a worker (477, 530): seconds before queued work is done (default 0.7)")
-    ver.add_argument("--fail-tasks", type=int, default=0, metavar="N",
-                     help="the next N background tasks fail: they do nothing and end complete, success false")
-    ver.add_argument("--line-substitutes", action=argparse.BooleanOptionalAction, default=None,
-                     help="put substitutes in build lines' bom_item_detail, as no real server does (default: only "
-                          "for legacy); they are always at /api/bom/substitute/?bom_item=PK")
-    ver.add_argument("--supplier-plugins", metavar="NAMES",
-                     help="supplier barcode plugins switched on: all (default), none (as InvenTree ships), or a "
-                          "comma-separated list of digikey, lcsc, mouser, tme")
+    ver.add_argument(
+        "--api",
+        choices=["425", "477", "530", "legacy"],
+        help="API 425 (InvenTree 1.2, no worker), 477 (1.3, auto-allocate and consume as background "
+        "tasks), 530 (1.5, also complete/scrap/delete outputs; finish and cancel finish in the "
+        "worker), or legacy (the simulator's answers before it had versions). Default: the "
+        "simulator's default (simulator/versions.py DEFAULT_API), named in the banner",
+    )
+    ver.add_argument(
+        "--task-delay",
+        type=float,
+        default=0.7,
+        metavar="S",
+        help="with a worker (477, 530): seconds before queued work is done (default 0.7)",
+    )
+    ver.add_argument(
+        "--fail-tasks",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the next N background tasks fail: they do nothing and end complete, success false",
+    )
+    ver.add_argument(
+        "--line-substitutes",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="put substitutes in build lines' bom_item_detail, as no real server does (default: only "
+        "for legacy); they are always at /api/bom/substitute/?bom_item=PK",
+    )
+    ver.add_argument(
+        "--supplier-plugins",
+        metavar="NAMES",
+        help="supplier barcode plugins switched on: all (default), none (as InvenTree ships), or a "
+        "comma-separated list of digikey, lcsc, mouser, tme",
+    )
     net = sim.add_argument_group("faults", "the network and the server misbehaving, as on a shop floor")
-    net.add_argument("--latency", default="0", metavar="MS|LOW-HIGH",
-                     help="delay every answer by MS milliseconds, or by a uniform draw from LOW-HIGH per request "
-                          "(e.g. 850 or 200-1200)")
-    net.add_argument("--fail-rate", type=float, default=0.0, metavar="P",
-                     help="answer this fraction (0-1) of requests 502 Bad Gateway, without carrying them out")
-    net.add_argument("--drop-writes", type=float, default=0.0, metavar="P",
-                     help="for this fraction (0-1) of writes: carry the write out and commit it, then close the "
-                          "connection without an answer (the client sees 'server disconnected')")
-    net.add_argument("--late-writes", type=float, default=0.0, metavar="MS",
-                     help="carry writes out at once but answer them MS milliseconds later")
-    net.add_argument("--lose-writes", type=float, default=0.0, metavar="MS",
-                     help="hold writes MS milliseconds, then answer 504 Gateway Time-out without carrying them out")
-    net.add_argument("--trickle", metavar="PATH_REGEX",
-                     help="send the whole answer (status line, headers, body) to requests whose path matches, one "
-                          "byte every --trickle-interval seconds")
-    net.add_argument("--trickle-interval", type=float, default=2.0, metavar="S",
-                     help="seconds between trickled bytes (default 2)")
-    net.add_argument("--oversize", metavar="PATH_REGEX",
-                     help="answer requests whose path matches with 200 and a 2 GiB body (Content-Length announced, "
-                          "filler streamed as fast as it is read); not carried out")
-    net.add_argument("--nested", metavar="PATH_REGEX",
-                     help="answer requests whose path matches with 200 and JSON nested 200,000 levels deep "
-                          "([[[...]]]); not carried out")
-    net.add_argument("--redirect", metavar="URL",
-                     help="answer requests with 301 to URL + the same path and query, as an http->https proxy does "
-                          "(e.g. https://127.0.0.1:8443); not carried out")
+    net.add_argument(
+        "--latency",
+        default="0",
+        metavar="MS|LOW-HIGH",
+        help="delay every answer by MS milliseconds, or by a uniform draw from LOW-HIGH per request "
+        "(e.g. 850 or 200-1200)",
+    )
+    net.add_argument(
+        "--fail-rate",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="answer this fraction (0-1) of requests 502 Bad Gateway, without carrying them out",
+    )
+    net.add_argument(
+        "--drop-writes",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="for this fraction (0-1) of writes: carry the write out and commit it, then close the "
+        "connection without an answer (the client sees 'server disconnected')",
+    )
+    net.add_argument(
+        "--late-writes",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="carry writes out at once but answer them MS milliseconds later",
+    )
+    net.add_argument(
+        "--lose-writes",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="hold writes MS milliseconds, then answer 504 Gateway Time-out without carrying them out",
+    )
+    net.add_argument(
+        "--trickle",
+        metavar="PATH_REGEX",
+        help="send the whole answer (status line, headers, body) to requests whose path matches, one "
+        "byte every --trickle-interval seconds",
+    )
+    net.add_argument(
+        "--trickle-interval", type=float, default=2.0, metavar="S", help="seconds between trickled bytes (default 2)"
+    )
+    net.add_argument(
+        "--oversize",
+        metavar="PATH_REGEX",
+        help="answer requests whose path matches with 200 and a 2 GiB body (Content-Length announced, "
+        "filler streamed as fast as it is read); not carried out",
+    )
+    net.add_argument(
+        "--nested",
+        metavar="PATH_REGEX",
+        help="answer requests whose path matches with 200 and JSON nested 200,000 levels deep "
+        "([[[...]]]); not carried out",
+    )
+    net.add_argument(
+        "--redirect",
+        metavar="URL",
+        help="answer requests with 301 to URL + the same path and query, as an http->https proxy does "
+        "(e.g. https://127.0.0.1:8443); not carried out",
+    )
     net.add_argument("--redirect-path", metavar="PATH_REGEX", help="with --redirect: only paths that match")
     web = sub.add_parser("web", help="serve the app in a browser (textual-serve), on 127.0.0.1 by default")
     web.add_argument("--demo", action="store_true", dest="web_demo")
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     web.add_argument("--port", type=int, default=8566)
-    web.add_argument("--allow-remote", action="store_true",
-                     help="allow a --host other machines can reach: anyone who reaches it drives the session")
-    web.add_argument("--public-url", help="the URL browsers open, e.g. https://kiosk.example.com behind a proxy; "
-                                          "only pages from its origin may drive the app")
+    web.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other machines can reach: anyone who reaches it drives the session",
+    )
+    web.add_argument(
+        "--public-url",
+        help="the URL browsers open, e.g. https://kiosk.example.com behind a proxy; "
+        "only pages from its origin may drive the app",
+    )
     return p
 
 
@@ -128,8 +194,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
-    return {"server": args.server, "token": args.token, "timeout": args.timeout,
-            "poll_interval": args.poll_interval}
+    return {"server": args.server, "token": args.token, "timeout": args.timeout, "poll_interval": args.poll_interval}
 
 
 def check_server_url(url: str) -> str | None:
@@ -138,8 +203,6 @@ def check_server_url(url: str) -> str | None:
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         return f"--server must be an http(s) URL, got {url!r}"
     return None
-
-
 
 
 def run_tui(args: argparse.Namespace) -> None:
@@ -155,8 +218,10 @@ def run_tui(args: argparse.Namespace) -> None:
         run_demo(cfg, args.data)
         return
     if not cfg.server:
-        fail("no server configured: use --server URL (or INVENTREE_API_HOST), run 'buildtui login', "
-             "or try 'buildtui --demo'")
+        fail(
+            "no server configured: use --server URL (or INVENTREE_API_HOST), run 'buildtui login', "
+            "or try 'buildtui --demo'"
+        )
     problem = check_server_url(cfg.server)
     if problem:
         fail(problem)
@@ -257,8 +322,13 @@ def run_simulator(args: argparse.Namespace) -> None:
         check_port_free(opts.port)
     except OptionError as exc:
         fail(str(exc))
-    sim = build_simulator(args.sim_data, reset=args.reset, builds=args.builds, api=opts.api,
-                          substitutes_in_line_detail=args.line_substitutes)
+    sim = build_simulator(
+        args.sim_data,
+        reset=args.reset,
+        builds=args.builds,
+        api=opts.api,
+        substitutes_in_line_detail=args.line_substitutes,
+    )
     apply(opts, sim)
     print("\n".join(banner(opts, sim)), flush=True)
     handler = logging.StreamHandler(sys.stderr)  # one line per injected fault

@@ -111,8 +111,9 @@ def read_file(path: Path | None = None) -> dict[str, Any]:
     return out
 
 
-def load(flags: dict[str, Any] | None = None, path: Path | None = None,
-         environ: dict[str, str] | None = None) -> Config:
+def load(
+    flags: dict[str, Any] | None = None, path: Path | None = None, environ: dict[str, str] | None = None
+) -> Config:
     env = os.environ if environ is None else environ
     values: dict[str, Any] = dict(read_file(path))
     for name, var in ENV.items():
@@ -165,5 +166,4 @@ def insecure_warning(url: str) -> str | None:
     except ValueError:
         if host == "localhost":
             return None
-    return (f"warning: {host} is reached over plain http; the token crosses the network unencrypted. "
-            "Use https.")
+    return f"warning: {host} is reached over plain http; the token crosses the network unencrypted. Use https."

@@ -21,9 +21,17 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
 
 # Collects what the page receives on its websockets (textual-serve sends the terminal's output
 # there), so a test can read what the app drew without OCR of the canvas.
@@ -86,13 +94,24 @@ class Page:
     async def press(self, key: str, code: int, text: str = "") -> None:
         """A key typed into the terminal (xterm.js listens on its hidden textarea, so focus it first)."""
         await self.evaluate("document.querySelector('.xterm-helper-textarea')?.focus()")
-        down: dict[str, object] = {"type": "keyDown", "key": key, "code": key, "windowsVirtualKeyCode": code,
-                                   "nativeVirtualKeyCode": code}
+        down: dict[str, object] = {
+            "type": "keyDown",
+            "key": key,
+            "code": key,
+            "windowsVirtualKeyCode": code,
+            "nativeVirtualKeyCode": code,
+        }
         if text:
             down["text"] = text
         await self.call("Input.dispatchKeyEvent", **down)
-        await self.call("Input.dispatchKeyEvent", type="keyUp", key=key, code=key, windowsVirtualKeyCode=code,
-                        nativeVirtualKeyCode=code)
+        await self.call(
+            "Input.dispatchKeyEvent",
+            type="keyUp",
+            key=key,
+            code=key,
+            windowsVirtualKeyCode=code,
+            nativeVirtualKeyCode=code,
+        )
 
     async def screenshot(self, path: Path) -> None:
         shot = await self.call("Page.captureScreenshot", format="png")
@@ -105,9 +124,18 @@ async def chromium_page(url: str, width: int = 1280, height: int = 800) -> Async
 
     assert CHROMIUM, "chromium is not installed"
     profile = tempfile.mkdtemp(prefix="buildtui-chromium-")
-    proc = subprocess.Popen([CHROMIUM, *FLAGS, "--remote-debugging-port=0", f"--user-data-dir={profile}",
-                             f"--window-size={width},{height}", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            CHROMIUM,
+            *FLAGS,
+            "--remote-debugging-port=0",
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         port_file = Path(profile) / "DevToolsActivePort"
         for _ in range(300):

@@ -18,16 +18,23 @@ from buildtui.simulator import Simulator, SimulatorServer, build_simulator  # no
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "sweep: the crash sweeps (tests/test_sweep*.py), minutes of CPU; "
-                                       "-m 'not sweep' leaves them out")
+    config.addinivalue_line(
+        "markers", "sweep: the crash sweeps (tests/test_sweep*.py), minutes of CPU; -m 'not sweep' leaves them out"
+    )
 
 
 @pytest.fixture(autouse=True)
 def _isolated_files(tmp_path, monkeypatch):
     monkeypatch.setenv("BUILDTUI_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("BUILDTUI_LOG_DIR", str(tmp_path / "logs"))
-    for var in ("INVENTREE_API_HOST", "INVENTREE_API_TOKEN", "INVENTREE_API_USERNAME", "INVENTREE_API_PASSWORD",
-                "INVENTREE_API_TIMEOUT", "NO_COLOR"):
+    for var in (
+        "INVENTREE_API_HOST",
+        "INVENTREE_API_TOKEN",
+        "INVENTREE_API_USERNAME",
+        "INVENTREE_API_PASSWORD",
+        "INVENTREE_API_TIMEOUT",
+        "NO_COLOR",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 
@@ -72,7 +79,11 @@ def demo_newest() -> tuple[int, str, str]:
     seed_demo(db)
     newest = db.one("SELECT reference, title FROM build WHERE status IN (10, 20, 25) ORDER BY reference_int DESC")
     assert newest is not None
-    return int(db.scalar("SELECT COUNT(*) FROM build WHERE status IN (10, 20, 25)")), newest["reference"], newest["title"]
+    return (
+        int(db.scalar("SELECT COUNT(*) FROM build WHERE status IN (10, 20, 25)")),
+        newest["reference"],
+        newest["title"],
+    )
 
 
 @pytest.fixture
@@ -90,8 +101,13 @@ async def client(server: SimulatorServer, token: str) -> AsyncIterator[InvenTree
 def make_app(url: str, token: str | None, **config: object) -> BuildTUI:
     # scanner detection holds printable keys for a few ms; tests of it (test_scanning) turn it on
     config.setdefault("scan_gap_ms", 0.0)
-    cfg = Config(server=url, token=token or "", poll_interval=float(config.pop("poll_interval", 3600)),  # type: ignore[arg-type]
-                 bell=False, **config)  # type: ignore[arg-type]
+    cfg = Config(
+        server=url,
+        token=token or "",
+        poll_interval=float(config.pop("poll_interval", 3600)),  # type: ignore[arg-type]
+        bell=False,
+        **config,
+    )  # type: ignore[arg-type]
     return BuildTUI(cfg, save_token=False, server_label="simulator")
 
 

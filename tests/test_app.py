@@ -21,8 +21,11 @@ class TestBuildList:
     async def test_default_view_is_outstanding(self, server, app):
         """The list opens on outstanding builds, newest first, with the count visible."""
         n = outstanding(server.url)
-        newest = httpx.get(server.url + "/api/build/", params={"outstanding": "true", "ordering": "-reference",
-                                                                "limit": 1}, auth=("admin", "inventree"))
+        newest = httpx.get(
+            server.url + "/api/build/",
+            params={"outstanding": "true", "ordering": "-reference", "limit": 1},
+            auth=("admin", "inventree"),
+        )
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             rows = table(app).row_keys
@@ -185,8 +188,11 @@ class TestBuildList:
             import httpx
 
             for _ in range(2):
-                httpx.post(app.config.server + "/api/build/", json={"part": 24, "quantity": 1},
-                           headers={"Authorization": f"Token {app.config.token}"})
+                httpx.post(
+                    app.config.server + "/api/build/",
+                    json={"part": 24, "quantity": 1},
+                    headers={"Authorization": f"Token {app.config.token}"},
+                )
             await pilot.press("ctrl+r")
             await settle(pilot)
             assert len(table(app).row_keys) == before + 2
@@ -286,10 +292,17 @@ class TestBuildDetail:
             import httpx
 
             auth = {"Authorization": f"Token {app.config.token}"}
-            pcb_line = next(ln["pk"] for ln in httpx.get(app.config.server + "/api/build/line/", headers=auth, params={
-                "build": 3, "part": cand.part}).json())
-            other = httpx.post(app.config.server + "/api/build/3/allocate/", headers=auth, json={"items": [
-                {"build_line": pcb_line, "stock_item": cand.pk, "quantity": float(cand.free) - 2}]})
+            pcb_line = next(
+                ln["pk"]
+                for ln in httpx.get(
+                    app.config.server + "/api/build/line/", headers=auth, params={"build": 3, "part": cand.part}
+                ).json()
+            )
+            other = httpx.post(
+                app.config.server + "/api/build/3/allocate/",
+                headers=auth,
+                json={"items": [{"build_line": pcb_line, "stock_item": cand.pk, "quantity": float(cand.free) - 2}]},
+            )
             assert other.status_code == 201, other.text
             await pilot.press("enter")
             await settle(pilot)
@@ -390,8 +403,10 @@ class TestBuildDetail:
             assert "output(s) still in production" in text and "Not fully allocated" in text
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert "incomplete outputs" in str(app.screen.query_one("#err-form").render()) or \
-                   app.screen.query_one("#err-accept_unallocated").display
+            assert (
+                "incomplete outputs" in str(app.screen.query_one("#err-form").render())
+                or app.screen.query_one("#err-accept_unallocated").display
+            )
 
 
 class TestMoreActions:
@@ -625,7 +640,8 @@ class TestFinishAndTrackedOutputs:
             await pilot.press("ctrl+s")  # unallocated lines not accepted: refused beside the checkbox
             await settle(pilot)
             assert app.screen is dialog and "not been fully allocated" in str(
-                dialog.query_one("#err-accept_unallocated").render())
+                dialog.query_one("#err-accept_unallocated").render()
+            )
             dialog.query_one("#accept_unallocated").value = True
             await pilot.press("ctrl+s")
             await settle(pilot)

@@ -18,8 +18,13 @@ from tests.conftest import build_count, get_token
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "buildtui", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "buildtui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_version_and_help():
@@ -117,13 +122,16 @@ def test_inventree_official_client_works(server):
     assert b.status == 25
     b.issue()
     b.createBuildOutput(quantity=5) if hasattr(b, "createBuildOutput") else api.post(
-        "/api/build/11/create-output/", {"quantity": 5})
+        "/api/build/11/create-output/", {"quantity": 5}
+    )
     outputs = api.get("/api/stock/", params={"build": 11, "is_building": "true"})
     api.post("/api/build/11/complete/", {"outputs": [{"output": outputs[0]["pk"]}], "location": 7})
     server.sim.tasks.wait_idle(10)  # API 530 completes outputs in its worker
-    b.finish(accept_unallocated=True, accept_incomplete=True) if "accept_unallocated" in \
-        b.finish.__code__.co_varnames else api.post("/api/build/11/finish/", {"accept_unallocated": True,
-                                                                             "accept_incomplete": True})
+    b.finish(
+        accept_unallocated=True, accept_incomplete=True
+    ) if "accept_unallocated" in b.finish.__code__.co_varnames else api.post(
+        "/api/build/11/finish/", {"accept_unallocated": True, "accept_incomplete": True}
+    )
     server.sim.tasks.wait_idle(10)  # and sets "complete" there too
     b.reload()
     assert b.status == 40
@@ -135,8 +143,12 @@ class TestSignInAtStart:
     """`buildtui`'s start-up decision: which token the app starts with (cli.sign_in_at_start)."""
 
     def env(self, server, user: str = "reader", password: str = "readonly", **more: str) -> dict[str, str]:
-        return {"INVENTREE_API_HOST": server.url, "INVENTREE_API_USERNAME": user,
-                "INVENTREE_API_PASSWORD": password, **more}
+        return {
+            "INVENTREE_API_HOST": server.url,
+            "INVENTREE_API_USERNAME": user,
+            "INVENTREE_API_PASSWORD": password,
+            **more,
+        }
 
     def test_environment_credentials_get_a_token_that_is_not_stored(self, server, tmp_path):
         """Username and password in the environment, no token: a working token for that user, nothing written."""
@@ -154,8 +166,9 @@ class TestSignInAtStart:
         """A kiosk's service file names reader; a token stored earlier for admin is not used."""
         from buildtui.cli import sign_in_at_start
 
-        path = config_mod.save({"server": server.url, "token": get_token(server.url), "username": "admin"},
-                               tmp_path / "c.toml")
+        path = config_mod.save(
+            {"server": server.url, "token": get_token(server.url), "username": "admin"}, tmp_path / "c.toml"
+        )
         env = self.env(server)
         cfg = sign_in_at_start(config_mod.load({}, path, env), environ=env)
         assert who(server.url, cfg.token) == "reader" and cfg.username == "reader"
@@ -171,16 +184,16 @@ class TestSignInAtStart:
         cfg = sign_in_at_start(config_mod.load({}, tmp_path / "c.toml", env), environ=env)
         assert cfg.token == "inv-given" and len(server.sim.log) == before
         env = self.env(server)
-        cfg = sign_in_at_start(config_mod.load({"token": "inv-flag"}, tmp_path / "c.toml", env), token_flag=True,
-                               environ=env)
+        cfg = sign_in_at_start(
+            config_mod.load({"token": "inv-flag"}, tmp_path / "c.toml", env), token_flag=True, environ=env
+        )
         assert cfg.token == "inv-flag" and len(server.sim.log) == before
 
     def test_no_credentials_keeps_the_stored_token(self, server, tmp_path):
         """Without a password anywhere, the stored token is used as it is (and a missing one opens the dialog)."""
         from buildtui.cli import sign_in_at_start
 
-        path = config_mod.save({"server": server.url, "token": "inv-stored", "username": "admin"},
-                               tmp_path / "c.toml")
+        path = config_mod.save({"server": server.url, "token": "inv-stored", "username": "admin"}, tmp_path / "c.toml")
         env = {"INVENTREE_API_USERNAME": "reader"}
         cfg = sign_in_at_start(config_mod.load({}, path, env), environ=env)
         assert cfg.token == "inv-stored"
@@ -205,8 +218,11 @@ class TestSignInAtStart:
         """The server cannot be reached yet: one line, and the app starts (it signs in when the server answers)."""
         from buildtui.cli import sign_in_at_start
 
-        env = {"INVENTREE_API_HOST": "http://127.0.0.1:9", "INVENTREE_API_USERNAME": "reader",
-               "INVENTREE_API_PASSWORD": "readonly"}
+        env = {
+            "INVENTREE_API_HOST": "http://127.0.0.1:9",
+            "INVENTREE_API_USERNAME": "reader",
+            "INVENTREE_API_PASSWORD": "readonly",
+        }
         cfg = sign_in_at_start(config_mod.load({"timeout": 2}, tmp_path / "c.toml", env), environ=env)
         assert cfg.token == "" and cfg.username == "reader" and cfg.password == "readonly"
         err = capsys.readouterr().err

@@ -133,8 +133,13 @@ class TestErrorsFromServer:
     async def test_validation_nested_items(self, client: InvenTreeClient):
         lines = await client.list_lines(3)
         with pytest.raises(ValidationFailed) as err:
-            await client.allocate(3, [{"build_line": lines[0].pk, "stock_item": 1, "quantity": 1},
-                                      {"build_line": lines[0].pk, "stock_item": 1, "quantity": 99999}])
+            await client.allocate(
+                3,
+                [
+                    {"build_line": lines[0].pk, "stock_item": 1, "quantity": 1},
+                    {"build_line": lines[0].pk, "stock_item": 1, "quantity": 99999},
+                ],
+            )
         exc = err.value
         assert exc.items["items"][0] == {}
         assert exc.for_field("quantity")[0].startswith("Available quantity (")
@@ -178,17 +183,28 @@ def mock_client(status: int, body: object, *, content_type: str = "application/j
 
 SHAPES = [
     ({"quantity": ["Ensure this value is greater than or equal to 1."]}, {"quantity"}, []),
-    ({"non_field_errors": ["Build order must be in production state"]}, set(),
-     ["Build order must be in production state"]),
+    (
+        {"non_field_errors": ["Build order must be in production state"]},
+        set(),
+        ["Build order must be in production state"],
+    ),
     ({"outputs": [{}, {"output": ["This build output has already been completed"]}]}, {"outputs.1.output"}, []),
     ({"items": ["Duplicate build item allocation"]}, {"items"}, []),
     ({"stock_item": ["Selected stock item does not match BOM line"]}, {"stock_item"}, []),
-    ({"non_field_errors": "List of items or filters must be provided for bulk operation"}, set(),
-     ["List of items or filters must be provided for bulk operation"]),
+    (
+        {"non_field_errors": "List of items or filters must be provided for bulk operation"},
+        set(),
+        ["List of items or filters must be provided for bulk operation"],
+    ),
     (["Failed to start auto-allocation task"], set(), ["Failed to start auto-allocation task"]),
-    ({"accept_unallocated": ["Required stock has not been fully allocated"],
-      "accept_incomplete": ["Required build quantity has not been completed"]},
-     {"accept_unallocated", "accept_incomplete"}, []),
+    (
+        {
+            "accept_unallocated": ["Required stock has not been fully allocated"],
+            "accept_incomplete": ["Required build quantity has not been completed"],
+        },
+        {"accept_unallocated", "accept_incomplete"},
+        [],
+    ),
 ]
 
 
@@ -215,8 +231,7 @@ class TestErrorShapes:
             await mock_client(200, {"pk": "x", "reference": None}).get_build(1)
 
     async def test_server_500_body(self):
-        body = {"error": "ValueError", "detail": "Error details can be found in the admin panel",
-                "status_code": 500}
+        body = {"error": "ValueError", "detail": "Error details can be found in the admin panel", "status_code": 500}
         with pytest.raises(ServerError, match="admin panel"):
             await mock_client(500, body).get_build(1)
 
@@ -245,8 +260,7 @@ class TestErrorShapes:
             calls.append(request.method)
             raise httpx.ReadTimeout("slow", request=request)
 
-        client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=2,
-                                 backoff=0)
+        client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=2, backoff=0)
         with pytest.raises(RequestTimeout) as err:
             await client.issue(1)
         assert err.value.outcome_unknown and calls == ["POST"]
@@ -272,8 +286,9 @@ class TestBoundedAnswers:
 
     async def test_oversized_answer_is_refused_unread(self):
         """An answer announcing 2 GB is refused from its headers, with the size in the message."""
+
         def handler(request: httpx.Request) -> httpx.Response:
-            return httpx.Response(200, headers={"content-length": str(2 * 1024 ** 3)}, content=b"[]")
+            return httpx.Response(200, headers={"content-length": str(2 * 1024**3)}, content=b"[]")
 
         client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=0)
         with pytest.raises(BadResponse, match="2,147 MB; buildtui reads at most 33 MB"):
@@ -291,8 +306,14 @@ class TestBoundedAnswers:
         def handler(request: httpx.Request) -> httpx.Response:
             return httpx.Response(200, content=chunks())
 
-        sender = HttpxSender("http://test", headers={}, timeout=5, verify=True,
-                             transport=httpx.MockTransport(handler), max_bytes=1_000_000)
+        sender = HttpxSender(
+            "http://test",
+            headers={},
+            timeout=5,
+            verify=True,
+            transport=httpx.MockTransport(handler),
+            max_bytes=1_000_000,
+        )
         from buildtui.api.transport import AnswerTooLarge
 
         with pytest.raises(AnswerTooLarge):
@@ -301,12 +322,13 @@ class TestBoundedAnswers:
 
     async def test_redirect_names_the_address_to_use(self):
         """An http server redirecting to https: the message says which --server to use."""
-        def handler(request: httpx.Request) -> httpx.Response:
-            return httpx.Response(301, headers={"location": "https://inventree.example/api/build/"},
-                                  content=b"<html>moved</html>")
 
-        client = InvenTreeClient("http://inventree.example", "t", transport=httpx.MockTransport(handler),
-                                 get_retries=0)
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(
+                301, headers={"location": "https://inventree.example/api/build/"}, content=b"<html>moved</html>"
+            )
+
+        client = InvenTreeClient("http://inventree.example", "t", transport=httpx.MockTransport(handler), get_retries=0)
         from buildtui.api import Redirected
 
         with pytest.raises(Redirected, match="--server https://inventree.example"):
@@ -317,12 +339,14 @@ class TestBoundedAnswers:
     async def test_lost_answer_to_a_write_is_outcome_unknown(self, failure):
         """Connection cut, closed mid-answer, timed out, or a proxy's 502 after a POST: 'may or may not have been
         carried out', never plain 'unreachable'; a refused connection is not unknown (nothing was sent)."""
+
         def handler(request: httpx.Request) -> httpx.Response:
             if failure == "read":
                 raise httpx.ReadError("connection reset by peer", request=request)
             if failure == "protocol":
-                raise httpx.RemoteProtocolError("peer closed connection without sending complete message body",
-                                                request=request)
+                raise httpx.RemoteProtocolError(
+                    "peer closed connection without sending complete message body", request=request
+                )
             if failure == "timeout":
                 raise httpx.ReadTimeout("timed out", request=request)
             return httpx.Response(502, content=b"<html>Bad Gateway</html>", headers={"content-type": "text/html"})

@@ -50,8 +50,11 @@ class TestListPolls:
         model = await loaded(many, 100)
         target = model.rows[60]
         token = get_token(many.url)
-        httpx.patch(f"{many.url}/api/build/{target.pk}/", json={"title": "changed elsewhere"},
-                    headers={"Authorization": f"Token {token}"}).raise_for_status()
+        httpx.patch(
+            f"{many.url}/api/build/{target.pk}/",
+            json={"title": "changed elsewhere"},
+            headers={"Authorization": f"Token {token}"},
+        ).raise_for_status()
         mark = len(many.sim.log)
         assert await model.refresh(55, 75) == 1
         assert len(list_reads(many, mark)) == 1
@@ -64,9 +67,11 @@ class TestListPolls:
         model = await loaded(many, 100)
         before = model.count
         token = get_token(many.url)
-        r = httpx.post(f"{many.url}/api/build/", json={"part": model.rows[0].part, "quantity": 1,
-                                                       "title": "new from another terminal"},
-                       headers={"Authorization": f"Token {token}"})
+        r = httpx.post(
+            f"{many.url}/api/build/",
+            json={"part": model.rows[0].part, "quantity": 1, "title": "new from another terminal"},
+            headers={"Authorization": f"Token {token}"},
+        )
         r.raise_for_status()
         mark = len(many.sim.log)
         assert await model.refresh(60, 80) == 2

@@ -92,8 +92,9 @@ class TestDroppedAnswers:
             assert any("answer was lost, but it took effect" in m for m in notes(app)), notes(app)
             assert posts(server, "/complete/") == 1
             assert api(server, token, "/api/build/11/")["completed"] == 2
-            assert [Decimal(str(o["quantity"])) for o in api(server, token, "/api/stock/", build=11,
-                                                               is_building="true")] == [3]
+            assert [
+                Decimal(str(o["quantity"])) for o in api(server, token, "/api/stock/", build=11, is_building="true")
+            ] == [3]
 
     async def test_lost_write_is_not_done_and_enter_retries_once(self, server, token):
         """A proxy's 504 after holding the write (not carried out): "it did NOT allocate", input kept; Enter
@@ -193,13 +194,15 @@ class TestBadAnswers:
 class TestAlwaysQuits:
     """ctrl+q and ctrl+c end the app within a second, whatever the network is doing (as a real process)."""
 
-    @pytest.mark.parametrize("fault,key", [("trickle", b"\x11"), ("oversize", b"\x11"), ("trickle", b"\x03")],
-                             ids=["trickle-ctrl+q", "oversize-ctrl+q", "trickle-ctrl+c"])
+    @pytest.mark.parametrize(
+        "fault,key",
+        [("trickle", b"\x11"), ("oversize", b"\x11"), ("trickle", b"\x03")],
+        ids=["trickle-ctrl+q", "oversize-ctrl+q", "trickle-ctrl+c"],
+    )
     def test_quits_within_a_second_during_a_bad_answer(self, server, token, fault, key):
         from bench.harness import PtyApp
 
-        server.sim.faults.add(fault, method="GET", path=r"^/api/build/$", interval_s=2.0, size=2 * 1024 ** 3,
-                              commit=True)
+        server.sim.faults.add(fault, method="GET", path=r"^/api/build/$", interval_s=2.0, size=2 * 1024**3, commit=True)
         app = PtyApp([sys.executable, "-m", "buildtui", "--server", server.url, "--token", token, "--timeout", "60"])
         try:
             app.wait_for(b"Loading", timeout=30)

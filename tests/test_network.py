@@ -23,19 +23,51 @@ OPENSSL = shutil.which("openssl")
 
 def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
     """A private CA and a certificate for 127.0.0.1 signed by it (as a site's own CA would issue)."""
+
     def run(*args: str) -> None:
         subprocess.run([OPENSSL, *args], cwd=folder, check=True, capture_output=True)
 
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=buildtui test CA",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    run(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=buildtui test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
     run("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
     (folder / "server.ext").write_text(
         "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n"
         "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
-        "authorityKeyIdentifier=keyid,issuer\nsubjectKeyIdentifier=hash\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
+        "authorityKeyIdentifier=keyid,issuer\nsubjectKeyIdentifier=hash\n"
+    )
+    run(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    )
     return folder / "ca.pem", folder / "server.pem", folder / "server.key"
 
 
@@ -52,14 +84,17 @@ def tls_server(tmp_path_factory):
 @pytest.fixture
 def client_for():
     """The app's client, as the app makes it."""
+
     def make(url: str, **kw) -> InvenTreeClient:
         return InvenTreeClient(url, **kw)
+
     return make
 
 
 def tls_token(srv: SimulatorServer, ca: Path) -> str:
-    r = httpx.get(srv.url + "/api/user/token/", auth=("admin", "inventree"),
-                  verify=ssl.create_default_context(cafile=str(ca)))
+    r = httpx.get(
+        srv.url + "/api/user/token/", auth=("admin", "inventree"), verify=ssl.create_default_context(cafile=str(ca))
+    )
     return str(r.json()["token"])
 
 
@@ -71,7 +106,9 @@ class TestTLS:
                 await c.get_server_info()
         err = caught.value
         assert err.reason == "tls"
-        assert f"TLS failed talking to {srv.url}" in str(err) and "certificate could not be verified (unable to get local issuer certificate)" in str(err)
+        assert f"TLS failed talking to {srv.url}" in str(
+            err
+        ) and "certificate could not be verified (unable to get local issuer certificate)" in str(err)
         assert "ca_bundle" in str(err)  # and what to do about it
 
     async def test_ca_bundle_from_the_config_file(self, client_for, tls_server, tmp_path):

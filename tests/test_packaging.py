@@ -22,15 +22,28 @@ def test_package_list_names_every_package_folder():
 def test_wheel_install_has_styles_and_launches(tmp_path):
     # Built from a copy as a fresh clone has it: a build/ folder left in the checkout hid a missing styles/.
     source = tmp_path / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        "build", "*.egg-info", ".git", "__pycache__", ".venv", ".mypy_cache", ".ruff_cache", ".pytest_cache"))
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            "build", "*.egg-info", ".git", "__pycache__", ".venv", ".mypy_cache", ".ruff_cache", ".pytest_cache"
+        ),
+    )
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
-                   check=True, timeout=300, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     wheel = next(wheels.glob("buildtui-*.whl"))
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
-                   check=True, timeout=300, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     styles = sorted(path.name for path in (site / "buildtui" / "styles").glob("*.tcss"))
     assert styles == sorted(path.name for path in (ROOT / "styles").glob("*.tcss"))
     modules = {path.relative_to(site).as_posix() for path in (site / "buildtui").rglob("*.py")}
@@ -49,7 +62,6 @@ def test_wheel_install_has_styles_and_launches(tmp_path):
                 print(type(app.screen).__name__)
         asyncio.run(main())
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         cwd=tmp_path)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "BuildListScreen" in out.stdout

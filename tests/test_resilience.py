@@ -20,18 +20,33 @@ from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.safe import clean, text
 from tests.conftest import make_app, open_allocate, outstanding_in, settle
 
-HOSTILE = ["[@click=app.quit]x", "[b]bold[/b]", "[$error @click=app.quit]y[/]", "\x1b[31mred\x1b[0m",
-           "\x1b]52;c;aGVsbG8=\x07", "bell\x07", "tab\there", "\u202eevil"]
+HOSTILE = [
+    "[@click=app.quit]x",
+    "[b]bold[/b]",
+    "[$error @click=app.quit]y[/]",
+    "\x1b[31mred\x1b[0m",
+    "\x1b]52;c;aGVsbG8=\x07",
+    "bell\x07",
+    "tab\there",
+    "\u202eevil",
+]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=6),
-    max_leaves=20)
+    max_leaves=20,
+)
 build_like = st.fixed_dictionaries(
-    {"pk": st.integers() | st.text(max_size=3) | st.none(), "reference": st.text(max_size=10) | st.none(),
-     "part": st.integers() | st.none(), "status": st.integers() | st.text(max_size=3),
-     "quantity": st.floats() | st.text(max_size=5) | st.none(), "target_date": st.text(max_size=12) | st.none()},
-    optional={"part_detail": json_values, "responsible_detail": json_values})
+    {
+        "pk": st.integers() | st.text(max_size=3) | st.none(),
+        "reference": st.text(max_size=10) | st.none(),
+        "part": st.integers() | st.none(),
+        "status": st.integers() | st.text(max_size=3),
+        "quantity": st.floats() | st.text(max_size=5) | st.none(),
+        "target_date": st.text(max_size=12) | st.none(),
+    },
+    optional={"part_detail": json_values, "responsible_detail": json_values},
+)
 
 
 class TestHostileText:
@@ -130,8 +145,11 @@ class TestServerFaults:
             assert len(posts) == 1 and dialog.sent_count == 1
             assert isinstance(app.screen, BuildDetailScreen)
 
-    @pytest.mark.parametrize("value", ["-5", "0", "abc", "1e99", "9" * 30, "5" * 10_000],
-                             ids=["negative", "zero", "text", "exponent", "enormous", "paste-10k"])
+    @pytest.mark.parametrize(
+        "value",
+        ["-5", "0", "abc", "1e99", "9" * 30, "5" * 10_000],
+        ids=["negative", "zero", "text", "exponent", "enormous", "paste-10k"],
+    )
     async def test_bad_quantity_is_never_sent(self, server, token, value):
         app = make_app(server.url, token)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -227,8 +245,11 @@ class TestWriteTimeouts:
             await settle(pilot)
             assert isinstance(app.screen, BuildDetailScreen)
             assert len(posts(server)) == 2
-            allocs = httpx.get(server.url + "/api/build/item/", headers={"Authorization": f"Token {token}"},
-                               params={"build_line": line.pk}).json()
+            allocs = httpx.get(
+                server.url + "/api/build/item/",
+                headers={"Authorization": f"Token {token}"},
+                params={"build_line": line.pk},
+            ).json()
             assert sum(float(a["quantity"]) for a in allocs) == float(line.allocated) + 3
 
     @pytest.mark.parametrize("lost", [False, True], ids=["late-answer", "lost"])

@@ -9,22 +9,38 @@ from buildtui.rules.auto_allocate import auto_summary
 
 
 def line(pk: int, name: str, quantity: int, allocated: int, **kw) -> BuildLine:
-    return BuildLine(pk=pk, build=1, bom_item=pk, part=pk, part_detail=PartBrief(pk=pk, name=name),
-                     quantity=Decimal(quantity), allocated=Decimal(allocated), **kw)
+    return BuildLine(
+        pk=pk,
+        build=1,
+        bom_item=pk,
+        part=pk,
+        part_detail=PartBrief(pk=pk, name=name),
+        quantity=Decimal(quantity),
+        allocated=Decimal(allocated),
+        **kw,
+    )
 
 
 def test_summary_names_each_short_line_and_why():
     before = {1: Decimal(0), 2: Decimal(0), 3: Decimal(0), 4: Decimal(0), 5: Decimal(0)}
-    after = [line(1, "Resistor", 10, 10), line(2, "Sensor", 8, 0, trackable=True),
-             line(3, "LED", 5, 0, optional=True, available_stock=Decimal(9)), line(4, "Gasket", 6, 0),
-             line(5, "Screw", 20, 12, available_stock=Decimal(12))]
+    after = [
+        line(1, "Resistor", 10, 10),
+        line(2, "Sensor", 8, 0, trackable=True),
+        line(3, "LED", 5, 0, optional=True, available_stock=Decimal(9)),
+        line(4, "Gasket", 6, 0),
+        line(5, "Screw", 20, 12, available_stock=Decimal(12)),
+    ]
     text = auto_summary(before, after, optional=False, interchangeable=True)
     assert text.splitlines() == [
-        "Auto-allocation allocated 2 line(s).", "  + 10 Resistor", "  + 12 Screw", "Still short:",
+        "Auto-allocation allocated 2 line(s).",
+        "  + 10 Resistor",
+        "  + 12 Screw",
+        "Still short:",
         "  - Sensor: tracked part: allocate to each output (scan or pick)",
         "  - LED: optional line: not included",
         "  - Gasket: no stock available",
-        "  - Screw: not enough stock: short by 8"]
+        "  - Screw: not enough stock: short by 8",
+    ]
 
 
 def test_nothing_allocated_says_so():

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from buildtui.rules.labels import Label, mentions, parse, supplier_matches
 
-DIGIKEY = ("[)>\x1e06\x1dP296-LM358BIDDFRCT-ND\x1d1PLM358BIDDFR\x1dK\x1d1K72991337\x1d10K85781337\x1d11K1\x1d4LPH"
-           "\x1dQ10\x1d11ZPICK\x1d12Z15221337\x1d13Z361337\x1d20Z0000000000\x1e\x04")
+DIGIKEY = (
+    "[)>\x1e06\x1dP296-LM358BIDDFRCT-ND\x1d1PLM358BIDDFR\x1dK\x1d1K72991337\x1d10K85781337\x1d11K1\x1d4LPH"
+    "\x1dQ10\x1d11ZPICK\x1d12Z15221337\x1d13Z361337\x1d20Z0000000000\x1e\x04"
+)
 MOUSER = "[)>\x1e06\x1dKP0-1337\x1d14K011\x1d1PMC34063ADR\x1dQ3\x1d11K073121337\x1d4LMX\x1d1VTI\x1e\x04"
 LCSC = "{pbn:PICK2009291337,on:SO2009291337,pc:C312270,pm:ST-1-102-A01-T000-RS,qty:2,mc:,cc:1,pdi:34421807}"
 TME = "QTY:1 PN:WBP-302 PO:19361337/1 CPO:PO-2023-06-08-001337 MFR:WISHERENTERPRISE MPN:WBP-302 RoHS https://www.tme.eu/details/WBP-302"
@@ -15,8 +17,9 @@ TME = "QTY:1 PN:WBP-302 PO:19361337/1 CPO:PO-2023-06-08-001337 MFR:WISHERENTERPR
 
 def test_digikey_ecia():
     label = parse(DIGIKEY)
-    assert label == Label(kind="ecia", sku="296-LM358BIDDFRCT-ND", mpn="LM358BIDDFR", quantity=Decimal(10),
-                          supplier_order="72991337")
+    assert label == Label(
+        kind="ecia", sku="296-LM358BIDDFRCT-ND", mpn="LM358BIDDFR", quantity=Decimal(10), supplier_order="72991337"
+    )
     assert label.looks_like == "DigiKey"
 
 
@@ -44,11 +47,21 @@ def test_control_characters_dropped_is_damaged_but_mentions_what_it_carries():
 
 def test_lcsc_and_tme():
     lcsc = parse(LCSC)
-    assert (lcsc.kind, lcsc.sku, lcsc.mpn, lcsc.quantity, lcsc.supplier) == ("lcsc", "C312270",
-                                                                            "ST-1-102-A01-T000-RS", 2, "LCSC")
+    assert (lcsc.kind, lcsc.sku, lcsc.mpn, lcsc.quantity, lcsc.supplier) == (
+        "lcsc",
+        "C312270",
+        "ST-1-102-A01-T000-RS",
+        2,
+        "LCSC",
+    )
     tme = parse(TME)
-    assert (tme.kind, tme.sku, tme.mpn, tme.quantity, tme.supplier_order) == ("tme", "WBP-302", "WBP-302", 1,
-                                                                             "19361337")
+    assert (tme.kind, tme.sku, tme.mpn, tme.quantity, tme.supplier_order) == (
+        "tme",
+        "WBP-302",
+        "WBP-302",
+        1,
+        "19361337",
+    )
 
 
 def test_anything_else_is_no_label():

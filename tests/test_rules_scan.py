@@ -12,8 +12,15 @@ TODAY = dt.date(2026, 6, 15)
 
 
 def line(pk: int, part: int, quantity: float, allocated: float = 0, **kw) -> BuildLine:
-    return BuildLine(pk=pk, build=1, bom_item=100 + pk, part=part, quantity=Decimal(str(quantity)),
-                     allocated=Decimal(str(allocated)), **kw)
+    return BuildLine(
+        pk=pk,
+        build=1,
+        bom_item=100 + pk,
+        part=part,
+        quantity=Decimal(str(quantity)),
+        allocated=Decimal(str(allocated)),
+        **kw,
+    )
 
 
 def item(part: int, quantity: float, allocated: float = 0, **kw) -> StockItem:
@@ -22,8 +29,11 @@ def item(part: int, quantity: float, allocated: float = 0, **kw) -> StockItem:
 
 class TestMatching:
     def test_own_part_substitute_and_variant(self):
-        lines = [line(1, part=10, quantity=5), line(2, part=20, quantity=5, allow_variants=True),
-                 line(3, part=30, quantity=5, consumable=True)]
+        lines = [
+            line(1, part=10, quantity=5),
+            line(2, part=20, quantity=5, allow_variants=True),
+            line(3, part=30, quantity=5, consumable=True),
+        ]
         assert [ln.pk for ln in scan.direct_lines(lines, 10)] == [1]
         assert [ln.pk for ln in scan.direct_lines(lines, 99, substitute_bom_items={101})] == [1]  # a substitute
         assert scan.direct_lines(lines, 30) == []  # consumable lines take no allocations

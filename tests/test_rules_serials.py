@@ -7,43 +7,60 @@ import pytest
 from buildtui.rules.serials import expand, increment, literal_warning, prefill
 
 
-@pytest.mark.parametrize("value,after", [("1", "2"), ("9", "10"), ("0009", "0010"), ("AB01", "AB02"),
-                                         ("A99", "A100"), ("QQQ", "QQQ"), ("", "1"), ("SN-0999", "SN-1000")])
+@pytest.mark.parametrize(
+    "value,after",
+    [
+        ("1", "2"),
+        ("9", "10"),
+        ("0009", "0010"),
+        ("AB01", "AB02"),
+        ("A99", "A100"),
+        ("QQQ", "QQQ"),
+        ("", "1"),
+        ("SN-0999", "SN-1000"),
+    ],
+)
 def test_increment_keeps_padding(value, after):
     assert increment(value) == after
 
 
-@pytest.mark.parametrize("text,quantity,latest,serials", [
-    ("10+3", 4, None, ["10", "11", "12", "13"]),            # n + 1 serials
-    ("5+", 3, None, ["5", "6", "7"]),                       # fills what is left
-    ("1-5", 1, None, ["1-5"]),                              # as many groups as outputs: literal
-    ("5-5", 1, None, ["5-5"]),
-    ("~", 1, None, ["2"]),                                  # no serials yet: the first ~ is "2"
-    ("~,~,~", 3, "1008", ["1009", "1010", "1011"]),
-    ("0009-0011", 3, None, ["0009", "0010", "0011"]),
-    ("A01-A03", 3, None, ["A01", "A02", "A03"]),
-    ("101-103, 107", 4, None, ["101", "102", "103", "107"]),
-    ("1 2\t3", 3, None, ["1", "2", "3"]),
-    ("a-b-c 7", 2, None, ["a-b-c", "7"]),                   # two hyphens: one serial
-    ("abc xyz", 2, None, ["abc", "xyz"]),
-])
+@pytest.mark.parametrize(
+    "text,quantity,latest,serials",
+    [
+        ("10+3", 4, None, ["10", "11", "12", "13"]),  # n + 1 serials
+        ("5+", 3, None, ["5", "6", "7"]),  # fills what is left
+        ("1-5", 1, None, ["1-5"]),  # as many groups as outputs: literal
+        ("5-5", 1, None, ["5-5"]),
+        ("~", 1, None, ["2"]),  # no serials yet: the first ~ is "2"
+        ("~,~,~", 3, "1008", ["1009", "1010", "1011"]),
+        ("0009-0011", 3, None, ["0009", "0010", "0011"]),
+        ("A01-A03", 3, None, ["A01", "A02", "A03"]),
+        ("101-103, 107", 4, None, ["101", "102", "103", "107"]),
+        ("1 2\t3", 3, None, ["1", "2", "3"]),
+        ("a-b-c 7", 2, None, ["a-b-c", "7"]),  # two hyphens: one serial
+        ("abc xyz", 2, None, ["abc", "xyz"]),
+    ],
+)
 def test_expressions(text, quantity, latest, serials):
     got = expand(text, quantity, latest)
     assert got.ok and got.serials == serials
 
 
-@pytest.mark.parametrize("text,quantity,message", [
-    ("", 1, "Empty serial number string"),
-    ("3-1", 3, "Group range 3-1 exceeds allowed quantity (3)"),
-    ("1-10", 3, "Group range 1-10 exceeds allowed quantity (3)"),
-    ("5-5 6", 3, "Invalid group: 5-5"),
-    ("1+x 4", 3, "Invalid group: 1+x"),
-    ("1+2+3 9", 3, "Invalid group: 1+2+3"),
-    ("1, 1", 2, "Duplicate serial: 1"),
-    ("1-3", 2, "Group range 1-3 exceeds allowed quantity (2)"),
-    ("1-2", 3, "Number of unique serial numbers (2) must match quantity (3)"),
-    ("1", 1001, "Cannot serialize more than 1000 items at once"),
-])
+@pytest.mark.parametrize(
+    "text,quantity,message",
+    [
+        ("", 1, "Empty serial number string"),
+        ("3-1", 3, "Group range 3-1 exceeds allowed quantity (3)"),
+        ("1-10", 3, "Group range 1-10 exceeds allowed quantity (3)"),
+        ("5-5 6", 3, "Invalid group: 5-5"),
+        ("1+x 4", 3, "Invalid group: 1+x"),
+        ("1+2+3 9", 3, "Invalid group: 1+2+3"),
+        ("1, 1", 2, "Duplicate serial: 1"),
+        ("1-3", 2, "Group range 1-3 exceeds allowed quantity (2)"),
+        ("1-2", 3, "Number of unique serial numbers (2) must match quantity (3)"),
+        ("1", 1001, "Cannot serialize more than 1000 items at once"),
+    ],
+)
 def test_refusals_in_the_servers_words(text, quantity, message):
     got = expand(text, quantity)
     assert not got.ok and message in got.errors and not got.serials
@@ -54,9 +71,17 @@ def test_literal_warning():
     assert literal_warning("1-5", 5) is None
 
 
-@pytest.mark.parametrize("next_serial,quantity,text", [("1029", 2, "1029-1030"), ("0099", 3, "0099-0101"),
-                                                        ("SN-07", 3, "SN-07, SN-08, SN-09"), ("1009", 1, "1009"),
-                                                        (None, 2, "~, ~"), ("ABC", 2, "~, ~")])
+@pytest.mark.parametrize(
+    "next_serial,quantity,text",
+    [
+        ("1029", 2, "1029-1030"),
+        ("0099", 3, "0099-0101"),
+        ("SN-07", 3, "SN-07, SN-08, SN-09"),
+        ("1009", 1, "1009"),
+        (None, 2, "~, ~"),
+        ("ABC", 2, "~, ~"),
+    ],
+)
 def test_prefill_names_what_the_server_will_make(next_serial, quantity, text):
     """The pre-filled range reads back, through the server's grammar, as exactly ``quantity`` serials."""
     assert prefill(next_serial, quantity) == text
@@ -90,6 +115,6 @@ def test_the_client_reads_expressions_as_the_simulated_server_does():
 
 
 def test_a_huge_sequence_is_counted_not_listed():
-    """"1+99999999" for 3 outputs: refused in the server's words without listing a hundred million serials."""
+    """ "1+99999999" for 3 outputs: refused in the server's words without listing a hundred million serials."""
     got = expand("1+99999999", 3)
     assert got.errors == ["Number of unique serial numbers (100000000) must match quantity (3)"]

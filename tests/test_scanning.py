@@ -219,7 +219,9 @@ class TestOnABuild:
             quarantined = api(scan_app).get("/api/stock/", params={"status": 75}).json()[0]["pk"]
             await feed(pilot, f"INV-SI{quarantined}", SCANNER)
             assert "is not in stock (status: Quarantined)" in last_log(scan_app).outcome
-            used = api(scan_app).get("/api/stock/", params={"search": "C100-OLD"}).json()[0]["pk"]  # consumed by BO-0001
+            used = (
+                api(scan_app).get("/api/stock/", params={"search": "C100-OLD"}).json()[0]["pk"]
+            )  # consumed by BO-0001
             await feed(pilot, f"INV-SI{used}", SCANNER)
             assert "C100-OLD was used up by a build: it cannot be allocated" in last_log(scan_app).outcome
             # all of the fuse stock allocated to another build: nothing free
@@ -227,8 +229,10 @@ class TestOnABuild:
             line = api(scan_app).get("/api/build/line/", params={"build": 9, "part_detail": "true"}).json()
             fline = next(ln for ln in line if ln["part_detail"]["IPN"] == "F-2A")
             free = fuse["quantity"] - fuse["allocated"]
-            r = api(scan_app).post("/api/build/9/allocate/", json={"items": [
-                {"build_line": fline["pk"], "stock_item": fuse["pk"], "quantity": free}]})
+            r = api(scan_app).post(
+                "/api/build/9/allocate/",
+                json={"items": [{"build_line": fline["pk"], "stock_item": fuse["pk"], "quantity": free}]},
+            )
             assert r.status_code == 201
             await feed(pilot, f"INV-SI{fuse['pk']}", SCANNER)
             assert "allocated elsewhere" in last_log(scan_app).outcome
@@ -283,8 +287,7 @@ class TestTrackedLines:
             await settle(pilot)
             line = next(ln for ln in screen.model.lines if ln.trackable)
             second = screen.model.incomplete_outputs[1].pk
-            assert any(a.stock_item == wifi and a.install_into == second and a.quantity == 1
-                       for a in line.allocations)
+            assert any(a.stock_item == wifi and a.install_into == second and a.quantity == 1 for a in line.allocations)
 
 
 class TestSupplierLabels:
@@ -381,7 +384,6 @@ class TestTiming:
             await settle(pilot)
             await feed(pilot, "/Pu", 0.05, enter=False)
             assert scan_app.screen.query_one("#search", Input).value == "Pu" and not scan_app.scans.log
-
 
     async def test_a_shortcut_key_waits_one_gap(self, scan_app, monkeypatch):
         """A lone '?' reaches the screen one gap after it was read (a scan could still have followed), no later."""

@@ -9,18 +9,69 @@ import pytest
 
 from buildtui.simulator import SimulatorServer, build_simulator
 
-SCHEMA_BUILD = {"barcode_hash": str, "completed": int, "creation_date": str, "level": int, "overdue": bool,
-                "part": int, "part_name": str, "pk": int, "quantity": float, "reference": str, "status": int,
-                "status_text": str, "title": str, "priority": int, "external": bool, "link": str}
-SCHEMA_LINE = {"allocated": float, "allow_variants": bool, "available_stock": float,
-               "available_substitute_stock": float, "available_variant_stock": float, "bom_item": int, "build": int,
-               "build_reference": str, "consumable": bool, "consumed": float, "external_stock": float,
-               "in_production": float, "inherited": bool, "on_order": float, "optional": bool, "part": int, "pk": int,
-               "quantity": float, "reference": str, "scheduled_to_build": float, "testable": bool, "trackable": bool}
+SCHEMA_BUILD = {
+    "barcode_hash": str,
+    "completed": int,
+    "creation_date": str,
+    "level": int,
+    "overdue": bool,
+    "part": int,
+    "part_name": str,
+    "pk": int,
+    "quantity": float,
+    "reference": str,
+    "status": int,
+    "status_text": str,
+    "title": str,
+    "priority": int,
+    "external": bool,
+    "link": str,
+}
+SCHEMA_LINE = {
+    "allocated": float,
+    "allow_variants": bool,
+    "available_stock": float,
+    "available_substitute_stock": float,
+    "available_variant_stock": float,
+    "bom_item": int,
+    "build": int,
+    "build_reference": str,
+    "consumable": bool,
+    "consumed": float,
+    "external_stock": float,
+    "in_production": float,
+    "inherited": bool,
+    "on_order": float,
+    "optional": bool,
+    "part": int,
+    "pk": int,
+    "quantity": float,
+    "reference": str,
+    "scheduled_to_build": float,
+    "testable": bool,
+    "trackable": bool,
+}
 SCHEMA_ITEM = {"bom_reference": str, "build": int, "pk": int, "quantity": float, "stock_item": int}
-NULLABLE_BUILD = ["batch", "completion_date", "destination", "parent", "project_code", "responsible", "sales_order",
-                  "start_date", "take_from", "target_date", "issued_by", "status_custom_key", "part_detail",
-                  "issued_by_detail", "responsible_detail", "project_code_detail", "project_code_label", "parameters"]
+NULLABLE_BUILD = [
+    "batch",
+    "completion_date",
+    "destination",
+    "parent",
+    "project_code",
+    "responsible",
+    "sales_order",
+    "start_date",
+    "take_from",
+    "target_date",
+    "issued_by",
+    "status_custom_key",
+    "part_detail",
+    "issued_by_detail",
+    "responsible_detail",
+    "project_code_detail",
+    "project_code_label",
+    "parameters",
+]
 
 
 @pytest.fixture
@@ -103,8 +154,10 @@ class TestRule1CreateLines:
         screw = line_for(http, b["pk"], "HW-M3X6")
         # 4 × 10 = 40 → ×1.1 = 44 → +2 = 46 → ceil to 5 = 50
         assert screw["quantity"] == 50.0
-        assert all(ln["part_detail"]["IPN"] != "V-LAB" for ln in
-                   http.get("/api/build/line/", params={"build": b["pk"], "part_detail": "true"}).json())
+        assert all(
+            ln["part_detail"]["IPN"] != "V-LAB"
+            for ln in http.get("/api/build/line/", params={"build": b["pk"], "part_detail": "true"}).json()
+        )
 
     def test_next_reference_and_pattern(self, http):
         highest = max(int(b["reference"].removeprefix("BO-")) for b in http.get("/api/build/").json())
@@ -141,8 +194,14 @@ class TestRule2Status:
     def test_custom_state(self, http):
         """An admin-defined state: listed with its logical key, filterable, left by any transition."""
         codes = http.get("/api/build/status/").json()["values"]
-        assert codes["AWAITING_QA"] == {"key": 101, "name": "AWAITING_QA", "label": "Awaiting QA", "color": "info",
-                                        "logical_key": 20, "custom": True}
+        assert codes["AWAITING_QA"] == {
+            "key": 101,
+            "name": "AWAITING_QA",
+            "label": "Awaiting QA",
+            "color": "info",
+            "logical_key": 20,
+            "custom": True,
+        }
         found = http.get("/api/build/", params={"status": 101}).json()
         assert [(b["reference"], b["status"], b["status_custom_key"]) for b in found] == [("BO-0019", 20, 101)]
         pk = found[0]["pk"]
@@ -165,8 +224,9 @@ class TestRule3Allocate:
         item = {"build_line": ln["pk"], "stock_item": 1, "quantity": 10}
         r = post(http, b["pk"], "allocate", {"items": [item]})
         assert r.status_code == 201
-        assert r.json() == {"items": [{"build_line": ln["pk"], "stock_item": 1, "quantity": "10.00000",
-                                       "output": None}]}
+        assert r.json() == {
+            "items": [{"build_line": ln["pk"], "stock_item": 1, "quantity": "10.00000", "output": None}]
+        }
         post(http, b["pk"], "allocate", {"items": [item]})
         allocs = http.get("/api/build/item/", params={"build": b["pk"]}).json()
         assert len(allocs) == 1 and allocs[0]["quantity"] == 20.0  # merged; 20 > 4 required is allowed
@@ -174,8 +234,12 @@ class TestRule3Allocate:
     def test_nested_errors_and_atomicity(self, http):
         b = new_build(http, quantity=1)
         ln = line_for(http, b["pk"], "R-0603-10K")
-        body = {"items": [{"build_line": ln["pk"], "stock_item": 1, "quantity": 1},
-                          {"build_line": ln["pk"], "stock_item": 1, "quantity": 100000}]}
+        body = {
+            "items": [
+                {"build_line": ln["pk"], "stock_item": 1, "quantity": 1},
+                {"build_line": ln["pk"], "stock_item": 1, "quantity": 100000},
+            ]
+        }
         r = post(http, b["pk"], "allocate", body)
         assert r.status_code == 400
         errs = r.json()["items"]
@@ -199,7 +263,8 @@ class TestRule3Allocate:
         assert r.status_code == 201
         assert http.get("/api/build/item/", params={"build": b["pk"]}).json() == []
         assert post(http, b["pk"], "allocate", {"items": []}).json() == {
-            "non_field_errors": ["Allocation items must be provided"]}
+            "non_field_errors": ["Allocation items must be provided"]
+        }
 
     def test_tracked_needs_output(self, http):
         b = new_build(http, part=25, quantity=1)
@@ -272,8 +337,12 @@ class TestRule9Complete:
         out = post(http, b["pk"], "create-output", {"quantity": 1, "serial_numbers": "500"}).json()[0]
         r = post(http, b["pk"], "complete", {"outputs": [{"output": out["pk"]}], "location": 7})
         assert r.json() == {"outputs": [{"output": ["This build output is not fully allocated"]}]}
-        r = post(http, b["pk"], "complete", {"outputs": [{"output": out["pk"]}], "location": 7,
-                                             "accept_incomplete_allocation": True})
+        r = post(
+            http,
+            b["pk"],
+            "complete",
+            {"outputs": [{"output": out["pk"]}], "location": 7, "accept_incomplete_allocation": True},
+        )
         assert r.status_code == 201
 
 
@@ -377,8 +446,10 @@ class TestRule7Availability:
     def test_take_from_limits_line_availability(self, http):
         b = new_build(http, quantity=1, take_from=5)  # Production: only the line-side stock counts
         assert line_for(http, b["pk"], "R-0603-10K")["available_stock"] == 120.0
-        assert http.get(f"/api/build/line/{line_for(http, b['pk'], 'R-0603-10K')['pk']}/").json()[
-            "available_stock"] > 120.0  # the detail endpoint never applies take_from
+        assert (
+            http.get(f"/api/build/line/{line_for(http, b['pk'], 'R-0603-10K')['pk']}/").json()["available_stock"]
+            > 120.0
+        )  # the detail endpoint never applies take_from
 
     def test_quarantined_is_not_in_stock(self, http):
         assert all(s["status"] != 75 for s in stock(http, in_stock="true"))
@@ -391,8 +462,10 @@ class TestRule14References:
         assert new_build(http, reference=" BO-12345 ")["reference"] == "BO-12345"
         assert new_build(http, reference="BO-7")["reference"] == "BO-7"
         assert new_build(http)["reference"] == "BO-12346"  # next after the highest number
-        refs = [b["reference"] for b in http.get("/api/build/", params={"ordering": "-reference",
-                                                                          "limit": 3}).json()["results"]]
+        refs = [
+            b["reference"]
+            for b in http.get("/api/build/", params={"ordering": "-reference", "limit": 3}).json()["results"]
+        ]
         assert refs == ["BO-12346", "BO-12345", seeded["reference"]]
         r = http.post("/api/build/", json={"part": 24, "reference": ""})
         assert r.json() == {"reference": ["Reference field cannot be empty"]}
@@ -402,8 +475,12 @@ class TestAtomicity:
     def test_failed_complete_changes_nothing(self, http):
         b = new_build(http, part=24, quantity=10)
         out = post(http, b["pk"], "create-output", {"quantity": 10}).json()[0]
-        r = post(http, b["pk"], "complete", {"outputs": [{"output": out["pk"], "quantity": 3},
-                                                         {"output": 99999}], "location": 7})
+        r = post(
+            http,
+            b["pk"],
+            "complete",
+            {"outputs": [{"output": out["pk"], "quantity": 3}, {"output": 99999}], "location": 7},
+        )
         assert r.status_code == 400
         assert http.get(f"/api/build/{b['pk']}/").json()["completed"] == 0
         assert [s["quantity"] for s in stock(http, build=b["pk"])] == [10.0]

@@ -36,8 +36,13 @@ class TestSlowServer:
         async with app.run_test(size=(80, 24)) as pilot:
             n = outstanding_in(server.sim)
             await wait_for(pilot, lambda: len(app.screen.query_one("#builds", KeyedTable).row_keys) == n)
-            assert sorted(gets(server)) == ["/api/", "/api/build/", "/api/build/status/", "/api/user/me/",
-                                            "/api/user/roles/"]
+            assert sorted(gets(server)) == [
+                "/api/",
+                "/api/build/",
+                "/api/build/status/",
+                "/api/user/me/",
+                "/api/user/roles/",
+            ]
 
     async def test_build_opens_in_one_round_trip_when_slow(self, server, token):
         """A build opened on a server answering in 1.2 s shows its lines; the build, lines, outputs, children,
@@ -53,8 +58,14 @@ class TestSlowServer:
             assert isinstance(screen, BuildDetailScreen)
             await wait_for(pilot, lambda: screen.has_data() and len(screen.query_one("#lines", KeyedTable).row_keys))
             asked = gets(server, mark)
-            assert sorted(asked) == ["/api/build/", "/api/build/11/", "/api/build/line/", "/api/stock/",
-                                     "/api/stock/location/", "/api/stock/status/"], asked
+            assert sorted(asked) == [
+                "/api/build/",
+                "/api/build/11/",
+                "/api/build/line/",
+                "/api/stock/",
+                "/api/stock/location/",
+                "/api/stock/status/",
+            ], asked
 
     async def test_idle_detail_polls_from_the_answer(self, server, token):
         """Idle on a build, 0.6 s per answer, a 1 s poll: each poll waits for the last answer plus the

@@ -90,9 +90,11 @@ async def test_nothing_scrolls_sideways_at_80_columns(server, token, case):
     app = make_app(server.url, token)
     async with app.run_test(size=(80, 24)) as pilot:
         await CASES[case](pilot)
-        wide = [(t.id, t.virtual_size.width, t.scrollable_content_region.width)
-                for t in app.screen.query(DataTable)
-                if t.scrollable_content_region.width and t.virtual_size.width > t.scrollable_content_region.width]
+        wide = [
+            (t.id, t.virtual_size.width, t.scrollable_content_region.width)
+            for t in app.screen.query(DataTable)
+            if t.scrollable_content_region.width and t.virtual_size.width > t.scrollable_content_region.width
+        ]
         assert not wide, f"tables wider than their space: {wide}"
 
 
@@ -131,8 +133,7 @@ REFUSED = {
     "complete_outputs": typing("3", "c", "99", "tab", "tab", "tab", "Checked by Ana", "enter", build=3),
     "scrap_outputs": typing("3", "S", "Cracked PCB", "enter", build=3),
     "delete_outputs": typing("3", "D", "FAULT", "enter", build=3, fault=r"/delete-outputs/$"),
-    "consume": typing("space", "down", "x", "backspace", "backspace", "99", "tab", "Used at line 2", "enter",
-                      build=3),
+    "consume": typing("space", "down", "x", "backspace", "backspace", "99", "tab", "Used at line 2", "enter", build=3),
     "edit_allocation": typing("space", "down", "e", "backspace", "backspace", "9999", "enter", build=3),
     "allocate": typing(*["down"] * 6, "a", "backspace", "backspace", "999", "enter", build=11),
     "auto_allocate": typing("A", "FAULT", "enter", build=11, fault=r"/auto-allocate/$"),

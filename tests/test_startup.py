@@ -11,8 +11,9 @@ import sys
 def run(code: str, **env: str) -> str:
     import os
 
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         env={**os.environ, **env})
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ, **env}
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 
@@ -35,16 +36,21 @@ def test_pydantic_asks_its_loader_for_plugins():
 
 def test_start_up_skips_the_cli_and_the_metadata_scan():
     """As `buildtui` starts: models validate, and neither httpx's CLI nor importlib.metadata was imported."""
-    got = run("import sys, buildtui.api.models as m, httpx; m.Build.model_validate({'pk': 1, 'reference': 'BO-1', "
-              "'part': 1, 'quantity': 1, 'status': 10}); print(sorted(k for k in ('httpx._main', 'click', 'importlib.metadata') "
-              "if sys.modules.get(k) is not None), callable(httpx.main))")
+    got = run(
+        "import sys, buildtui.api.models as m, httpx; m.Build.model_validate({'pk': 1, 'reference': 'BO-1', "
+        "'part': 1, 'quantity': 1, 'status': 10}); print(sorted(k for k in ('httpx._main', 'click', 'importlib.metadata') "
+        "if sys.modules.get(k) is not None), callable(httpx.main))"
+    )
     assert got == "[] True"
 
 
 def test_the_switch_turns_it_all_off():
     """BUILDTUI_PLAIN_START=1: no stub, no skipped import (what start-up costs without the tweaks)."""
-    got = run("import sys, buildtui.api.models; print('httpx._main' in sys.modules, "
-              "type(sys.modules.get('pydantic.plugin._loader')).__name__)", BUILDTUI_PLAIN_START="1")
+    got = run(
+        "import sys, buildtui.api.models; print('httpx._main' in sys.modules, "
+        "type(sys.modules.get('pydantic.plugin._loader')).__name__)",
+        BUILDTUI_PLAIN_START="1",
+    )
     assert got.startswith("False")
 
 

@@ -39,17 +39,26 @@ class TestEvents:
         out = (await store.client.create_outputs(11, quantity=5))[0]
         await model.refresh()
         actions = BuildActions(model)
-        outcome = await actions.run(actions.complete_outputs([(out.pk, Decimal(2))], location=7, status=10,
-                                                             notes="", accept_incomplete_allocation=False,
-                                                             done="1 output completed"))
+        outcome = await actions.run(
+            actions.complete_outputs(
+                [(out.pk, Decimal(2))],
+                location=7,
+                status=10,
+                notes="",
+                accept_incomplete_allocation=False,
+                done="1 output completed",
+            )
+        )
         assert outcome.result is Result.PENDING and outcome.running is not None
         assert model.pending(f"o{out.pk}") is outcome.running
         done = await actions.follow(outcome.running)
         assert done.result is Result.DONE and not model.running
         writes = [e for e in store.events.history if isinstance(e, WriteSent | WriteFinished | TaskFinished)]
-        assert writes == [WriteSent(11, "complete the outputs"),
-                          WriteFinished(11, "complete the outputs", "pending", outcome.message),
-                          TaskFinished(11, "complete the outputs", "done", "1 output completed")]
+        assert writes == [
+            WriteSent(11, "complete the outputs"),
+            WriteFinished(11, "complete the outputs", "pending", outcome.message),
+            TaskFinished(11, "complete the outputs", "done", "1 output completed"),
+        ]
         await store.client.aclose()
 
     async def test_going_offline_and_back_is_published_once_each(self, server):

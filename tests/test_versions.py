@@ -175,8 +175,9 @@ class TestBuildOnEachVersion:
             await settle(pilot)
             await pilot.press("ctrl+s")
             # the dialog on top, and composed (its body is queried right after)
-            await wait_for(pilot, lambda: isinstance(app.screen, InfoDialog) and bool(app.screen.query("#info-body")),
-                           timeout=20)
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, InfoDialog) and bool(app.screen.query("#info-body")), timeout=20
+            )
             body = str(app.screen.query_one("#info-body").render())
             assert "Auto-allocation allocated" in body and "allocated nothing" not in body, body
             await settle(pilot)

@@ -38,8 +38,12 @@ def test_web_binds_loopback_by_default():
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.7", "kiosk.example.com", ""])
 def test_a_host_others_can_reach_is_refused_without_allow_remote(host):
     """`buildtui web --host 0.0.0.0` stops at once with one line saying why and naming --allow-remote."""
-    r = subprocess.run([sys.executable, "-m", "buildtui", "web", "--demo", "--host", host, "--port", "1"],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "buildtui", "web", "--demo", "--host", host, "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert "refusing to serve" in r.stderr and "--allow-remote" in r.stderr and "Traceback" not in r.stderr
 
@@ -59,8 +63,12 @@ def start_web(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen[bytes], int
     port = free_port()
     env = dict(os.environ, BUILDTUI_CONFIG=str(tmp_path / "config.toml"), BUILDTUI_LOG_DIR=str(tmp_path / "logs"))
     with (tmp_path / "web.out").open("wb") as out:  # the server's console: what it says it refused
-        web = subprocess.Popen([sys.executable, "-m", "buildtui", "web", "--demo", "--port", str(port), *flags],
-                               env=env, stdout=out, stderr=subprocess.STDOUT)
+        web = subprocess.Popen(
+            [sys.executable, "-m", "buildtui", "web", "--demo", "--port", str(port), *flags],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     wait_listening(port, web)
     return web, port
 
@@ -192,8 +200,12 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 30
 async def test_browser_shows_the_build_list_and_takes_keys(tmp_path: Path):
     port = free_port()
     env = dict(os.environ, BUILDTUI_CONFIG=str(tmp_path / "config.toml"), BUILDTUI_LOG_DIR=str(tmp_path / "logs"))
-    web = subprocess.Popen([sys.executable, "-m", "buildtui", "web", "--demo", "--port", str(port)], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    web = subprocess.Popen(
+        [sys.executable, "-m", "buildtui", "web", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_listening(port, web)
         async with chromium_page(f"http://127.0.0.1:{port}/") as page:

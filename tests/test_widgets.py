@@ -58,7 +58,7 @@ def test_join_fitting_breaks_between_facts_not_inside_them():
 def test_fit_rows_shares_what_the_fixed_columns_leave():
     columns = [("ref", "Reference"), ("part", "Part"), ("status", "Status")]
     rows = [("1", {"ref": ("BO-0001", "bold"), "part": ("P" * 80, ""), "status": ("Awaiting QA", "")})]
-    (key, cells), = fit_rows(columns, rows, 60, {"part": 1})
+    ((key, cells),) = fit_rows(columns, rows, 60, {"part": 1})
     # 60 - 3 columns x 2 padding - 2 scrollbar - "Reference" 9 - "Awaiting QA" 11 = 32 for the part
     assert key == "1" and [c.cell_len for c in cells] == [7, 32, 11]
     assert cells[1].plain.endswith("…") and cells[0].style == "bold"

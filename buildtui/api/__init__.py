@@ -16,6 +16,17 @@ from .errors import (
 )
 
 __all__ = [
-    "ApiError", "AuthenticationRequired", "BadResponse", "BuildQuery", "InvenTreeClient", "NotFound",
-    "PermissionDenied", "Redirected", "RequestTimeout", "ServerError", "Unreachable", "UnsupportedServer", "ValidationFailed",
+    "ApiError",
+    "AuthenticationRequired",
+    "BadResponse",
+    "BuildQuery",
+    "InvenTreeClient",
+    "NotFound",
+    "PermissionDenied",
+    "Redirected",
+    "RequestTimeout",
+    "ServerError",
+    "Unreachable",
+    "UnsupportedServer",
+    "ValidationFailed",
 ]

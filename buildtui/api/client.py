@@ -108,9 +108,17 @@ class InvenTreeClient:
     """Async client with InvenTree's token auth. Requests go through one pooled ``httpx.AsyncClient``, made at
     the first request, with an overall deadline and a size cap per request (``api/transport.py``)."""
 
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float = 10.0,
-                 verify: bool | str | ssl.SSLContext = True, get_retries: int = 2, backoff: float = 0.3,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 10.0,
+        verify: bool | str | ssl.SSLContext = True,
+        get_retries: int = 2,
+        backoff: float = 0.3,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.timeout = timeout
@@ -125,8 +133,9 @@ class InvenTreeClient:
     @property
     def sender(self) -> HttpxSender:
         if self._sender is None:
-            self._sender = HttpxSender(self.base_url, headers=HEADERS, timeout=self.timeout,
-                                       verify=self._verify, transport=self._transport)
+            self._sender = HttpxSender(
+                self.base_url, headers=HEADERS, timeout=self.timeout, verify=self._verify, transport=self._transport
+            )
         return self._sender
 
     # the token is kept out of repr() and logs
@@ -151,9 +160,17 @@ class InvenTreeClient:
         await self.aclose()
 
     # -- transport -------------------------------------------------------------
-    async def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                    json_body: Any = None, action: str = "", authorization: str | None = None,
-                    anonymous: bool = False) -> Any:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        action: str = "",
+        authorization: str | None = None,
+        anonymous: bool = False,
+    ) -> Any:
         """One request; GETs are retried on network failures and 502-504, writes never (§7)."""
         headers = {}
         if authorization is not None:
@@ -168,11 +185,11 @@ class InvenTreeClient:
                 await asyncio.sleep(self.backoff * (2 ** (attempt - 1)))
             try:
                 self.request_count += 1
-                response = await self.sender.send(method, path, params=params, json_body=json_body,
-                                                  headers=headers)
+                response = await self.sender.send(method, path, params=params, json_body=json_body, headers=headers)
             except SendTimeout as exc:
-                last = RequestTimeout(self._timeout_text(method, exc.maybe_sent), method=method, action=action,
-                                      maybe_sent=exc.maybe_sent)
+                last = RequestTimeout(
+                    self._timeout_text(method, exc.maybe_sent), method=method, action=action, maybe_sent=exc.maybe_sent
+                )
                 continue
             except SendFailed as exc:
                 last = self._unreachable(exc, action, unknown=write and exc.maybe_sent)
@@ -192,8 +209,10 @@ class InvenTreeClient:
     def _timeout_text(self, method: str, maybe_sent: bool) -> str:
         if method == "GET" or not maybe_sent:
             return f"{self.base_url} did not answer within {self.timeout:g} s."
-        return (f"{self.base_url} did not answer within {self.timeout:g} s; the action may or may not have "
-                "been carried out.")
+        return (
+            f"{self.base_url} did not answer within {self.timeout:g} s; the action may or may not have "
+            "been carried out."
+        )
 
     def _unreachable(self, exc: SendFailed, action: str, *, unknown: bool) -> Unreachable:
         text = str(exc) or exc.__class__.__name__
@@ -201,29 +220,48 @@ class InvenTreeClient:
         while cause is not None:
             if isinstance(cause, ssl.SSLCertVerificationError):
                 why = cause.verify_message or cause.reason or "not trusted"
-                return Unreachable(f"TLS failed talking to {self.base_url}: its certificate could not be verified "
-                                   f"({why}). If your site uses its own certificate authority, set ca_bundle in "
-                                   "the config.", reason="tls", action=action)
+                return Unreachable(
+                    f"TLS failed talking to {self.base_url}: its certificate could not be verified "
+                    f"({why}). If your site uses its own certificate authority, set ca_bundle in "
+                    "the config.",
+                    reason="tls",
+                    action=action,
+                )
             if isinstance(cause, ssl.SSLError):
                 why = (cause.reason or str(cause)).replace("_", " ").lower()
-                return Unreachable(f"TLS failed talking to {self.base_url} ({why}). Check that the address is "
-                                   "https and the certificate, or set ca_bundle in the config.", reason="tls",
-                                   action=action)
+                return Unreachable(
+                    f"TLS failed talking to {self.base_url} ({why}). Check that the address is "
+                    "https and the certificate, or set ca_bundle in the config.",
+                    reason="tls",
+                    action=action,
+                )
             cause = cause.__cause__ or cause.__context__
         low = text.lower()
         if unknown:  # the request went out and the connection broke before the whole answer came back
-            return Unreachable(f"The connection to {self.base_url} broke before the answer arrived; the action "
-                               "may or may not have been carried out.", reason="cut", action=action,
-                               outcome_unknown=True)
-        if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low \
-                or "name resolution" in low:
-            return Unreachable(f"Cannot find the server {self.base_url} (DNS lookup failed).", reason="dns",
-                               action=action)
+            return Unreachable(
+                f"The connection to {self.base_url} broke before the answer arrived; the action "
+                "may or may not have been carried out.",
+                reason="cut",
+                action=action,
+                outcome_unknown=True,
+            )
+        if (
+            "name or service not known" in low
+            or "nodename nor servname" in low
+            or "getaddrinfo" in low
+            or "name resolution" in low
+        ):
+            return Unreachable(
+                f"Cannot find the server {self.base_url} (DNS lookup failed).", reason="dns", action=action
+            )
         if "certificate" in low or "ssl" in low:
             return Unreachable(f"TLS failed talking to {self.base_url}: {text}", reason="tls", action=action)
         if "refused" in low or "connect" in low:
-            return Unreachable(f"Cannot reach {self.base_url}: connection refused (is the server running?).",
-                               reason="refused", action=action)
+            return Unreachable(
+                f"Cannot reach {self.base_url}: connection refused (is the server running?).",
+                reason="refused",
+                action=action,
+            )
         return Unreachable(f"Cannot reach {self.base_url}: {text}", reason="network", action=action)
 
     def _decode(self, response: Answer, action: str, *, write: bool = False) -> Any:
@@ -237,28 +275,40 @@ class InvenTreeClient:
             except (json.JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError) as exc:
                 kind = response.headers.get("content-type", "unknown content").split(";")[0]
                 if isinstance(exc, RecursionError):
-                    raise BadResponse(f"The server's answer (HTTP {status}) is nested too deeply to be read.",
-                                      status=status, action=action, outcome_unknown=write) from None
+                    raise BadResponse(
+                        f"The server's answer (HTTP {status}) is nested too deeply to be read.",
+                        status=status,
+                        action=action,
+                        outcome_unknown=write,
+                    ) from None
                 if status < 400:
-                    raise BadResponse(f"The server sent {kind} instead of JSON (HTTP {status}); a proxy may be in "
-                                      "the way.", status=status, action=action, outcome_unknown=write) from None
+                    raise BadResponse(
+                        f"The server sent {kind} instead of JSON (HTTP {status}); a proxy may be in the way.",
+                        status=status,
+                        action=action,
+                        outcome_unknown=write,
+                    ) from None
                 body = None
         if status < 400:
             return body
         detail = body.get("detail") if isinstance(body, dict) else None
         if status == 401:
-            raise AuthenticationRequired(str(detail or "Authentication credentials were not provided."),
-                                         status=status, body=body, action=action)
+            raise AuthenticationRequired(
+                str(detail or "Authentication credentials were not provided."), status=status, body=body, action=action
+            )
         if status == 403:
             what = f" {action}" if action else " do that"
-            raise PermissionDenied(f"You are not allowed to{what}. ({detail or 'permission denied'})",
-                                   status=status, body=body, action=action)
+            raise PermissionDenied(
+                f"You are not allowed to{what}. ({detail or 'permission denied'})",
+                status=status,
+                body=body,
+                action=action,
+            )
         if status == 404:
             raise NotFound(str(detail or "Not found."), status=status, body=body, action=action)
         if status == 500 and isinstance(body, dict) and body.get("error") == "KeyError":
             # quirk §3.6: an action on an unknown build id answers 500 KeyError
-            raise NotFound("That build order no longer exists on the server.", status=status, body=body,
-                           action=action)
+            raise NotFound("That build order no longer exists on the server.", status=status, body=body, action=action)
         if status >= 500:
             if isinstance(body, dict):
                 text = str(body.get("detail") or body.get("error") or "internal error")
@@ -266,12 +316,20 @@ class InvenTreeClient:
                 text = f"HTTP {status}" + (" (the answer was not JSON; a proxy may be failing)" if body is None else "")
             # a proxy's 502/503/504 on a write: the server behind it may have carried it out
             unknown = write and status in (502, 503, 504)
-            raise ServerError(f"The server failed: {text}." + (" The action may or may not have been carried out."
-                                                              if unknown else ""),
-                              status=status, body=body, action=action, outcome_unknown=unknown)
+            raise ServerError(
+                f"The server failed: {text}."
+                + (" The action may or may not have been carried out." if unknown else ""),
+                status=status,
+                body=body,
+                action=action,
+                outcome_unknown=unknown,
+            )
         if body is None:
-            raise BadResponse(f"The server refused the request (HTTP {status}) with an unreadable answer.",
-                              status=status, action=action)
+            raise BadResponse(
+                f"The server refused the request (HTTP {status}) with an unreadable answer.",
+                status=status,
+                action=action,
+            )
         raise ValidationFailed(body, status=status, action=action)
 
     def _redirected(self, response: Answer, action: str) -> Redirected:
@@ -284,17 +342,22 @@ class InvenTreeClient:
             advice = f" Use --server {suggestion} (or change server in the config)."
         else:
             advice = " Check the server address (a proxy may be rewriting it)."
-        return Redirected(f"{self.base_url} redirects to {target or 'another address'} (HTTP "
-                          f"{response.status_code}); buildtui does not follow redirects.{advice}",
-                          status=response.status_code, location=target, action=action)
+        return Redirected(
+            f"{self.base_url} redirects to {target or 'another address'} (HTTP "
+            f"{response.status_code}); buildtui does not follow redirects.{advice}",
+            status=response.status_code,
+            location=target,
+            action=action,
+        )
 
     @staticmethod
     def _model(model: type[M], data: Any) -> M:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            raise BadResponse(f"The server's answer did not look like a {model.__name__}: "
-                              f"{exc.error_count()} field(s) wrong.") from None
+            raise BadResponse(
+                f"The server's answer did not look like a {model.__name__}: {exc.error_count()} field(s) wrong."
+            ) from None
 
     def _models(self, model: type[M], data: Any) -> list[M]:
         """Rows of a list. One build that does not validate does not blank the list: it stands in its place
@@ -318,13 +381,20 @@ class InvenTreeClient:
                 fields = sorted({str(err["loc"][0]) for err in exc.errors() if err.get("loc")})
                 pk = row.get("pk") if isinstance(row, dict) else None
                 ref = row.get("reference") if isinstance(row, dict) else None
-                logging.getLogger("buildtui.api").warning("unreadable build row (pk %r): %s wrong", pk,
-                                                          ", ".join(fields) or "everything")
+                logging.getLogger("buildtui.api").warning(
+                    "unreadable build row (pk %r): %s wrong", pk, ", ".join(fields) or "everything"
+                )
                 said = f"{len(fields)} field(s) wrong: {', '.join(fields)}" if fields else "not a build"
-                out.append(model.model_construct(
-                    pk=-unreadable, reference=ref if isinstance(ref, str) and ref.strip() else "?", part=0,
-                    status=0, status_text="unreadable row",
-                    title=f"unreadable row (pk {pk}): {said}" if isinstance(pk, int) else f"unreadable row: {said}"))
+                out.append(
+                    model.model_construct(
+                        pk=-unreadable,
+                        reference=ref if isinstance(ref, str) and ref.strip() else "?",
+                        part=0,
+                        status=0,
+                        status_text="unreadable row",
+                        title=f"unreadable row (pk {pk}): {said}" if isinstance(pk, int) else f"unreadable row: {said}",
+                    )
+                )
         return out
 
     def _page(self, model: type[M], data: Any) -> Page[M]:
@@ -336,16 +406,21 @@ class InvenTreeClient:
             count = int(data.get("count", 0))
         except (TypeError, ValueError):
             raise BadResponse("The server's page had no valid count.") from None
-        return Page[model](count=count, next=data.get("next"), previous=data.get("previous"),  # type: ignore[valid-type]
-                           results=self._models(model, data.get("results", [])))
+        return Page[model](
+            count=count,
+            next=data.get("next"),
+            previous=data.get("previous"),  # type: ignore[valid-type]
+            results=self._models(model, data.get("results", [])),
+        )
 
     async def _all(self, model: type[M], path: str, params: dict[str, Any]) -> list[M]:
         """Every row of a list, page by page, always with ``limit``."""
         out: list[M] = []
         offset = 0
         while True:
-            page = self._page(model, await self._call("GET", path, params={**params, "limit": ALL_ROWS,
-                                                                            "offset": offset}))
+            page = self._page(
+                model, await self._call("GET", path, params={**params, "limit": ALL_ROWS, "offset": offset})
+            )
             out += page.results
             offset += len(page.results)
             if not page.results or offset >= page.count or not page.next:
@@ -361,13 +436,20 @@ class InvenTreeClient:
         """Check the server speaks a new enough API (``GET /api/``)."""
         info = await self.get_server_info()
         if info.apiVersion < MIN_API_VERSION:
-            raise UnsupportedServer(f"{self.base_url} runs InvenTree API {info.apiVersion}; buildtui needs API "
-                                    f"{MIN_API_VERSION} or newer (InvenTree 0.17+).")
+            raise UnsupportedServer(
+                f"{self.base_url} runs InvenTree API {info.apiVersion}; buildtui needs API "
+                f"{MIN_API_VERSION} or newer (InvenTree 0.17+)."
+            )
         return info
 
     async def get_token(self, username: str, password: str, name: str = "buildtui") -> str:
-        body = await self._call("GET", "/api/user/token/", params={"name": name},
-                                authorization=basic_auth(username, password), action="sign in")
+        body = await self._call(
+            "GET",
+            "/api/user/token/",
+            params={"name": name},
+            authorization=basic_auth(username, password),
+            action="sign in",
+        )
         if not isinstance(body, dict) or not isinstance(body.get("token"), str):
             raise BadResponse("The server did not return a token.")
         token: str = body["token"]
@@ -406,7 +488,9 @@ class InvenTreeClient:
         return (await self.global_setting("STOCK_ALLOW_EXPIRED_BUILD")).enabled
 
     # -- builds ------------------------------------------------------------------------
-    async def list_builds(self, query: BuildQuery | None = None, *, limit: int = PAGE_SIZE, offset: int = 0) -> Page[Build]:
+    async def list_builds(
+        self, query: BuildQuery | None = None, *, limit: int = PAGE_SIZE, offset: int = 0
+    ) -> Page[Build]:
         params = {**(query or BuildQuery()).params(), "limit": limit, "offset": offset}
         return self._page(Build, await self._call("GET", "/api/build/", params=params))
 
@@ -414,25 +498,34 @@ class InvenTreeClient:
         return self._model(Build, await self._call("GET", f"/api/build/{pk}/"))
 
     async def find_build(self, reference: str) -> Build | None:
-        page = self._page(Build, await self._call("GET", "/api/build/", params={"reference": reference.strip(),
-                                                                                 "limit": 1}))
+        page = self._page(
+            Build, await self._call("GET", "/api/build/", params={"reference": reference.strip(), "limit": 1})
+        )
         return page.results[0] if page.results else None
 
     async def update_build(self, pk: int, **fields: Any) -> Build:
-        return self._model(Build, await self._call("PATCH", f"/api/build/{pk}/", json_body=fields,
-                                                   action="edit this build order"))
+        return self._model(
+            Build, await self._call("PATCH", f"/api/build/{pk}/", json_body=fields, action="edit this build order")
+        )
 
     async def child_builds(self, pk: int) -> list[Build]:
         return await self._all(Build, "/api/build/", {"parent": pk, "ordering": "reference"})
 
     async def list_lines(self, build: int, *, allocations: bool = True, **filters: Any) -> list[BuildLine]:
-        params = {"build": build, "part_detail": "true", "bom_item_detail": "true", "allocations": _b(allocations),
-                  **filters}
+        params = {
+            "build": build,
+            "part_detail": "true",
+            "bom_item_detail": "true",
+            "allocations": _b(allocations),
+            **filters,
+        }
         return await self._all(BuildLine, "/api/build/line/", params)
 
     async def get_line(self, pk: int) -> BuildLine:
-        return self._model(BuildLine, await self._call("GET", f"/api/build/line/{pk}/",
-                                                       params={"part_detail": "true", "allocations": "true"}))
+        return self._model(
+            BuildLine,
+            await self._call("GET", f"/api/build/line/{pk}/", params={"part_detail": "true", "allocations": "true"}),
+        )
 
     async def list_allocations(self, build: int, **filters: Any) -> list[BuildItem]:
         params = {"build": build, "part_detail": "true", "location_detail": "true", "stock_detail": "true", **filters}
@@ -446,19 +539,24 @@ class InvenTreeClient:
 
     async def candidate_stock(self, line: BuildLine, *, location: int | None = None) -> list[StockItem]:
         """Stock that may be allocated to a line: ``bom_item`` handles variants and substitutes (§4)."""
-        params: dict[str, Any] = {"bom_item": line.bom_item, "available": "true", "part_detail": "true",
-                                  "location_detail": "true"}
+        params: dict[str, Any] = {
+            "bom_item": line.bom_item,
+            "available": "true",
+            "part_detail": "true",
+            "location_detail": "true",
+        }
         if location is not None:
             params.update(location=location, cascade="true")
         return await self._all(StockItem, "/api/stock/", params)
 
     async def get_stock(self, pk: int) -> StockItem:
-        return self._model(StockItem, await self._call("GET", f"/api/stock/{pk}/",
-                                                       params={"part_detail": "true", "location_detail": "true"}))
+        return self._model(
+            StockItem,
+            await self._call("GET", f"/api/stock/{pk}/", params={"part_detail": "true", "location_detail": "true"}),
+        )
 
     async def find_stock(self, **filters: Any) -> list[StockItem]:
-        return await self._all(StockItem, "/api/stock/", {"part_detail": "true", "location_detail": "true",
-                                                          **filters})
+        return await self._all(StockItem, "/api/stock/", {"part_detail": "true", "location_detail": "true", **filters})
 
     async def list_locations(self) -> list[StockLocation]:
         return await self._all(StockLocation, "/api/stock/location/", {})
@@ -487,37 +585,66 @@ class InvenTreeClient:
     async def hold(self, build: int) -> None:
         await self._action(build, "hold", {}, "put this build order on hold")
 
-    async def cancel(self, build: int, *, remove_allocated_stock: bool = False,
-                     remove_incomplete_outputs: bool = False) -> None:
-        await self._action(build, "cancel", {"remove_allocated_stock": remove_allocated_stock,
-                                             "remove_incomplete_outputs": remove_incomplete_outputs},
-                           "cancel this build order")
+    async def cancel(
+        self, build: int, *, remove_allocated_stock: bool = False, remove_incomplete_outputs: bool = False
+    ) -> None:
+        await self._action(
+            build,
+            "cancel",
+            {"remove_allocated_stock": remove_allocated_stock, "remove_incomplete_outputs": remove_incomplete_outputs},
+            "cancel this build order",
+        )
 
-    async def finish(self, build: int, *, accept_unallocated: bool = False, accept_incomplete: bool = False,
-                     accept_overallocated: str = "reject") -> None:
-        await self._action(build, "finish", {"accept_unallocated": accept_unallocated,
-                                             "accept_incomplete": accept_incomplete,
-                                             "accept_overallocated": accept_overallocated},
-                           "finish this build order")
+    async def finish(
+        self,
+        build: int,
+        *,
+        accept_unallocated: bool = False,
+        accept_incomplete: bool = False,
+        accept_overallocated: str = "reject",
+    ) -> None:
+        await self._action(
+            build,
+            "finish",
+            {
+                "accept_unallocated": accept_unallocated,
+                "accept_incomplete": accept_incomplete,
+                "accept_overallocated": accept_overallocated,
+            },
+            "finish this build order",
+        )
 
     async def allocate(self, build: int, items: Sequence[dict[str, Any]]) -> None:
         """``items``: ``{"build_line", "stock_item", "quantity", "output"?}``; one request, atomic."""
         body = {"items": [{**item, "quantity": _dec(item["quantity"])} for item in items]}
         await self._action(build, "allocate", body, "allocate stock")
 
-    async def auto_allocate(self, build: int, *, location: int | None = None, exclude_location: int | None = None,
-                            interchangeable: bool = True, substitutes: bool = True,
-                            optional_items: bool = False) -> TaskDetail | None:
+    async def auto_allocate(
+        self,
+        build: int,
+        *,
+        location: int | None = None,
+        exclude_location: int | None = None,
+        interchangeable: bool = True,
+        substitutes: bool = True,
+        optional_items: bool = False,
+    ) -> TaskDetail | None:
         """API 477 answers with a task detail; API 425 with an echo (then ``None``)."""
-        body = {"location": location, "exclude_location": exclude_location, "interchangeable": interchangeable,
-                "substitutes": substitutes, "optional_items": optional_items}
+        body = {
+            "location": location,
+            "exclude_location": exclude_location,
+            "interchangeable": interchangeable,
+            "substitutes": substitutes,
+            "optional_items": optional_items,
+        }
         return self._task(await self._action(build, "auto-allocate", body, "auto-allocate stock"))
 
     async def unallocate(self, build: int, *, build_line: int | None = None, output: int | None = None) -> None:
         await self._action(build, "unallocate", {"build_line": build_line, "output": output}, "remove allocations")
 
-    async def consume(self, build: int, *, items: Sequence[tuple[int, Decimal]] = (), lines: Sequence[int] = (),
-                      notes: str = "") -> TaskDetail | None:
+    async def consume(
+        self, build: int, *, items: Sequence[tuple[int, Decimal]] = (), lines: Sequence[int] = (), notes: str = ""
+    ) -> TaskDetail | None:
         body: dict[str, Any] = {}
         if items:
             body["items"] = [{"build_item": pk, "quantity": _dec(q)} for pk, q in items]
@@ -534,13 +661,23 @@ class InvenTreeClient:
             try:
                 return TaskDetail.model_validate(body)
             except ValidationError:
-                raise BadResponse("The server's answer looked like a background task but could not be read; the "
-                                  "action may or may not have been carried out.", outcome_unknown=True) from None
+                raise BadResponse(
+                    "The server's answer looked like a background task but could not be read; the "
+                    "action may or may not have been carried out.",
+                    outcome_unknown=True,
+                ) from None
         return None
 
-    async def create_outputs(self, build: int, *, quantity: Decimal | int, serial_numbers: str = "",
-                             batch_code: str = "", location: int | None = None,
-                             auto_allocate: bool = False) -> list[StockItem]:
+    async def create_outputs(
+        self,
+        build: int,
+        *,
+        quantity: Decimal | int,
+        serial_numbers: str = "",
+        batch_code: str = "",
+        location: int | None = None,
+        auto_allocate: bool = False,
+    ) -> list[StockItem]:
         body: dict[str, Any] = {"quantity": _dec(quantity), "auto_allocate": auto_allocate}
         if serial_numbers.strip():
             body["serial_numbers"] = serial_numbers
@@ -550,24 +687,49 @@ class InvenTreeClient:
             body["location"] = location
         return self._models(StockItem, await self._action(build, "create-output", body, "create build outputs"))
 
-    async def complete_outputs(self, build: int, outputs: Sequence[tuple[int, Decimal | None]], *, location: int,
-                               status: int = 10, notes: str = "",
-                               accept_incomplete_allocation: bool = False) -> TaskDetail | None:
+    async def complete_outputs(
+        self,
+        build: int,
+        outputs: Sequence[tuple[int, Decimal | None]],
+        *,
+        location: int,
+        status: int = 10,
+        notes: str = "",
+        accept_incomplete_allocation: bool = False,
+    ) -> TaskDetail | None:
         """API 494+ answers with a background task (the outputs are completed a moment later)."""
-        body = {"outputs": [{"output": pk, **({"quantity": _dec(q)} if q is not None else {})} for pk, q in outputs],
-                "location": location, "status_custom_key": status, "notes": notes,
-                "accept_incomplete_allocation": accept_incomplete_allocation}
+        body = {
+            "outputs": [{"output": pk, **({"quantity": _dec(q)} if q is not None else {})} for pk, q in outputs],
+            "location": location,
+            "status_custom_key": status,
+            "notes": notes,
+            "accept_incomplete_allocation": accept_incomplete_allocation,
+        }
         return self._task(await self._action(build, "complete", body, "complete build outputs"))
 
-    async def scrap_outputs(self, build: int, outputs: Sequence[tuple[int, Decimal | None]], *, location: int,
-                            notes: str, discard_allocations: bool = False) -> TaskDetail | None:
-        body = {"outputs": [{"output": pk, **({"quantity": _dec(q)} if q is not None else {})} for pk, q in outputs],
-                "location": location, "notes": notes, "discard_allocations": discard_allocations}
+    async def scrap_outputs(
+        self,
+        build: int,
+        outputs: Sequence[tuple[int, Decimal | None]],
+        *,
+        location: int,
+        notes: str,
+        discard_allocations: bool = False,
+    ) -> TaskDetail | None:
+        body = {
+            "outputs": [{"output": pk, **({"quantity": _dec(q)} if q is not None else {})} for pk, q in outputs],
+            "location": location,
+            "notes": notes,
+            "discard_allocations": discard_allocations,
+        }
         return self._task(await self._action(build, "scrap-outputs", body, "scrap build outputs"))
 
     async def delete_outputs(self, build: int, outputs: Sequence[int]) -> TaskDetail | None:
-        return self._task(await self._action(build, "delete-outputs", {"outputs": [{"output": pk} for pk in outputs]},
-                                             "delete build outputs"))
+        return self._task(
+            await self._action(
+                build, "delete-outputs", {"outputs": [{"output": pk} for pk in outputs]}, "delete build outputs"
+            )
+        )
 
     async def get_task(self, task_id: str) -> TaskDetail:
         """``GET /api/background-task/<id>/`` (any signed-in user; 404 for an id the server does not know)."""
@@ -580,9 +742,15 @@ class InvenTreeClient:
         await self._call("DELETE", "/api/build/item/", json_body={"items": list(pks)}, action="remove allocations")
 
     async def update_allocation(self, pk: int, quantity: Decimal) -> BuildItem:
-        return self._model(BuildItem, await self._call("PATCH", f"/api/build/item/{pk}/",
-                                                       json_body={"quantity": _dec(quantity)},
-                                                       action="change this allocation"))
+        return self._model(
+            BuildItem,
+            await self._call(
+                "PATCH",
+                f"/api/build/item/{pk}/",
+                json_body={"quantity": _dec(quantity)},
+                action="change this allocation",
+            ),
+        )
 
     async def scan(self, barcode: str) -> BarcodeResult:
         """Resolve a barcode with ``POST /api/barcode/``; a non-match raises ``ValidationFailed``."""

@@ -15,8 +15,15 @@ class ApiError(Exception):
 
     title = "Request failed"
 
-    def __init__(self, message: str, *, status: int | None = None, body: Any = None, action: str = "",
-                 outcome_unknown: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: Any = None,
+        action: str = "",
+        outcome_unknown: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -118,8 +125,12 @@ class RequestTimeout(Unreachable):
     title = "No answer in time"
 
     def __init__(self, message: str, *, method: str = "GET", action: str = "", maybe_sent: bool = True) -> None:
-        super().__init__(message, reason="timeout", action=action,
-                         outcome_unknown=maybe_sent and method not in ("GET", "HEAD", "OPTIONS"))
+        super().__init__(
+            message,
+            reason="timeout",
+            action=action,
+            outcome_unknown=maybe_sent and method not in ("GET", "HEAD", "OPTIONS"),
+        )
         self.method = method
 
 

@@ -253,8 +253,17 @@ class BuildLine(Model):
         subs = (self.bom_item_detail or {}).get("substitutes") or []
         return {int(s["part"]) for s in subs if isinstance(s, dict) and isinstance(s.get("part"), int)}
 
-    @field_validator("quantity", "consumed", "allocated", "available_stock", "available_substitute_stock",
-                     "available_variant_stock", "on_order", "in_production", mode="before")
+    @field_validator(
+        "quantity",
+        "consumed",
+        "allocated",
+        "available_stock",
+        "available_substitute_stock",
+        "available_variant_stock",
+        "on_order",
+        "in_production",
+        mode="before",
+    )
     @classmethod
     def _zero(cls, v: Any) -> Any:
         return _none_to(v, 0)
@@ -353,13 +362,24 @@ class BarcodeResult(Model):
 
     @classmethod
     def from_response(cls, body: dict[str, Any]) -> BarcodeResult | None:
-        for key in ("stockitem", "stocklocation", "build", "part", "supplierpart", "manufacturerpart",
-                    "purchaseorder", "salesorder", "returnorder", "salesordershipment"):
+        for key in (
+            "stockitem",
+            "stocklocation",
+            "build",
+            "part",
+            "supplierpart",
+            "manufacturerpart",
+            "purchaseorder",
+            "salesorder",
+            "returnorder",
+            "salesordershipment",
+        ):
             entry = body.get(key)
             if isinstance(entry, dict) and "pk" in entry:
                 match = BarcodeMatch.model_validate(entry)
-                return cls(model=key, pk=match.pk, instance=match.instance,
-                           barcode_data=str(body.get("barcode_data", "")))
+                return cls(
+                    model=key, pk=match.pk, instance=match.instance, barcode_data=str(body.get("barcode_data", ""))
+                )
         return None
 
     def stock_item(self) -> StockItem | None:

@@ -46,8 +46,9 @@ class AnswerTooLarge(Exception):
 
     def __init__(self, size: int | None, limit: int) -> None:
         shown = f"{size / 1e6:,.0f} MB" if size else "more than the limit"
-        super().__init__(f"The server's answer is {shown}; buildtui reads at most {limit // 1_000_000} MB "
-                         "from one request.")
+        super().__init__(
+            f"The server's answer is {shown}; buildtui reads at most {limit // 1_000_000} MB from one request."
+        )
         self.size = size
 
 
@@ -112,19 +113,32 @@ class HttpxSender:
     ``timeout`` is the overall deadline of one request, from sending to the last byte of the answer.
     """
 
-    def __init__(self, base_url: str, *, headers: Mapping[str, str], timeout: float,
-                 verify: bool | str | ssl.SSLContext, transport: httpx.AsyncBaseTransport | None = None,
-                 max_bytes: int = MAX_ANSWER_BYTES) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: Mapping[str, str],
+        timeout: float,
+        verify: bool | str | ssl.SSLContext,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_bytes: int = MAX_ANSWER_BYTES,
+    ) -> None:
         import httpx
 
         self._httpx = httpx
         self.timeout = timeout
         self.max_bytes = max_bytes
-        self._client = httpx.AsyncClient(base_url=base_url, headers=dict(headers), timeout=timeout,
-                                         verify=tls_context(verify, base_url), transport=transport)
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            headers=dict(headers),
+            timeout=timeout,
+            verify=tls_context(verify, base_url),
+            transport=transport,
+        )
 
-    async def send(self, method: str, path: str, *, params: Mapping[str, Any] | None, json_body: Any,
-                   headers: Mapping[str, str]) -> Answer:
+    async def send(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None, json_body: Any, headers: Mapping[str, str]
+    ) -> Answer:
         httpx = self._httpx
         request = self._client.build_request(method, path, params=params, json=json_body, headers=dict(headers))
 
@@ -141,7 +155,9 @@ class HttpxSender:
         except TimeoutError as exc:  # the overall deadline: the request may well have been written
             raise SendTimeout(f"no complete answer within {self.timeout:g} s", maybe_sent=True) from exc
         except httpx.TimeoutException as exc:
-            raise SendTimeout(str(exc) or "timed out", maybe_sent=not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))) from exc
+            raise SendTimeout(
+                str(exc) or "timed out", maybe_sent=not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            ) from exc
         except httpx.HTTPError as exc:
             # refused, DNS, TLS handshake: nothing reached the server. Anything later (reset, closed
             # mid-answer, a stale keep-alive connection) may have come after the server acted on it.

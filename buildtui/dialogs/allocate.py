@@ -29,8 +29,14 @@ from .form import BuildDialog, FieldError, FormDialog, field
 if TYPE_CHECKING:
     from ..state import BuildDetailModel
 
-CANDIDATE_COLUMNS = [("mark", " "), ("loc", "Location"), ("part", "Part"), ("lot", "Batch/Serial"),
-                     ("exp", "Expiry"), ("free", "Free")]
+CANDIDATE_COLUMNS = [
+    ("mark", " "),
+    ("loc", "Location"),
+    ("part", "Part"),
+    ("lot", "Batch/Serial"),
+    ("exp", "Expiry"),
+    ("free", "Free"),
+]
 
 
 class AllocateDialog(BuildDialog):
@@ -43,8 +49,11 @@ class AllocateDialog(BuildDialog):
     FIELD_MAP = {"quantity": "quantity", "output": "output", "stock_item": "form", "build_line": "form"}
     #: typing a quantity is what the operator does first; ↑/↓ there move through the stock list
     INITIAL_FOCUS = "#quantity"
-    BINDINGS = [*FormDialog.BINDINGS, Binding("up", "stock(-1)", "Previous stock item", show=False),
-                Binding("down", "stock(1)", "Next stock item", show=False)]
+    BINDINGS = [
+        *FormDialog.BINDINGS,
+        Binding("up", "stock(-1)", "Previous stock item", show=False),
+        Binding("down", "stock(1)", "Next stock item", show=False),
+    ]
 
     def __init__(self, model: BuildDetailModel, line: BuildLine, output: int | None = None) -> None:
         super().__init__(model)
@@ -69,8 +78,11 @@ class AllocateDialog(BuildDialog):
         yield from field("Quantity", Input(id="quantity", restrict=r"[0-9.]*", max_length=20), "quantity")
         if ln.trackable:
             outs = [(Text(clean(o.serial or o.label)), o.pk) for o in self.model.incomplete_outputs]
-            yield from field("Output (tracked part: allocate to one output)",
-                             FieldSelect(outs, value=self.output if self.output else Select.NULL, id="output"), "output")
+            yield from field(
+                "Output (tracked part: allocate to one output)",
+                FieldSelect(outs, value=self.output if self.output else Select.NULL, id="output"),
+                "output",
+            )
 
     def _line_text(self) -> Content:
         return Content(clean(rules.need_sentence(self.line)))
@@ -117,13 +129,20 @@ class AllocateDialog(BuildDialog):
     def _paint(self) -> None:
         table = self.query_one("#candidates", KeyedTable)
         now = today()
-        rows = [(str(s.pk), {
-            "mark": ("✓" if s.pk in self.marked else "", ""),
-            "loc": (clean(s.location_detail.path if s.location_detail else "-"), ""),
-            "part": (clean(s.part_detail.label if s.part_detail else s.part), ""),
-            "lot": (clean(s.serial or s.batch or ""), ""),
-            "exp": (rules.expiry_text(s, now), "bold" if rules.is_expired(s, now) else ""),
-            "free": (qty(s.free), "")}) for s in self.candidates]
+        rows = [
+            (
+                str(s.pk),
+                {
+                    "mark": ("✓" if s.pk in self.marked else "", ""),
+                    "loc": (clean(s.location_detail.path if s.location_detail else "-"), ""),
+                    "part": (clean(s.part_detail.label if s.part_detail else s.part), ""),
+                    "lot": (clean(s.serial or s.batch or ""), ""),
+                    "exp": (rules.expiry_text(s, now), "bold" if rules.is_expired(s, now) else ""),
+                    "free": (qty(s.free), ""),
+                },
+            )
+            for s in self.candidates
+        ]
         # the free quantity must stay in sight; of location and part, the location (where to pick) matters more
         width = table.size.width or self.app.size.width - 10
         table.sync(fit_rows(CANDIDATE_COLUMNS, rows, width, {"loc": 65, "part": 35}))
@@ -162,7 +181,8 @@ class AllocateDialog(BuildDialog):
         if s is not None and rules.is_expired(s, today()):
             said = rules.expired_refusal(s, today=today(), allow_expired=self.allow_expired) or (
                 f"{clean(s.label)} has EXPIRED: it is not proposed. This server allows building with expired "
-                "stock: type a quantity to use it anyway.")
+                "stock: type a quantity to use it anyway."
+            )
         hint = self.query_one("#alloc-hint", Static)
         hint.update(Content(clean(said)))
         hint.display = bool(said)
@@ -251,7 +271,8 @@ class AllocateDialog(BuildDialog):
         name = clean(self.line.part_label)
         return self.actions.allocate(
             [{"build_line": self.line.pk, "stock_item": s.pk, "quantity": q, "output": output} for s, q in items],
-            lambda _: f"Allocated {qty(total)} × {name} from {len(items)} stock item(s)")
+            lambda _: f"Allocated {qty(total)} × {name} from {len(items)} stock item(s)",
+        )
 
     async def explain_refusal(self, exc: ApiError) -> list[str]:
         """Stock taken or the line allocated from another terminal: say so and show the new figures."""
@@ -265,11 +286,14 @@ class AllocateDialog(BuildDialog):
             now = fresh.get(s.pk)
             free = now.free if now is not None else Decimal(0)
             if free < s.free:
-                said.append(f"Someone else allocated {clean(s.label)} meanwhile: {qty(free)} of it is free now "
-                            f"(was {qty(s.free)}).")
+                said.append(
+                    f"Someone else allocated {clean(s.label)} meanwhile: {qty(free)} of it is free now "
+                    f"(was {qty(s.free)})."
+                )
         if line.allocated != self.line.allocated:
-            said.append(f"This line was allocated elsewhere meanwhile: {qty(line.allocated)} of "
-                        f"{qty(line.quantity)} now.")
+            said.append(
+                f"This line was allocated elsewhere meanwhile: {qty(line.allocated)} of {qty(line.quantity)} now."
+            )
         if said:
             self.line = line
             self.query_one("#alloc-line", Static).update(self._line_text())

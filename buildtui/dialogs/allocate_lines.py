@@ -147,4 +147,5 @@ class MultiAllocateDialog(BuildDialog):
         lines = len({ln.pk for ln, _ in takes})
         return self.actions.allocate(
             [{"build_line": ln.pk, "stock_item": t.item.pk, "quantity": t.quantity, "output": None} for ln, t in takes],
-            lambda _: f"Allocated {lines} line(s) from {len(takes)} stock item(s) in one request")
+            lambda _: f"Allocated {lines} line(s) from {len(takes)} stock item(s) in one request",
+        )

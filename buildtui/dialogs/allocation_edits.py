@@ -39,12 +39,17 @@ class ConsumeDialog(BuildDialog):
             a = self.allocation
             src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
             yield Static(Content(f"{clean(self.line.part_label)} · {clean(src)} · allocated {qty(a.quantity)}"))
-            yield from field("Quantity to consume", Input(qty(a.quantity).replace(",", ""), id="quantity",
-                                                          max_length=20), "quantity")
+            yield from field(
+                "Quantity to consume", Input(qty(a.quantity).replace(",", ""), id="quantity", max_length=20), "quantity"
+            )
         else:
             n = len([a for a in self.line.allocations or [] if a.install_into is None])
-            yield Static(Content(f"Consume all {n} untracked allocation(s) of {clean(self.line.part_label)} "
-                                 f"({qty(self.line.allocated)})."))
+            yield Static(
+                Content(
+                    f"Consume all {n} untracked allocation(s) of {clean(self.line.part_label)} "
+                    f"({qty(self.line.allocated)})."
+                )
+            )
         yield from field("Notes", Input(id="notes", max_length=500), "notes")
 
     def validate_local(self) -> dict[str, list[str]]:
@@ -83,8 +88,7 @@ class EditAllocationDialog(BuildDialog):
         src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
         part = a.part_detail.label if a.part_detail else ""
         yield Static(Content(f"{clean(part)} · {clean(src)}"))
-        yield from field("Quantity", Input(qty(a.quantity).replace(",", ""), id="quantity", max_length=20),
-                         "quantity")
+        yield from field("Quantity", Input(qty(a.quantity).replace(",", ""), id="quantity", max_length=20), "quantity")
 
     def validate_local(self) -> dict[str, list[str]]:
         _, err = parse_quantity(self.query_one("#quantity", Input).value)

@@ -26,9 +26,11 @@ class AutoAllocateDialog(BuildDialog):
     def compose_fields(self) -> ComposeResult:
         opts = location_options(self.model.store)
         b = self.model.build
-        yield from field("Take from location (blank: anywhere)",
-                         FieldSelect(opts, value=b.take_from if b and b.take_from else Select.NULL, id="location"),
-                         "location")
+        yield from field(
+            "Take from location (blank: anywhere)",
+            FieldSelect(opts, value=b.take_from if b and b.take_from else Select.NULL, id="location"),
+            "location",
+        )
         yield from field("Exclude location", FieldSelect(opts, id="exclude_location"), "exclude_location")
         yield TickBox(Content("Interchangeable stock (use several items per line)"), True, id="interchangeable")
         yield TickBox(Content("Substitute parts"), True, id="substitutes")
@@ -42,8 +44,14 @@ class AutoAllocateDialog(BuildDialog):
         before = {ln.pk: ln.allocated for ln in self.model.lines}
         optional = self.query_one("#optional_items", Checkbox).value
         interchangeable = self.query_one("#interchangeable", Checkbox).value
-        options = {"location": self._value("location"), "exclude_location": self._value("exclude_location"),
-                   "interchangeable": interchangeable, "substitutes": self.query_one("#substitutes", Checkbox).value,
-                   "optional_items": optional}
-        return self.actions.auto_allocate(options, lambda lines: clean_lines(auto_summary(
-            before, lines, optional=optional, interchangeable=interchangeable)))
+        options = {
+            "location": self._value("location"),
+            "exclude_location": self._value("exclude_location"),
+            "interchangeable": interchangeable,
+            "substitutes": self.query_one("#substitutes", Checkbox).value,
+            "optional_items": optional,
+        }
+        return self.actions.auto_allocate(
+            options,
+            lambda lines: clean_lines(auto_summary(before, lines, optional=optional, interchangeable=interchangeable)),
+        )

@@ -15,8 +15,10 @@ from ..widgets.safe import clean
 class ChooserDialog(ModalScreen[int | None]):
     """Returns the index of the chosen option, or None."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel"),
-                *[Binding(str(n), f"choose({n - 1})", f"Choose {n}", show=False) for n in range(1, 10)]]
+    BINDINGS = [
+        Binding("escape", "dismiss_none", "Cancel"),
+        *[Binding(str(n), f"choose({n - 1})", f"Choose {n}", show=False) for n in range(1, 10)],
+    ]
 
     def __init__(self, title: str, options: list[str]) -> None:
         super().__init__()

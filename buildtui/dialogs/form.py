@@ -163,8 +163,9 @@ class FormDialog(ModalScreen[R], Generic[R]):
             if found:
                 found.first(FieldError).show(messages)
             else:
-                general += [m if key in ("form", "non_field_errors") else f"{key.replace('_', ' ')}: {m}"
-                            for m in messages]
+                general += [
+                    m if key in ("form", "non_field_errors") else f"{key.replace('_', ' ')}: {m}" for m in messages
+                ]
         self.query_one("#err-form", FieldError).show(general)
 
     async def explain_refusal(self, exc: ApiError) -> list[str]:
@@ -227,7 +228,8 @@ class FormDialog(ModalScreen[R], Generic[R]):
                 return
             self.query_one("#submit", Button).focus()
             self.query_one("#err-form", FieldError).show(
-                [f"Enter again on «{self.SUBMIT_LABEL}» to do it; Esc closes and nothing changes."])
+                [f"Enter again on «{self.SUBMIT_LABEL}» to do it; Esc closes and nothing changes."]
+            )
             return
         self.confirm()
 
@@ -236,8 +238,14 @@ class FormDialog(ModalScreen[R], Generic[R]):
         if self.busy:
             return  # no double submits: the first request is still in flight
         if self.locked:
-            self.show_errors({"form": ["It is not known whether the last request was carried out, so it is not "
-                                       "sent again. Esc closes this dialog; look at the build first."]})
+            self.show_errors(
+                {
+                    "form": [
+                        "It is not known whether the last request was carried out, so it is not "
+                        "sent again. Esc closes this dialog; look at the build first."
+                    ]
+                }
+            )
             return
         self.clear_errors()
         errors = self.validate_local()
@@ -260,16 +268,23 @@ class FormDialog(ModalScreen[R], Generic[R]):
             event.prevent_default()
             self.disarm()
             return
-        if event.is_printable and event.character not in (" ", None) and isinstance(self.focused, Button) \
-                and self.focused.id == "submit":
+        if (
+            event.is_printable
+            and event.character not in (" ", None)
+            and isinstance(self.focused, Button)
+            and self.focused.id == "submit"
+        ):
             self.disarm()
 
     def disarm(self) -> None:
         """The focus to Close, and say why: keys meant for something else reached this dialog."""
         self.query_one("#cancel", Button).focus()
         self.query_one("#err-form", FieldError).show(
-            [f"Typed keys do nothing here, so Enter now closes this dialog and nothing changes. Tab to "
-             f"«{self.SUBMIT_LABEL}» and press Enter to do it."])
+            [
+                f"Typed keys do nothing here, so Enter now closes this dialog and nothing changes. Tab to "
+                f"«{self.SUBMIT_LABEL}» and press Enter to do it."
+            ]
+        )
 
     def _set_working(self, working: bool) -> None:
         button = self.query_one("#submit", Button)
@@ -296,7 +311,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
         for err in self.query(FieldError):
             if not err.display or not err.id or err.id == "err-form":
                 continue
-            name = err.id[len("err-"):]
+            name = err.id[len("err-") :]
             found = self.query(f"#{name}") or self.query(f"#{name}-table")
             widget = found.first() if found else None
             if isinstance(widget, Checkbox) or widget is None or not widget.focusable:
@@ -318,8 +333,14 @@ class FormDialog(ModalScreen[R], Generic[R]):
             await self._show_outcome(outcome)
         except Exception:  # noqa: BLE001 - a bug: logged, told in a sentence, the dialog stays usable
             log.exception("%s: sending failed", type(self).__name__)
-            self.show_errors({"form": ["Something went wrong before the server's answer could be read; the "
-                                       "details are in the log. Look at the build before trying again."]})
+            self.show_errors(
+                {
+                    "form": [
+                        "Something went wrong before the server's answer could be read; the "
+                        "details are in the log. Look at the build before trying again."
+                    ]
+                }
+            )
             self.app.unexpected("send this")  # type: ignore[attr-defined]
             self.locked = True
         self.busy = False
@@ -341,8 +362,14 @@ class FormDialog(ModalScreen[R], Generic[R]):
             self.show_errors({"form": [f"{outcome.message} Press Enter to try again."]})
         elif outcome.result is Result.UNKNOWN:
             self.locked = True  # sending it again might do it twice
-            self.show_errors({"form": [outcome.message, "Esc closes this dialog; look at the build, then start "
-                                                        "again if it is still needed."]})
+            self.show_errors(
+                {
+                    "form": [
+                        outcome.message,
+                        "Esc closes this dialog; look at the build, then start again if it is still needed.",
+                    ]
+                }
+            )
         elif exc is not None:
             self.show_failure(exc)
         else:
@@ -379,8 +406,10 @@ class BuildDialog(FormDialog["str | Running"]):
         self.model.build = now
         code = self.model.store.status_code(now.status_key)
         status = code.label if code else (now.status_text or str(now.status))
-        return [f"Someone else changed this build meanwhile: it is now {clean(status)}, "
-                f"{qty(now.completed)} of {qty(now.quantity)} completed."]
+        return [
+            f"Someone else changed this build meanwhile: it is now {clean(status)}, "
+            f"{qty(now.completed)} of {qty(now.quantity)} completed."
+        ]
 
 
 def field(label: str, widget: Any, name: str, hint: str = "") -> ComposeResult:

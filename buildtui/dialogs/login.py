@@ -40,8 +40,9 @@ class LoginDialog(FormDialog[SignedIn]):
             self.INITIAL_FOCUS = "#password"
 
     def compose_fields(self) -> ComposeResult:
-        yield Static(Content(f"{clean(self.server)} asks you to sign in"
-                             + (f" ({clean(self.reason)})." if self.reason else ".")))
+        yield Static(
+            Content(f"{clean(self.server)} asks you to sign in" + (f" ({clean(self.reason)})." if self.reason else "."))
+        )
         yield from field("Username", Input(self.username, id="username", max_length=150), "username")
         yield from field("Password", Input(id="password", password=True, max_length=500), "password")
 

@@ -31,8 +31,12 @@ class CreateOutputDialog(BuildDialog):
     TITLE_TEXT = "Create build outputs"
     SUBMIT_LABEL = "Create"
     INITIAL_FOCUS = "#quantity"
-    FIELD_MAP = {"quantity": "quantity", "serial_numbers": "serial_numbers", "batch_code": "batch_code",
-                 "location": "location"}
+    FIELD_MAP = {
+        "quantity": "quantity",
+        "serial_numbers": "serial_numbers",
+        "batch_code": "batch_code",
+        "location": "location",
+    }
 
     def __init__(self, model: BuildDetailModel, serial_numbers: SerialNumbers | None = None) -> None:
         super().__init__(model)
@@ -55,12 +59,15 @@ class CreateOutputDialog(BuildDialog):
         serial = serials.prefill(self.next_serial, int(remaining)) if self.trackable else ""
         yield from field("Serial numbers", Input(serial, id="serial_numbers", max_length=2000), "serial_numbers", hint)
         yield from field("Batch code", Input(b.batch or "", id="batch_code", max_length=100), "batch_code")
-        yield from field("Location", FieldSelect(location_options(self.model.store),
-                                            value=b.destination if b.destination else Select.NULL, id="location"),
-                         "location")
+        yield from field(
+            "Location",
+            FieldSelect(
+                location_options(self.model.store), value=b.destination if b.destination else Select.NULL, id="location"
+            ),
+            "location",
+        )
         if any(ln.trackable for ln in self.model.lines):
-            yield TickBox(Content("Auto-allocate tracked components with matching serials"), True,
-                           id="auto_allocate")
+            yield TickBox(Content("Auto-allocate tracked components with matching serials"), True, id="auto_allocate")
 
     @on(Input.Changed, "#quantity")
     def _quantity_changed(self, event: Input.Changed) -> None:
@@ -132,9 +139,14 @@ class CreateOutputDialog(BuildDialog):
             return f"{len(created)} output(s) created ({qty(sum((o.quantity for o in created), Decimal(0)))} in all)"
 
         return self.actions.create_outputs(
-            quantity=value, serial_numbers=expression, batch_code=self.query_one("#batch_code", Input).value,
-            location=loc if isinstance(loc, int) else None, auto_allocate=bool(auto and auto.first(Checkbox).value),
-            expected=expected, done=done)
+            quantity=value,
+            serial_numbers=expression,
+            batch_code=self.query_one("#batch_code", Input).value,
+            location=loc if isinstance(loc, int) else None,
+            auto_allocate=bool(auto and auto.first(Checkbox).value),
+            expected=expected,
+            done=done,
+        )
 
 
 class OutputsTable(MarkingTable):
@@ -148,8 +160,14 @@ class _OutputsDialog(BuildDialog):
 
     It opens on the list when no output is marked yet, otherwise on the first field to fill."""
 
-    FIELD_MAP = {"output": "outputs", "quantity": "quantity", "location": "location", "notes": "notes",
-                 "outputs": "outputs", "status_custom_key": "status"}
+    FIELD_MAP = {
+        "output": "outputs",
+        "quantity": "quantity",
+        "location": "location",
+        "notes": "notes",
+        "outputs": "outputs",
+        "status_custom_key": "status",
+    }
     #: where the focus goes when outputs are already marked
     FIRST_FIELD = "#quantity"
 
@@ -178,9 +196,18 @@ class _OutputsDialog(BuildDialog):
         rows: list[tuple[str, tuple[Text, ...]]] = []
         for o in self.model.outputs_to_act_on:
             short = self.model.output_unallocated(o)
-            rows.append((str(o.pk), (text("✓" if o.pk in self.marked else ""), text(o.serial or o.batch or f"#{o.pk}"),
-                                     text(qty(o.quantity)), text(o.location_detail.path if o.location_detail else "-"),
-                                     text("short" if short else "ok"))))
+            rows.append(
+                (
+                    str(o.pk),
+                    (
+                        text("✓" if o.pk in self.marked else ""),
+                        text(o.serial or o.batch or f"#{o.pk}"),
+                        text(qty(o.quantity)),
+                        text(o.location_detail.path if o.location_detail else "-"),
+                        text("short" if short else "ok"),
+                    ),
+                )
+            )
         return rows
 
     def _paint(self) -> None:
@@ -271,8 +298,11 @@ class CompleteOutputsDialog(_OutputsDialog):
         yield self.outputs_table()
         yield FieldError(id="err-outputs")
         yield from field("Quantity (blank: whole output)", Input(id="quantity", max_length=12), "quantity")
-        yield from field("Location", FieldSelect(location_options(self.model.store), value=b.destination or Select.NULL,
-                                            id="location"), "location")
+        yield from field(
+            "Location",
+            FieldSelect(location_options(self.model.store), value=b.destination or Select.NULL, id="location"),
+            "location",
+        )
         codes = self.model.store.stock_status
         opts = [(Text(clean(c.label)), c.key) for c in (codes.values.values() if codes else [])] or [(Text("OK"), 10)]
         yield from field("Stock status", FieldSelect(opts, value=10, allow_blank=False, id="status"), "status")
@@ -286,8 +316,10 @@ class CompleteOutputsDialog(_OutputsDialog):
         note = self.query_one("#short-list", Static)
         box = self.query_one("#accept_incomplete", Checkbox)
         if short:
-            lines = [f"{clean(o.serial or o.batch or o.pk)}: missing {', '.join(clean(ln.part_label) for ln in ls)}"
-                     for o, ls in short]
+            lines = [
+                f"{clean(o.serial or o.batch or o.pk)}: missing {', '.join(clean(ln.part_label) for ln in ls)}"
+                for o, ls in short
+            ]
             note.update(Content("Not fully allocated:\n" + "\n".join(lines)))
         note.display = bool(short)
         box.display = bool(short)
@@ -302,9 +334,13 @@ class CompleteOutputsDialog(_OutputsDialog):
         accept = self.query_one("#accept_incomplete", Checkbox)
         pairs = self._pairs()
         return self.actions.complete_outputs(
-            pairs, location=loc, status=status if isinstance(status, int) else 10,
-            notes=self.query_one("#notes", Input).value, accept_incomplete_allocation=accept.display and accept.value,
-            done=f"{len(pairs)} output(s) completed into {clean(self.model.store.location_name(loc))}")
+            pairs,
+            location=loc,
+            status=status if isinstance(status, int) else 10,
+            notes=self.query_one("#notes", Input).value,
+            accept_incomplete_allocation=accept.display and accept.value,
+            done=f"{len(pairs)} output(s) completed into {clean(self.model.store.location_name(loc))}",
+        )
 
 
 class ScrapOutputsDialog(_OutputsDialog):
@@ -334,9 +370,12 @@ class ScrapOutputsDialog(_OutputsDialog):
         assert isinstance(loc, int)
         pairs = self._pairs()
         return self.actions.scrap_outputs(
-            pairs, location=loc, notes=self.query_one("#notes", Input).value,
+            pairs,
+            location=loc,
+            notes=self.query_one("#notes", Input).value,
             discard_allocations=self.query_one("#discard", Checkbox).value,
-            done=f"{len(pairs)} output(s) scrapped into {clean(self.model.store.location_name(loc))}")
+            done=f"{len(pairs)} output(s) scrapped into {clean(self.model.store.location_name(loc))}",
+        )
 
 
 class DeleteOutputsDialog(BuildDialog):
@@ -358,10 +397,13 @@ class DeleteOutputsDialog(BuildDialog):
         return "#submit" if self.chosen else "#cancel"
 
     def compose_fields(self) -> ComposeResult:
-        lines = [f"• {clean(o.serial or o.batch or f'output {o.pk}')} — quantity {qty(o.quantity)}"
-                 for o in self.outputs]
-        yield Static(Content("These incomplete outputs will be deleted, with their tracked allocations:\n"
-                             + "\n".join(lines)), id="delete-list")
+        lines = [
+            f"• {clean(o.serial or o.batch or f'output {o.pk}')} — quantity {qty(o.quantity)}" for o in self.outputs
+        ]
+        yield Static(
+            Content("These incomplete outputs will be deleted, with their tracked allocations:\n" + "\n".join(lines)),
+            id="delete-list",
+        )
 
     def validate_local(self) -> dict[str, list[str]]:
         return {} if self.outputs else {"form": ["There is nothing to delete."]}

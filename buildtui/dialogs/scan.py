@@ -27,8 +27,7 @@ class ScanDialog(FormDialog[str]):
     INITIAL_FOCUS = "#code"
 
     def compose_fields(self) -> ComposeResult:
-        yield from field("Barcode, or a build reference such as BO-0042",
-                         Input(id="code", max_length=4095), "code")
+        yield from field("Barcode, or a build reference such as BO-0042", Input(id="code", max_length=4095), "code")
 
     def validate_local(self) -> dict[str, list[str]]:
         return {} if self.query_one("#code", Input).value.strip() else {"code": ["Scan or type a code."]}
@@ -80,8 +79,7 @@ class ScanLogScreen(ModalScreen[None]):
         table.add_column("Result", width=result_width)
         for e in reversed(self.entries):
             mark = "✓ " if e.ok else "✗ "
-            table.add_row(text(e.at), wrapping(e.code), wrapping(mark + e.outcome, "" if e.ok else "bold"),
-                          height=None)
+            table.add_row(text(e.at), wrapping(e.code), wrapping(mark + e.outcome, "" if e.ok else "bold"), height=None)
 
 
 def wrapping(value: str, style: str = "") -> Text:

@@ -8,8 +8,7 @@ from ..api.models import BuildLine
 from ..format import qty
 
 
-def auto_summary(before: dict[int, Decimal], after: list[BuildLine], *, optional: bool,
-                 interchangeable: bool) -> str:
+def auto_summary(before: dict[int, Decimal], after: list[BuildLine], *, optional: bool, interchangeable: bool) -> str:
     added = [(ln, ln.allocated - before.get(ln.pk, Decimal(0))) for ln in after]
     got = [f"  + {qty(d)} {ln.part_label}" for ln, d in added if d > 0]
     short = []

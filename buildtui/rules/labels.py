@@ -20,9 +20,21 @@ OLD_MOUSER_HEADER = ">[)>06" + GS
 
 #: ECIA / ANSI MH10.8.2 data identifiers the plugins read, longest first where one is a prefix of another (§2.2)
 _ECIA_FIELDS: list[tuple[str, str]] = [
-    ("11K", "packing_list"), ("14K", "po_line"), ("10D", "date_code"), ("30P", "sku"), ("1K", "supplier_order"),
-    ("4K", "po_line"), ("6D", "ship_date"), ("9D", "date_code"), ("1P", "mpn"), ("1T", "lot"), ("4L", "country"),
-    ("1V", "manufacturer"), ("K", "customer_order"), ("P", "sku"), ("Q", "quantity"),
+    ("11K", "packing_list"),
+    ("14K", "po_line"),
+    ("10D", "date_code"),
+    ("30P", "sku"),
+    ("1K", "supplier_order"),
+    ("4K", "po_line"),
+    ("6D", "ship_date"),
+    ("9D", "date_code"),
+    ("1P", "mpn"),
+    ("1T", "lot"),
+    ("4L", "country"),
+    ("1V", "manufacturer"),
+    ("K", "customer_order"),
+    ("P", "sku"),
+    ("Q", "quantity"),
 ]
 _IGNORED = re.compile(r"^(10K|11Z|12Z|13Z|20Z|\d*Z)")
 _LCSC = re.compile(r"^\{((?:[^:,]+:[^:,]*,)*(?:[^:,]+:[^:,]*))\}$")
@@ -65,9 +77,9 @@ def parse(code: str) -> Label | None:
     linked text, a build reference…)."""
     text = code.strip(" \t\r\n")
     if text.startswith(OLD_MOUSER_HEADER):
-        text = ECIA_HEADER + text[len(OLD_MOUSER_HEADER):]
+        text = ECIA_HEADER + text[len(OLD_MOUSER_HEADER) :]
     if text.startswith(ECIA_HEADER):
-        return _ecia(text[len(ECIA_HEADER):])
+        return _ecia(text[len(ECIA_HEADER) :])
     if text.startswith("[)>06"):  # the header without its RS and GS: a wedge dropped the control characters
         return Label(kind="ecia", damaged=True)
     if _LCSC.match(text) and re.search(r"[{,](pc|pm):", text):  # an InvenTree JSON label matches the pattern too
@@ -87,25 +99,43 @@ def _ecia(body: str) -> Label:
             continue
         for ident, name in _ECIA_FIELDS:
             if chunk.startswith(ident):
-                fields[name] = chunk[len(ident):]
+                fields[name] = chunk[len(ident) :]
                 break
     supplier_order = fields.get("supplier_order", "")
-    return Label(kind="ecia", sku=fields.get("sku", ""), mpn=fields.get("mpn", ""),
-                 quantity=_number(fields.get("quantity", "")), lot=fields.get("lot", ""),
-                 customer_order=fields.get("customer_order", ""), supplier_order=supplier_order)
+    return Label(
+        kind="ecia",
+        sku=fields.get("sku", ""),
+        mpn=fields.get("mpn", ""),
+        quantity=_number(fields.get("quantity", "")),
+        lot=fields.get("lot", ""),
+        customer_order=fields.get("customer_order", ""),
+        supplier_order=supplier_order,
+    )
 
 
 def _lcsc(text: str) -> Label:
     pairs = dict(p.split(":", 1) for p in text[1:-1].split(","))
-    return Label(kind="lcsc", sku=pairs.get("pc", ""), mpn=pairs.get("pm", ""),
-                 quantity=_number(pairs.get("qty", "")), supplier_order=pairs.get("on", ""), supplier="LCSC")
+    return Label(
+        kind="lcsc",
+        sku=pairs.get("pc", ""),
+        mpn=pairs.get("pm", ""),
+        quantity=_number(pairs.get("qty", "")),
+        supplier_order=pairs.get("on", ""),
+        supplier="LCSC",
+    )
 
 
 def _tme(text: str) -> Label:
     pairs = dict(t.split(":", 1) for t in text.split(" ") if ":" in t and not t.startswith("http"))
-    return Label(kind="tme", sku=pairs.get("PN", ""), mpn=pairs.get("MPN", ""),
-                 quantity=_number(pairs.get("QTY", "")), customer_order=pairs.get("CPO", ""),
-                 supplier_order=pairs.get("PO", "").split("/")[0], supplier="TME")
+    return Label(
+        kind="tme",
+        sku=pairs.get("PN", ""),
+        mpn=pairs.get("MPN", ""),
+        quantity=_number(pairs.get("QTY", "")),
+        customer_order=pairs.get("CPO", ""),
+        supplier_order=pairs.get("PO", "").split("/")[0],
+        supplier="TME",
+    )
 
 
 def _number(text: str) -> Decimal | None:

@@ -34,8 +34,11 @@ def item_refusal(item: StockItem, name: str, *, today: dt.date, allow_expired: b
 
 def direct_lines(lines: Sequence[BuildLine], part: int, substitute_bom_items: Collection[int] = ()) -> list[BuildLine]:
     """Lines (not consumable) for ``part`` itself or for which it is a substitute."""
-    return [ln for ln in lines if not ln.consumable
-            and (ln.part == part or part in ln.substitute_parts or ln.bom_item in substitute_bom_items)]
+    return [
+        ln
+        for ln in lines
+        if not ln.consumable and (ln.part == part or part in ln.substitute_parts or ln.bom_item in substitute_bom_items)
+    ]
 
 
 def variant_lines(lines: Sequence[BuildLine], ancestors: Collection[int]) -> list[BuildLine]:

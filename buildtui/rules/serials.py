@@ -158,8 +158,10 @@ def literal_warning(text: str, quantity: int) -> str | None:
     groups = [g for g in re.split(r"[\s,]+", text.strip()) if g]
     if len(groups) == quantity and any("-" in g or "+" in g for g in groups):
         odd = next(g for g in groups if "-" in g or "+" in g)
-        return (f"“{odd}” will be one serial, literally: with {quantity} output(s) and {len(groups)} group(s) the "
-                "server reads each group as it is.")
+        return (
+            f"“{odd}” will be one serial, literally: with {quantity} output(s) and {len(groups)} group(s) the "
+            "server reads each group as it is."
+        )
     return None
 
 

@@ -154,8 +154,11 @@ class BuildDetailScreen(DetailScans):
         view.width = self.size.width
         self._laid_out_for = self.size.width
         theme = self.app.current_theme
-        self.query_one("#detail-header", QuietStatic).show(show.header(
-            model, view, self.parent_build, lambda color: status_style(self.app, color), theme.warning or ""))
+        self.query_one("#detail-header", QuietStatic).show(
+            show.header(
+                model, view, self.parent_build, lambda color: status_style(self.app, color), theme.warning or ""
+            )
+        )
         self.query_one("#lines", KeyedTable).sync(show.line_rows(model, view, self._line_columns))
         self.query_one("#picks", KeyedTable).sync(show.pick_rows(model, view))
         self.query_one("#outputs", KeyedTable).sync(show.output_rows(model, view))

@@ -28,15 +28,40 @@ from .base import LiveScreen
 
 log = logging.getLogger("buildtui.build_list")
 
-SORTS = [("-reference", "newest first"), ("reference", "oldest first"), ("target_date", "target date"),
-         ("-priority", "priority"), ("status", "status")]
-WIDE_COLUMNS = [("ref", "Reference"), ("part", "Part"), ("title", "Title"), ("progress", "Progress"),
-                ("status", "Status"), ("priority", "Pri"), ("target", "Target"), ("responsible", "Responsible")]
-NARROW_COLUMNS = [("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status"),
-                  ("target", "Target")]
+SORTS = [
+    ("-reference", "newest first"),
+    ("reference", "oldest first"),
+    ("target_date", "target date"),
+    ("-priority", "priority"),
+    ("status", "status"),
+]
+WIDE_COLUMNS = [
+    ("ref", "Reference"),
+    ("part", "Part"),
+    ("title", "Title"),
+    ("progress", "Progress"),
+    ("status", "Status"),
+    ("priority", "Pri"),
+    ("target", "Target"),
+    ("responsible", "Responsible"),
+]
+NARROW_COLUMNS = [
+    ("ref", "Reference"),
+    ("part", "Part"),
+    ("progress", "Progress"),
+    ("status", "Status"),
+    ("target", "Target"),
+]
 STATUS_MAX = 14  # a custom state's label longer than this is cut (with …)
-COLOR_STYLES = {"primary": "primary", "secondary": "foreground", "warning": "warning", "danger": "error",
-                "success": "success", "info": "accent", "dark": "foreground"}
+COLOR_STYLES = {
+    "primary": "primary",
+    "secondary": "foreground",
+    "warning": "warning",
+    "danger": "error",
+    "success": "success",
+    "info": "accent",
+    "dark": "foreground",
+}
 
 
 def status_style(app: Any, color: str | None) -> str:
@@ -64,9 +89,17 @@ class BuildListScreen(LiveScreen):
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
-    FOOTER = [("question_mark", "?", "Help"), ("slash", "/", "Search"), ("o", "o", "Outstanding"), ("a", "a", "All"),
-              ("d", "d", "Overdue"), ("m", "m", "Mine"), ("s", "s", "Status"), ("r", "r", "Sort"),
-              ("ctrl+q", "^q", "Quit")]
+    FOOTER = [
+        ("question_mark", "?", "Help"),
+        ("slash", "/", "Search"),
+        ("o", "o", "Outstanding"),
+        ("a", "a", "All"),
+        ("d", "d", "Overdue"),
+        ("m", "m", "Mine"),
+        ("s", "s", "Status"),
+        ("r", "r", "Sort"),
+        ("ctrl+q", "^q", "Quit"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -149,7 +182,9 @@ class BuildListScreen(LiveScreen):
             self.query_one("#builds").add_class("-stale")
         else:
             delay = self.tui.store.retry_delay()
-            self._message(f"{exc.title}: {clean(exc)}\nRetrying in {delay:.0f} s — nothing to do, it continues by itself.")
+            self._message(
+                f"{exc.title}: {clean(exc)}\nRetrying in {delay:.0f} s — nothing to do, it continues by itself."
+            )
 
     def has_data(self) -> bool:
         return self.model is not None and self.model.loaded_once
@@ -169,9 +204,16 @@ class BuildListScreen(LiveScreen):
         """Each column's text and style for one build (server text cleaned, long labels cut)."""
         if b.pk < 0:  # a row the server sent that could not be read (api/client.py _models)
             blank = ("", "")
-            return {"ref": (clean(b.reference), "bold"), "part": (clean(b.title) if self._compact else "", "italic"),
-                    "title": (clean(b.title), "italic"), "progress": blank, "status": ("unreadable row", "bold"),
-                    "priority": blank, "target": blank, "responsible": blank}
+            return {
+                "ref": (clean(b.reference), "bold"),
+                "part": (clean(b.title) if self._compact else "", "italic"),
+                "title": (clean(b.title), "italic"),
+                "progress": blank,
+                "status": ("unreadable row", "bold"),
+                "priority": blank,
+                "target": blank,
+                "responsible": blank,
+            }
         store = self.tui.store
         code = store.status_code(b.status_key)
         label = code.label if code else clean(b.status_text) or str(b.status)
@@ -183,8 +225,10 @@ class BuildListScreen(LiveScreen):
             "progress": (f"{bar(b.completed, b.quantity, 6)} {qty(b.completed)}/{qty(b.quantity)}", ""),
             "status": (fit(clean(label), STATUS_MAX), status_style(self.app, code.color if code else None)),
             "priority": (str(b.priority or 0), ""),
-            "target": (("! " if overdue else "") + date(b.target_date),
-                       f"bold {self.app.current_theme.warning}" if overdue else ""),
+            "target": (
+                ("! " if overdue else "") + date(b.target_date),
+                f"bold {self.app.current_theme.warning}" if overdue else "",
+            ),
             "responsible": (fit(clean(b.responsible_detail.name if b.responsible_detail else ""), 14), ""),
         }
 
@@ -193,8 +237,14 @@ class BuildListScreen(LiveScreen):
         assert self.model is not None
         columns = NARROW_COLUMNS if self._compact else WIDE_COLUMNS
         self._laid_out_for = self.size.width
-        return fit_rows(columns, [(str(b.pk), self._fields(b)) for b in self.model.rows], self.size.width,
-                        {"part": 55, "title": 45}, minimum=8, limits={"ref": 16})
+        return fit_rows(
+            columns,
+            [(str(b.pk), self._fields(b)) for b in self.model.rows],
+            self.size.width,
+            {"part": 55, "title": 45},
+            minimum=8,
+            limits={"ref": 16},
+        )
 
     def _apply(self) -> None:
         assert self.model is not None
@@ -354,8 +404,12 @@ class BuildListScreen(LiveScreen):
             return
         if int(key) < 0:
             build = self.current_build()
-            self.tui.notify(f"This row could not be read ({clean(build.title) if build else 'unreadable'}); the "
-                            "details are in the log.", severity="warning", markup=False)
+            self.tui.notify(
+                f"This row could not be read ({clean(build.title) if build else 'unreadable'}); the "
+                "details are in the log.",
+                severity="warning",
+                markup=False,
+            )
             return
         self.tui.open_build(int(key))
 

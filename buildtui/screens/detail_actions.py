@@ -48,11 +48,17 @@ class DetailActions(DetailBase):
             elif outcome.result is Result.SIGN_IN and outcome.error is not None:
                 self.tui.request_login(outcome.error)
             elif outcome.result is Result.NOT_DONE:
-                self.tui.notify(f"{outcome.message} Press the key again to retry.", title="Not done",
-                                severity="warning", markup=False, timeout=10)
+                self.tui.notify(
+                    f"{outcome.message} Press the key again to retry.",
+                    title="Not done",
+                    severity="warning",
+                    markup=False,
+                    timeout=10,
+                )
             elif outcome.result is Result.UNKNOWN:
-                self.tui.notify(outcome.message, title="Not known whether it was done", severity="warning",
-                                markup=False, timeout=15)
+                self.tui.notify(
+                    outcome.message, title="Not known whether it was done", severity="warning", markup=False, timeout=15
+                )
             elif outcome.error is not None:
                 self.tui.report(outcome.error, what=write.what)
         finally:
@@ -104,8 +110,9 @@ class DetailActions(DetailBase):
             if self.tui.config.bell:
                 self.app.bell()
         else:
-            self.tui.notify(outcome.message, title="Not known whether it was done", severity="warning",
-                            markup=False, timeout=15)
+            self.tui.notify(
+                outcome.message, title="Not known whether it was done", severity="warning", markup=False, timeout=15
+            )
         if self.is_attached:
             self.refresh_data()
 
@@ -119,12 +126,16 @@ class DetailActions(DetailBase):
         assert self.model and self.model.build
         b = self.model.build
         ref = clean(b.reference)
-        undo = ("h puts it on hold again" if b.status == 25 else
-                "it cannot go back to Pending; h puts it on hold")
-        self._dialog(ConfirmDialog(
-            self.model, "Issue build order",
-            f"Issue {ref}: it goes into production, and its outputs can be built and completed. ({undo}.)",
-            self.acts.issue(f"{b.reference} issued: in production"), confirm="Issue"))
+        undo = "h puts it on hold again" if b.status == 25 else "it cannot go back to Pending; h puts it on hold"
+        self._dialog(
+            ConfirmDialog(
+                self.model,
+                "Issue build order",
+                f"Issue {ref}: it goes into production, and its outputs can be built and completed. ({undo}.)",
+                self.acts.issue(f"{b.reference} issued: in production"),
+                confirm="Issue",
+            )
+        )
 
     def action_hold(self) -> None:
         from ..dialogs.build_actions import ConfirmDialog
@@ -132,11 +143,16 @@ class DetailActions(DetailBase):
         assert self.model and self.model.build
         b = self.model.build
         ref = clean(b.reference)
-        self._dialog(ConfirmDialog(
-            self.model, "Put build order on hold",
-            f"Put {ref} on hold: it leaves production and cannot be finished until it is issued again. "
-            "Allocations and outputs stay as they are. (i issues it again.)",
-            self.acts.hold(f"{b.reference} is on hold"), confirm="Hold"))
+        self._dialog(
+            ConfirmDialog(
+                self.model,
+                "Put build order on hold",
+                f"Put {ref} on hold: it leaves production and cannot be finished until it is issued again. "
+                "Allocations and outputs stay as they are. (i issues it again.)",
+                self.acts.hold(f"{b.reference} is on hold"),
+                confirm="Hold",
+            )
+        )
 
     def action_cancel_build(self) -> None:
         from ..dialogs.build_actions import CancelBuildDialog
@@ -162,9 +178,12 @@ class DetailActions(DetailBase):
             return
         line = tracked[0]
         if len(tracked) > 1:
-            choice = await self.app.push_screen_wait(ChooserDialog(
-                f"Allocate to output {output.serial or output.pk}: which component?",
-                [ln.part_label for ln in tracked]))
+            choice = await self.app.push_screen_wait(
+                ChooserDialog(
+                    f"Allocate to output {output.serial or output.pk}: which component?",
+                    [ln.part_label for ln in tracked],
+                )
+            )
             if choice is None:
                 return
             line = tracked[choice]
@@ -222,9 +241,15 @@ class DetailActions(DetailBase):
             self.tui.notify("Nothing is allocated to this line.", markup=False)
             return
         name = clean(line.part_label)
-        self._dialog(ConfirmDialog(self.model, "Unallocate line", f"Remove all {len(pks)} allocation(s) of {name}?",
-                                   self.acts.remove_allocations(pks, f"{len(pks)} allocation(s) of {name} removed"),
-                                   confirm="Remove"))
+        self._dialog(
+            ConfirmDialog(
+                self.model,
+                "Unallocate line",
+                f"Remove all {len(pks)} allocation(s) of {name}?",
+                self.acts.remove_allocations(pks, f"{len(pks)} allocation(s) of {name} removed"),
+                confirm="Remove",
+            )
+        )
 
     def action_unallocate_all(self) -> None:
         from ..dialogs.build_actions import ConfirmDialog
@@ -234,10 +259,16 @@ class DetailActions(DetailBase):
         if not pks:
             self.tui.notify("Nothing is allocated to this build.", markup=False)
             return
-        self._dialog(ConfirmDialog(self.model, "Unallocate everything",
-                                   f"Remove all {len(pks)} allocations of this build?",
-                                   self.acts.remove_allocations(pks, f"All {len(pks)} allocation(s) removed"),
-                                   confirm="Remove all", danger=True))
+        self._dialog(
+            ConfirmDialog(
+                self.model,
+                "Unallocate everything",
+                f"Remove all {len(pks)} allocations of this build?",
+                self.acts.remove_allocations(pks, f"All {len(pks)} allocation(s) removed"),
+                confirm="Remove all",
+                danger=True,
+            )
+        )
 
     def action_edit_allocation(self) -> None:
         from ..dialogs.allocation_edits import EditAllocationDialog

@@ -54,9 +54,12 @@ class DetailScans(DetailActions):
         candidates = rules.candidates(matches)
         line = candidates[0]
         if len(candidates) > 1:
-            choice = await self.app.push_screen_wait(ChooserDialog(
-                f"{name} fits several lines: which one?",
-                [f"{ln.part_label} {ln.reference or ''} (needs {qty(ln.still_needed)})" for ln in candidates]))
+            choice = await self.app.push_screen_wait(
+                ChooserDialog(
+                    f"{name} fits several lines: which one?",
+                    [f"{ln.part_label} {ln.reference or ''} (needs {qty(ln.still_needed)})" for ln in candidates],
+                )
+            )
             if choice is None:
                 raise ScanRefused("Scan not allocated: no line chosen.")
             line = candidates[choice]
@@ -65,9 +68,12 @@ class DetailScans(DetailActions):
             raise ScanRefused(clean(refused))
         quantity = rules.quantity(line, item, model.build.quantity)
         output = await self._output_for_scan() if line.trackable else None
-        outcome = await self.acts.run(self.acts.allocate(
-            [{"build_line": line.pk, "stock_item": item.pk, "quantity": quantity, "output": output}],
-            lambda _: "allocated"))
+        outcome = await self.acts.run(
+            self.acts.allocate(
+                [{"build_line": line.pk, "stock_item": item.pk, "quantity": quantity, "output": output}],
+                lambda _: "allocated",
+            )
+        )
         if not outcome.done:
             reason = outcome.message
             if outcome.result is Result.REFUSED and ("Available quantity" in reason or "over-allocated" in reason):
@@ -77,8 +83,10 @@ class DetailScans(DetailActions):
         await self.fresh("lines")
         self.query_one("#lines", KeyedTable).select_key(f"l{line.pk}")
         target = line.part_label + (f" for output {output}" if output else "")
-        return ScanReply(f"Allocated {qty(quantity)} × {name} ({clean(item.label)}) to {clean(target)}.",
-                         ScanAllocation(self.pk, line.pk, item.pk, output, Decimal(quantity), clean(target)))
+        return ScanReply(
+            f"Allocated {qty(quantity)} × {name} ({clean(item.label)}) to {clean(target)}.",
+            ScanAllocation(self.pk, line.pk, item.pk, output, Decimal(quantity), clean(target)),
+        )
 
     async def _lines_for(self, item: StockItem) -> list[BuildLine]:
         """Lines whose part, substitute or (where allowed) variant the item is."""
@@ -110,8 +118,11 @@ class DetailScans(DetailActions):
             raise ScanRefused("A tracked part needs an output in production: create one first (N).")
         if len(outs) == 1:
             return outs[0].pk
-        choice = await self.app.push_screen_wait(ChooserDialog(
-            "Which output does this part go into?", [o.serial or o.batch or f"output {o.pk}" for o in outs]))
+        choice = await self.app.push_screen_wait(
+            ChooserDialog(
+                "Which output does this part go into?", [o.serial or o.batch or f"output {o.pk}" for o in outs]
+            )
+        )
         if choice is None:
             raise ScanRefused("Scan not allocated: no output chosen.")
         return outs[choice].pk

@@ -22,38 +22,80 @@ from ..widgets.safe import clean, clean_lines
 
 TABS = ["tab-lines", "tab-pick", "tab-outputs", "tab-children", "tab-notes"]
 #: what a refresh re-reads while a tab is visible (the header always)
-TAB_PARTS = {"tab-lines": ("build", "lines"), "tab-pick": ("build", "lines"), "tab-outputs": ("build", "outputs"),
-             "tab-children": ("build", "children"), "tab-notes": ("build",)}
+TAB_PARTS = {
+    "tab-lines": ("build", "lines"),
+    "tab-pick": ("build", "lines"),
+    "tab-outputs": ("build", "outputs"),
+    "tab-children": ("build", "children"),
+    "tab-notes": ("build",),
+}
 OUTPUT_ACTIONS = {"new_output", "complete_outputs", "scrap_outputs", "delete_outputs"}
 ALLOC_ACTIONS = {"allocate", "auto_allocate", "unallocate", "unallocate_all", "consume", "edit_allocation", "mark_line"}
 
 #: what the footer offers on each tab, most important first: (key, as printed, label, action checked). At 80
 #: columns it shows as many as fit after "? Help"; every key is in the help screen (?) and the palette.
-_STATE_KEYS = [("i", "i", "Issue", "issue"), ("F", "F", "Finish", "finish"), ("h", "h", "Hold", "hold"),
-               ("C", "C", "Cancel", "cancel_build")]
+_STATE_KEYS = [
+    ("i", "i", "Issue", "issue"),
+    ("F", "F", "Finish", "finish"),
+    ("h", "h", "Hold", "hold"),
+    ("C", "C", "Cancel", "cancel_build"),
+]
 _LAST_KEYS = [("1", "1-5", "Tabs", "tab"), ("escape", "Esc", "Back", "back")]
 FOOTER_PLAN: dict[str, list[tuple[str, str, str, str]]] = {
-    "tab-lines": [("a", "a", "Alloc", "allocate"), ("i", "i", "Issue", "issue"), ("A", "A", "Auto", "auto_allocate"),
-                  ("u", "u", "Unalloc", "unallocate"), ("e", "e", "Edit", "edit_allocation"),
-                  ("x", "x", "Consume", "consume"), ("v", "v", "Mark", "mark_line"),
-                  *[k for k in _STATE_KEYS if k[0] != "i"], ("n", "n", "Needed", "toggle_needed"), *_LAST_KEYS],
-    "tab-pick": [("u", "u", "Unalloc", "unallocate"), ("e", "e", "Edit", "edit_allocation"),
-                 ("x", "x", "Consume", "consume"), *_STATE_KEYS, *_LAST_KEYS],
-    "tab-outputs": [("N", "N", "New", "new_output"), ("c", "c", "Complete", "complete_outputs"),
-                    ("S", "S", "Scrap", "scrap_outputs"), ("D", "D", "Delete", "delete_outputs"),
-                    ("a", "a", "Alloc", "allocate"), *_STATE_KEYS, *_LAST_KEYS],
+    "tab-lines": [
+        ("a", "a", "Alloc", "allocate"),
+        ("i", "i", "Issue", "issue"),
+        ("A", "A", "Auto", "auto_allocate"),
+        ("u", "u", "Unalloc", "unallocate"),
+        ("e", "e", "Edit", "edit_allocation"),
+        ("x", "x", "Consume", "consume"),
+        ("v", "v", "Mark", "mark_line"),
+        *[k for k in _STATE_KEYS if k[0] != "i"],
+        ("n", "n", "Needed", "toggle_needed"),
+        *_LAST_KEYS,
+    ],
+    "tab-pick": [
+        ("u", "u", "Unalloc", "unallocate"),
+        ("e", "e", "Edit", "edit_allocation"),
+        ("x", "x", "Consume", "consume"),
+        *_STATE_KEYS,
+        *_LAST_KEYS,
+    ],
+    "tab-outputs": [
+        ("N", "N", "New", "new_output"),
+        ("c", "c", "Complete", "complete_outputs"),
+        ("S", "S", "Scrap", "scrap_outputs"),
+        ("D", "D", "Delete", "delete_outputs"),
+        ("a", "a", "Alloc", "allocate"),
+        *_STATE_KEYS,
+        *_LAST_KEYS,
+    ],
     "tab-children": [("enter", "Enter", "Open", "tab"), *_STATE_KEYS, *_LAST_KEYS],
     "tab-notes": [*_STATE_KEYS, *_LAST_KEYS],
 }
 
 PICK_COLUMNS = [("loc", "Location"), ("part", "Part"), ("lot", "Serial/batch"), ("qty", "Qty"), ("line", "For")]
-OUTPUT_COLUMNS = [("state", "State"), ("out", "Serial/batch"), ("qty", "Qty"), ("loc", "Location"), ("status", "Status")]
+OUTPUT_COLUMNS = [
+    ("state", "State"),
+    ("out", "Serial/batch"),
+    ("qty", "Qty"),
+    ("loc", "Location"),
+    ("status", "Status"),
+]
 CHILD_COLUMNS = [("rel", " "), ("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status")]
 
 
 def line_columns(compact: bool) -> list[tuple[str, str]]:
-    columns = [("tick", " "), ("part", "Part"), ("req", "Req"), ("alloc", "Alloc"), ("cons", "Used"),
-               ("avail", "Avail"), ("bar", "Progress"), ("flags", "Flags")]
+    columns = [
+        ("tick", " "),
+        ("part", "Part"),
+        ("req", "Req"),
+        ("alloc", "Alloc"),
+        ("cons", "Used"),
+        ("avail", "Avail"),
+        ("bar", "Progress"),
+        ("flags", "Flags"),
+    ]
     if not compact:
         columns[2:2] = [("ref", "BOM ref")]
         columns += [("order", "On order"), ("prod", "In prod")]
@@ -77,8 +119,9 @@ class View:
     only_needed: bool = False
 
 
-def header(model: BuildDetailModel, view: View, parent: Build | None,
-           status_style: Callable[[str | None], str], warning: str) -> Text:
+def header(
+    model: BuildDetailModel, view: View, parent: Build | None, status_style: Callable[[str | None], str], warning: str
+) -> Text:
     """Reference, status, part and title on one line; then the figures; then where from and to."""
     b = model.build
     assert b is not None
@@ -100,8 +143,11 @@ def header(model: BuildDetailModel, view: View, parent: Build | None,
     t.append_text(first)
     t.append("\n")
     target = Text(date(b.target_date) + (" OVERDUE" if overdue else ""), f"bold {warning}" if overdue else "")
-    facts = [Text(f"Qty {qty(b.quantity)}"), Text(f"done {qty(b.completed)}"),
-             Text(f"left {qty(b.remaining)} ") + Text(bar(b.completed, b.quantity, 10))]
+    facts = [
+        Text(f"Qty {qty(b.quantity)}"),
+        Text(f"done {qty(b.completed)}"),
+        Text(f"left {qty(b.remaining)} ") + Text(bar(b.completed, b.quantity, 10)),
+    ]
     if b.start_date:
         facts.append(Text(f"start {date(b.start_date)}"))
     facts.append(Text("target ") + target)
@@ -110,12 +156,19 @@ def header(model: BuildDetailModel, view: View, parent: Build | None,
     t.append_text(join_fitting(facts, width))
     t.append("\n")
     source = clean(store.location_name(b.take_from) if b.take_from else "anywhere")
-    where = [Text(fit(f"From {source} → to {clean(store.location_name(b.destination))}", width)),
-             Text(fit(f"batch {clean(b.batch or '-')}", width)),
-             Text(fit(f"responsible {clean(b.responsible_detail.name if b.responsible_detail else '-')}", width))]
+    where = [
+        Text(fit(f"From {source} → to {clean(store.location_name(b.destination))}", width)),
+        Text(fit(f"batch {clean(b.batch or '-')}", width)),
+        Text(fit(f"responsible {clean(b.responsible_detail.name if b.responsible_detail else '-')}", width)),
+    ]
     if b.parent:
-        where.append(Text(f"parent {fit(clean(parent.reference), 24)}" if parent and parent.pk == b.parent
-                          else f"parent build #{b.parent}"))
+        where.append(
+            Text(
+                f"parent {fit(clean(parent.reference), 24)}"
+                if parent and parent.pk == b.parent
+                else f"parent build #{b.parent}"
+            )
+        )
     if view.only_needed:
         where.append(Text("showing only lines needing stock", "italic"))
     t.append_text(join_fitting(where, width))
@@ -140,11 +193,24 @@ def line_rows(model: BuildDetailModel, view: View, columns: list[tuple[str, str]
         avail_txt = qty(ln.available_total)
         if ln.available_substitute_stock or ln.available_variant_stock:
             avail_txt += "*"
-        rows.append((f"l{ln.pk}", {
-            "tick": (tick, "bold"), "part": (clean(ln.part_label), ""), "ref": (clean(ln.reference or ""), ""),
-            "req": (qty(ln.quantity), ""), "alloc": (qty(ln.allocated), ""), "cons": (qty(ln.consumed), ""),
-            "avail": (avail_txt, ""), "bar": (bar(ln.allocated + ln.consumed, ln.quantity, 6), ""),
-            "flags": (flags, ""), "order": (qty(ln.on_order), ""), "prod": (qty(ln.in_production), "")}))
+        rows.append(
+            (
+                f"l{ln.pk}",
+                {
+                    "tick": (tick, "bold"),
+                    "part": (clean(ln.part_label), ""),
+                    "ref": (clean(ln.reference or ""), ""),
+                    "req": (qty(ln.quantity), ""),
+                    "alloc": (qty(ln.allocated), ""),
+                    "cons": (qty(ln.consumed), ""),
+                    "avail": (avail_txt, ""),
+                    "bar": (bar(ln.allocated + ln.consumed, ln.quantity, 6), ""),
+                    "flags": (flags, ""),
+                    "order": (qty(ln.on_order), ""),
+                    "prod": (qty(ln.in_production), ""),
+                },
+            )
+        )
         if ln.pk in view.expanded:
             for a in ln.allocations or []:
                 src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
@@ -170,9 +236,18 @@ def pick_rows(model: BuildDetailModel, view: View) -> list[tuple[str, Cells]]:
     for where, ln, a in items:
         s = a.stock_item_detail
         lot = (f"#{s.serial}" if s.serial else (s.batch or "")) if s else ""
-        rows.append((f"a{a.pk}", {"loc": (clean(where) if where != last else "", "bold"),
-                                  "part": (clean(ln.part_label), ""), "lot": (clean(lot), ""),
-                                  "qty": (qty(a.quantity), ""), "line": (clean(ln.reference or ""), "")}))
+        rows.append(
+            (
+                f"a{a.pk}",
+                {
+                    "loc": (clean(where) if where != last else "", "bold"),
+                    "part": (clean(ln.part_label), ""),
+                    "lot": (clean(lot), ""),
+                    "qty": (qty(a.quantity), ""),
+                    "line": (clean(ln.reference or ""), ""),
+                },
+            )
+        )
         last = where
     return fit_rows(PICK_COLUMNS, rows, view.width, {"loc": 40, "part": 45, "line": 15}, minimum=4)
 
@@ -187,10 +262,18 @@ def output_rows(model: BuildDetailModel, view: View) -> list[tuple[str, Cells]]:
         running = model.pending(f"o{o.pk}") if o.is_building else None
         if running is not None:  # "completing…": the server has it in hand
             state = (running.write.pending.split(" ")[0] or "pending") + "…"
-        rows.append((f"o{o.pk}", {
-            "state": (state, ""), "out": (clean(o.serial or o.batch or f"#{o.pk}"), ""), "qty": (qty(o.quantity), ""),
-            "loc": (clean(o.location_detail.path if o.location_detail else "-"), ""),
-            "status": (clean(o.status_text or ""), "")}))
+        rows.append(
+            (
+                f"o{o.pk}",
+                {
+                    "state": (state, ""),
+                    "out": (clean(o.serial or o.batch or f"#{o.pk}"), ""),
+                    "qty": (qty(o.quantity), ""),
+                    "loc": (clean(o.location_detail.path if o.location_detail else "-"), ""),
+                    "status": (clean(o.status_text or ""), ""),
+                },
+            )
+        )
     return fit_rows(OUTPUT_COLUMNS, rows, view.width, {"out": 40, "loc": 60}, limits={"status": 14})
 
 
@@ -201,9 +284,16 @@ def child_rows(model: BuildDetailModel, view: View, parent: Build | None, store:
     for rel, c in builds:
         code = store.status_code(c.status_key)
         label = code.label if code else (c.status_text or "")
-        rows.append((f"b{c.pk}", {
-            "rel": (rel, "italic"), "ref": (clean(c.reference), "bold"),
-            "part": (clean(c.part_detail.label if c.part_detail else ""), ""),
-            "progress": (f"{bar(c.completed, c.quantity, 6)} {qty(c.completed)}/{qty(c.quantity)}", ""),
-            "status": (clean(label), "")}))
+        rows.append(
+            (
+                f"b{c.pk}",
+                {
+                    "rel": (rel, "italic"),
+                    "ref": (clean(c.reference), "bold"),
+                    "part": (clean(c.part_detail.label if c.part_detail else ""), ""),
+                    "progress": (f"{bar(c.completed, c.quantity, 6)} {qty(c.completed)}/{qty(c.quantity)}", ""),
+                    "status": (clean(label), ""),
+                },
+            )
+        )
     return fit_rows(CHILD_COLUMNS, rows, view.width, {"part": 1}, limits={"status": 14})

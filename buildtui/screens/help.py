@@ -22,10 +22,26 @@ GENERAL = [
 ]
 
 
-KEY_NAMES = {"slash": "/", "question_mark": "?", "enter": "Enter", "escape": "Esc", "space": "Space",
-             "plus": "+", "minus": "-", "tab": "Tab", "delete": "Del", "backspace": "Backspace",
-             "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End", "up": "↑", "down": "↓",
-             "left": "←", "right": "→"}
+KEY_NAMES = {
+    "slash": "/",
+    "question_mark": "?",
+    "enter": "Enter",
+    "escape": "Esc",
+    "space": "Space",
+    "plus": "+",
+    "minus": "-",
+    "tab": "Tab",
+    "delete": "Del",
+    "backspace": "Backspace",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+}
 
 
 def _key_name(key: str) -> str:

@@ -73,8 +73,9 @@ def parse_supplier_plugins(value: str | None) -> tuple[str, ...] | None:
         return ()
     unknown = [n for n in names if n not in ALL_SUPPLIER_PLUGINS]
     if unknown or not names:
-        raise OptionError(f"--supplier-plugins takes all, none or some of {','.join(ALL_SUPPLIER_PLUGINS)}, "
-                          f"got {value!r}")
+        raise OptionError(
+            f"--supplier-plugins takes all, none or some of {','.join(ALL_SUPPLIER_PLUGINS)}, got {value!r}"
+        )
     return tuple(n for n in ALL_SUPPLIER_PLUGINS if n in names)
 
 
@@ -200,7 +201,11 @@ def banner(opts: SimOptions, sim: Simulator) -> list[str]:
     if opts.redirect is not None:
         where = f" for {opts.redirect_path!r}" if opts.redirect_path else ""
         faults.append(f"301 redirect to {opts.redirect}{where}")
-    lines = [f"buildtui simulator on http://127.0.0.1:{opts.port}", f"  {describe_api(sim)}",
-             f"  {describe_supplier_plugins(sim)}", f"  users: {users}"]
+    lines = [
+        f"buildtui simulator on http://127.0.0.1:{opts.port}",
+        f"  {describe_api(sim)}",
+        f"  {describe_supplier_plugins(sim)}",
+        f"  users: {users}",
+    ]
     lines.append("  faults: " + ("; ".join(faults) if faults else "none"))
     return lines

@@ -83,8 +83,14 @@ def echo_decimal(value: Decimal) -> str:
 
 
 # -- input parsing (DRF-like messages) ------------------------------------
-def parse_decimal(data: dict[str, Any], key: str, errors: dict[str, list[str]], *, required: bool = True,
-                  min_value: Decimal | None = Decimal(0)) -> Decimal | None:
+def parse_decimal(
+    data: dict[str, Any],
+    key: str,
+    errors: dict[str, list[str]],
+    *,
+    required: bool = True,
+    min_value: Decimal | None = Decimal(0),
+) -> Decimal | None:
     if key not in data or data[key] is None or data[key] == "":
         if required:
             errors[key] = ["This field is required." if key not in data else "A valid number is required."]
@@ -110,8 +116,16 @@ def parse_decimal(data: dict[str, Any], key: str, errors: dict[str, list[str]], 
     return value
 
 
-def parse_pk(db: Database, data: dict[str, Any], key: str, table: str, errors: dict[str, list[str]],
-             *, required: bool = True, where: str = "") -> Row | None:
+def parse_pk(
+    db: Database,
+    data: dict[str, Any],
+    key: str,
+    table: str,
+    errors: dict[str, list[str]],
+    *,
+    required: bool = True,
+    where: str = "",
+) -> Row | None:
     if key not in data:
         if required:
             errors[key] = ["This field is required."]
@@ -186,11 +200,16 @@ def required_quantity(bom: Row, n: Decimal) -> Decimal:
 def bom_items_for_assembly(db: Database, part_id: int) -> list[Row]:
     """Non-virtual BOM items of an assembly, inherited template items included (§8 rule 1)."""
     ancestors = db.part_ancestors(part_id)
-    rows = db.all("SELECT b.* FROM bom_item b JOIN part p ON p.id = b.sub_part WHERE b.part = ? AND p.virtual = 0"
-                  " ORDER BY b.id", (part_id,))
+    rows = db.all(
+        "SELECT b.* FROM bom_item b JOIN part p ON p.id = b.sub_part WHERE b.part = ? AND p.virtual = 0 ORDER BY b.id",
+        (part_id,),
+    )
     for anc in ancestors:
-        rows += db.all("SELECT b.* FROM bom_item b JOIN part p ON p.id = b.sub_part WHERE b.part = ?"
-                       " AND b.inherited = 1 AND p.virtual = 0 ORDER BY b.id", (anc,))
+        rows += db.all(
+            "SELECT b.* FROM bom_item b JOIN part p ON p.id = b.sub_part WHERE b.part = ?"
+            " AND b.inherited = 1 AND p.virtual = 0 ORDER BY b.id",
+            (anc,),
+        )
     return rows
 
 

@@ -19,8 +19,9 @@ from .db import Database
 from .seed_suppliers import seed_suppliers
 
 AWKWARD_PART = "Bracket [b]Part[/b] [@click=app.quit]x"
-LONG_TITLE = ("Rework of the pilot batch for the customer audit, including replacement of every connector and "
-              "label")[:100]
+LONG_TITLE = ("Rework of the pilot batch for the customer audit, including replacement of every connector and label")[
+    :100
+]
 
 #: the demo's build orders (showcase 1-21, workshop 22-31); ``seed_large`` numbers its builds after them
 DEMO_BUILDS = 31
@@ -44,8 +45,17 @@ def _d(days: int) -> str:
 
 def seed_users(db: Database) -> None:
     for uid, name, pw, first, last, staff, su in USERS:
-        db.insert("user", id=uid, username=name, password=pw, first_name=first, last_name=last,
-                  email=f"{name}@workshop.example", is_staff=staff, is_superuser=su)
+        db.insert(
+            "user",
+            id=uid,
+            username=name,
+            password=pw,
+            first_name=first,
+            last_name=last,
+            email=f"{name}@workshop.example",
+            is_staff=staff,
+            is_superuser=su,
+        )
     db.insert("grp", id=1, name="Assembly Team")
     db.insert("user_group", user=1, grp=1)
     db.insert("user_group", user=3, grp=1)
@@ -56,8 +66,12 @@ def seed_users(db: Database) -> None:
     # reader: may view builds (and, as InvenTree's build rule set does, stock and parts) but change nothing
     for ruleset in ("build", "stock", "part", "stock_location"):
         db.insert("role", user=2, ruleset=ruleset, perm="view")
-    for ruleset, perms in (("build", ("view", "add", "change")), ("stock", ("view", "change")),
-                           ("part", ("view",)), ("stock_location", ("view",))):
+    for ruleset, perms in (
+        ("build", ("view", "add", "change")),
+        ("stock", ("view", "change")),
+        ("part", ("view",)),
+        ("stock_location", ("view",)),
+    ):
         for perm in perms:
             db.insert("role", user=3, ruleset=ruleset, perm=perm)
 
@@ -78,8 +92,14 @@ def seed_locations(db: Database) -> dict[str, int]:
     paths: dict[str, str] = {}
     for name, parent, desc in tree:
         path = f"{paths[parent]}/{name}" if parent else name
-        pk = db.insert("location", name=name, parent=ids.get(parent) if parent else None, description=desc,
-                       pathstring=path, external=int(name == "Subcontractor"))
+        pk = db.insert(
+            "location",
+            name=name,
+            parent=ids.get(parent) if parent else None,
+            description=desc,
+            pathstring=path,
+            external=int(name == "Subcontractor"),
+        )
         ids[name] = pk
         paths[name] = path
     return ids
@@ -116,16 +136,49 @@ def seed_parts(db: Database, loc: dict[str, int]) -> dict[str, int]:
     part("gasket", "Gasket EPDM", "MEC-GSK", "For enclosure lid")
     part("obsolete", "Capacitor 10uF tantalum (obsolete)", "C-10U-T", "Do not use", active=0)
     # assemblies
-    part("sensor", "Sensor Board", "SB-100", "Untracked sensor PCBA", assembly=1, component=1,
-         default_location=loc["Finished Goods"])
-    part("controller", "Controller Unit", "CU-200", "Trackable controller", assembly=1, trackable=1,
-         default_location=loc["Finished Goods"])
-    part("bracket", AWKWARD_PART, "BRK-1", "Bracket with [markup] in its name", assembly=1,
-         default_location=loc["Finished Goods"])
-    part("harness", "Cable Harness 4-pin", "HAR-4", "Sub-assembly", assembly=1, component=1,
-         default_location=loc["Production"])
-    part("pump", "Ölpumpe Steuerplatine", "OPS-7", "Pump controller board", assembly=1,
-         default_location=loc["Finished Goods"])
+    part(
+        "sensor",
+        "Sensor Board",
+        "SB-100",
+        "Untracked sensor PCBA",
+        assembly=1,
+        component=1,
+        default_location=loc["Finished Goods"],
+    )
+    part(
+        "controller",
+        "Controller Unit",
+        "CU-200",
+        "Trackable controller",
+        assembly=1,
+        trackable=1,
+        default_location=loc["Finished Goods"],
+    )
+    part(
+        "bracket",
+        AWKWARD_PART,
+        "BRK-1",
+        "Bracket with [markup] in its name",
+        assembly=1,
+        default_location=loc["Finished Goods"],
+    )
+    part(
+        "harness",
+        "Cable Harness 4-pin",
+        "HAR-4",
+        "Sub-assembly",
+        assembly=1,
+        component=1,
+        default_location=loc["Production"],
+    )
+    part(
+        "pump",
+        "Ölpumpe Steuerplatine",
+        "OPS-7",
+        "Pump controller board",
+        assembly=1,
+        default_location=loc["Finished Goods"],
+    )
     part("kit", "Service kit", "KIT-1", "Spares kit", assembly=1, default_location=loc["Finished Goods"])
     part("virtual", "Assembly labour (virtual)", "V-LAB", "Virtual part", virtual=1)
     return p
@@ -208,14 +261,26 @@ def seed_stock(db: Database, p: dict[str, int], loc: dict[str, int]) -> dict[str
     # custom (supplier) barcodes stored on items, resolved by hash (§5)
     for key, code in (("r10k_a", "YAGEO-RC0603-10K-REEL-7"), ("mcu_b", "DIGIKEY:ATMEGA328P-AU-ND:40")):
         db.update("stock", s[key], barcode_data=code, barcode_hash=hashlib.md5(code.encode()).hexdigest())
-    db.update("location", loc["Finished Goods"], barcode_data="LOC-FG",
-              barcode_hash=hashlib.md5(b"LOC-FG").hexdigest())
+    db.update("location", loc["Finished Goods"], barcode_data="LOC-FG", barcode_hash=hashlib.md5(b"LOC-FG").hexdigest())
     return s
 
 
-def _build(db: Database, part: int, qty: int, title: str, *, status: int = 10, target: int | None = None,
-           start: int | None = None, responsible: int | None = None, priority: int = 0, parent: int | None = None,
-           take_from: int | None = None, batch: str | None = None, notes: str | None = None) -> dict[str, Any]:
+def _build(
+    db: Database,
+    part: int,
+    qty: int,
+    title: str,
+    *,
+    status: int = 10,
+    target: int | None = None,
+    start: int | None = None,
+    responsible: int | None = None,
+    priority: int = 0,
+    parent: int | None = None,
+    take_from: int | None = None,
+    batch: str | None = None,
+    notes: str | None = None,
+) -> dict[str, Any]:
     data: dict[str, Any] = {"part": part, "quantity": qty, "title": title, "priority": priority}
     if target is not None:
         data["target_date"] = _d(target)
@@ -242,8 +307,10 @@ def _build(db: Database, part: int, qty: int, title: str, *, status: int = 10, t
 
 
 def _line(db: Database, build: dict[str, Any], sub_part: int) -> int:
-    row = db.one("SELECT bl.id FROM build_line bl JOIN bom_item b ON b.id = bl.bom_item"
-                 " WHERE bl.build = ? AND b.sub_part = ?", (build["id"], sub_part))
+    row = db.one(
+        "SELECT bl.id FROM build_line bl JOIN bom_item b ON b.id = bl.bom_item WHERE bl.build = ? AND b.sub_part = ?",
+        (build["id"], sub_part),
+    )
     assert row is not None
     return int(row["id"])
 
@@ -264,23 +331,38 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
     b2 = _build(db, p["pump"], 5, "Prototype pump boards (cancelled by customer)", status=20, target=-20)
     actions.cancel(db, fresh(b2), {}, 1)
     # 3 production, partly allocated, one output in production and one completed, overdue
-    b3 = _build(db, p["sensor"], 25, "Сборка датчиков для линии 2", status=20, target=-3, start=-14, responsible=1,
-                priority=2, batch="SB-2406")
-    actions.allocate(db, fresh(b3), {"items": [
-        {"build_line": _line(db, b3, p["r10k"]), "stock_item": s["r10k_a"], "quantity": 60},
-        {"build_line": _line(db, b3, p["mcu"]), "stock_item": s["mcu_b"], "quantity": 10},
-        {"build_line": _line(db, b3, p["pcb_s"]), "stock_item": s["pcb"], "quantity": 25},
-    ]})
+    b3 = _build(
+        db,
+        p["sensor"],
+        25,
+        "Сборка датчиков для линии 2",
+        status=20,
+        target=-3,
+        start=-14,
+        responsible=1,
+        priority=2,
+        batch="SB-2406",
+    )
+    actions.allocate(
+        db,
+        fresh(b3),
+        {
+            "items": [
+                {"build_line": _line(db, b3, p["r10k"]), "stock_item": s["r10k_a"], "quantity": 60},
+                {"build_line": _line(db, b3, p["mcu"]), "stock_item": s["mcu_b"], "quantity": 10},
+                {"build_line": _line(db, b3, p["pcb_s"]), "stock_item": s["pcb"], "quantity": 25},
+            ]
+        },
+    )
     o3 = actions.create_output(db, fresh(b3), {"quantity": 10, "batch_code": "SB-2406"})
-    actions.complete_outputs(db, fresh(b3), {"outputs": [{"output": o3[0], "quantity": 4}],
-                                             "location": loc["Finished Goods"]})
+    actions.complete_outputs(
+        db, fresh(b3), {"outputs": [{"output": o3[0], "quantity": 4}], "location": loc["Finished Goods"]}
+    )
     actions.create_output(db, fresh(b3), {"quantity": 5, "batch_code": "SB-2406"})
     # 4 the awkward bracket build, outstanding
-    _build(db, p["bracket"], 12, "Brackets for the [red]test rig[/red]", status=20, target=5, responsible=3,
-           priority=1)
+    _build(db, p["bracket"], 12, "Brackets for the [red]test rig[/red]", status=20, target=5, responsible=3, priority=1)
     # 5 trackable controller, in production with serialised outputs
-    b5 = _build(db, p["controller"], 4, "制御ユニット 試作", status=20, target=10, start=-2, responsible=3,
-                priority=3)
+    b5 = _build(db, p["controller"], 4, "制御ユニット 試作", status=20, target=10, start=-2, responsible=3, priority=3)
     actions.create_output(db, fresh(b5), {"quantity": 2, "serial_numbers": "101, 102", "auto_allocate": True})
     # 6 child harness builds of 5
     _build(db, p["harness"], 4, "Harnesses for CU-200 pilot", status=20, target=7, parent=b5["id"], responsible=4)
@@ -297,8 +379,17 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
     actions.finish(db, fresh(b10), {"accept_unallocated": True}, 1)
     # more outstanding builds in each state, drawing from the warehouse
     _build(db, p["sensor"], 5, "Engineering samples", status=10, target=-7, take_from=loc["Warehouse"])
-    _build(db, p["sensor"], 20, "Batch for order SO-0042", status=20, target=2, responsible=1,
-           take_from=loc["Warehouse"], priority=2)
+    _build(
+        db,
+        p["sensor"],
+        20,
+        "Batch for order SO-0042",
+        status=20,
+        target=2,
+        responsible=1,
+        take_from=loc["Warehouse"],
+        priority=2,
+    )
     _build(db, p["pump"], 3, "Pump boards, repair stock", status=10, target=14)
     _build(db, p["harness"], 30, "Harness stock top-up", status=20, target=0, responsible=4)
     _build(db, p["bracket"], 4, "", status=10)
@@ -306,13 +397,21 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
     _build(db, p["controller"], 2, "Controller for demo stand", status=10, target=40)
     b18 = _build(db, p["sensor"], 2, "Scrapped trial", status=20, target=-40)
     o18 = actions.create_output(db, fresh(b18), {"quantity": 2})
-    actions.scrap_outputs(db, fresh(b18), {"outputs": [{"output": o18[0]}], "location": loc["Quarantine"],
-                                            "notes": "Solder bridges on U1"})
+    actions.scrap_outputs(
+        db,
+        fresh(b18),
+        {"outputs": [{"output": o18[0]}], "location": loc["Quarantine"], "notes": "Solder bridges on U1"},
+    )
     actions.cancel(db, fresh(b18), {}, 1)
     b19 = _build(db, p["sensor"], 15, "Sensor boards for line 3", status=20, target=3, responsible=3)
     # an admin-defined state (Settings → custom states): "Awaiting QA", logically in production (§2.2)
-    db.insert("setting", key="custom_build_status:101", value=json.dumps(
-        {"key": 101, "name": "AWAITING_QA", "label": "Awaiting QA", "color": "info", "logical_key": 20}))
+    db.insert(
+        "setting",
+        key="custom_build_status:101",
+        value=json.dumps(
+            {"key": 101, "name": "AWAITING_QA", "label": "Awaiting QA", "color": "info", "logical_key": 20}
+        ),
+    )
     db.update("build", b19["id"], status_custom_key=101)
     _build(db, p["pump"], 6, "Pump controller, customer Ø", status=10, target=-12, priority=2)
     _build(db, p["harness"], 10, "Old harness run", status=20, target=-90)
@@ -358,12 +457,18 @@ def seed_large(db: Database, builds: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     with db.transaction():
         start_ref = int(db.scalar("SELECT COALESCE(MAX(reference_int), 0) FROM build"))
-        assemblies = [r["id"] for r in db.all(
-            f"SELECT id FROM part WHERE IPN IN ({','.join('?' * len(LARGE_ASSEMBLIES))}) ORDER BY id", LARGE_ASSEMBLIES)]
+        assemblies = [
+            r["id"]
+            for r in db.all(
+                f"SELECT id FROM part WHERE IPN IN ({','.join('?' * len(LARGE_ASSEMBLIES))}) ORDER BY id",
+                LARGE_ASSEMBLIES,
+            )
+        ]
         boms = {a: db.all("SELECT * FROM bom_item WHERE part = ?", (a,)) for a in assemblies}
         # the big assembly: 200 components
-        big = db.insert("part", name="Mainboard X200 (200 lines)", IPN="MB-X200", assembly=1,
-                        description="Benchmark assembly")
+        big = db.insert(
+            "part", name="Mainboard X200 (200 lines)", IPN="MB-X200", assembly=1, description="Benchmark assembly"
+        )
         comp_ids = []
         for i in range(200):
             cid = db.insert("part", name=f"Component {i:03d}", IPN=f"CMP-{i:03d}", description="bench")
@@ -373,8 +478,11 @@ def seed_large(db: Database, builds: int, seed: int = 7) -> None:
         for cid in comp_ids:
             for j in range(5):
                 stock_rows.append((cid, 100.0, 2 + j % 3, f"B{j}"))
-        db.conn.executemany("INSERT INTO stock (part, quantity, location, batch, status, is_building, so_allocated)"
-                            " VALUES (?, ?, ?, ?, 10, 0, 0)", stock_rows)
+        db.conn.executemany(
+            "INSERT INTO stock (part, quantity, location, batch, status, is_building, so_allocated)"
+            " VALUES (?, ?, ?, ?, 10, 0, 0)",
+            stock_rows,
+        )
         owners = [None, 1, 3, 4]
         statuses = [10, 20, 20, 20, 25, 30, 40, 40, 40, 40]
         build_rows = []
@@ -386,23 +494,41 @@ def seed_large(db: Database, builds: int, seed: int = 7) -> None:
             qty = 10 if i == 0 else rng.randint(1, 200)
             completed = qty if status == 40 else (rng.randint(0, qty) if status in (20, 25) else 0)
             target = (base_day + dt.timedelta(days=rng.randint(-120, 120))).isoformat()
-            build_rows.append((f"BO-{ref:04d}", ref, f"Bench build {ref}", part, qty, completed, status,
-                               (base_day - dt.timedelta(days=rng.randint(0, 400))).isoformat(), target,
-                               rng.choice(owners), rng.randint(0, 3), 1))
+            build_rows.append(
+                (
+                    f"BO-{ref:04d}",
+                    ref,
+                    f"Bench build {ref}",
+                    part,
+                    qty,
+                    completed,
+                    status,
+                    (base_day - dt.timedelta(days=rng.randint(0, 400))).isoformat(),
+                    target,
+                    rng.choice(owners),
+                    rng.randint(0, 3),
+                    1,
+                )
+            )
         cur = db.conn.cursor()
-        cur.executemany("INSERT INTO build (reference, reference_int, title, part, quantity, completed, status,"
-                        " creation_date, target_date, responsible, priority, issued_by, level, barcode_hash, link)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', '')", build_rows)
+        cur.executemany(
+            "INSERT INTO build (reference, reference_int, title, part, quantity, completed, status,"
+            " creation_date, target_date, responsible, priority, issued_by, level, barcode_hash, link)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', '')",
+            build_rows,
+        )
         first_id = int(db.scalar("SELECT id FROM build WHERE reference_int = ?", (start_ref + 1,)))
         line_rows = []
         for i, row in enumerate(build_rows):
             part, qty = row[3], row[4]
-            for bom in (boms.get(part) or db.all("SELECT * FROM bom_item WHERE part = ?", (part,))):
+            for bom in boms.get(part) or db.all("SELECT * FROM bom_item WHERE part = ?", (part,)):
                 line_rows.append((first_id + i, bom["id"], float(Decimal(str(bom["quantity"])) * qty)))
         cur.executemany("INSERT INTO build_line (build, bom_item, quantity, consumed) VALUES (?, ?, ?, 0)", line_rows)
         # 1,000 allocations on the big build: 5 per line, 1 each from the five stock items
-        lines = db.all("SELECT bl.id, b.sub_part FROM build_line bl JOIN bom_item b ON b.id = bl.bom_item"
-                       " WHERE bl.build = ?", (first_id,))
+        lines = db.all(
+            "SELECT bl.id, b.sub_part FROM build_line bl JOIN bom_item b ON b.id = bl.bom_item WHERE bl.build = ?",
+            (first_id,),
+        )
         stock_by_part: dict[int, list[int]] = {}
         for r in db.all(f"SELECT id, part FROM stock WHERE part IN ({','.join('?' * len(comp_ids))})", comp_ids):
             stock_by_part.setdefault(r["part"], []).append(r["id"])

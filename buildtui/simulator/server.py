@@ -24,10 +24,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def build_simulator(data: str | None = None, *, reset: bool = False, builds: int = 0, latency_ms: Latency = 0,
-                    fail_rate: float = 0.0, api: ApiChoice | None = None,
-                    substitutes_in_line_detail: bool | None = None, task_delay_s: float = 0.7,
-                    supplier_plugins: Iterable[str] | None = None) -> Simulator:
+def build_simulator(
+    data: str | None = None,
+    *,
+    reset: bool = False,
+    builds: int = 0,
+    latency_ms: Latency = 0,
+    fail_rate: float = 0.0,
+    api: ApiChoice | None = None,
+    substitutes_in_line_detail: bool | None = None,
+    task_delay_s: float = 0.7,
+    supplier_plugins: Iterable[str] | None = None,
+) -> Simulator:
     """A simulator with the demo data (and ``builds`` more); ``api``: 425, 477, 530 or "legacy" (the default,
     ``versions.DEFAULT_API``); ``supplier_plugins``: the supplier barcode plugins switched on (None: all four)."""
     path = data or ":memory:"
@@ -44,21 +52,36 @@ def build_simulator(data: str | None = None, *, reset: bool = False, builds: int
     seed_demo(db)
     if builds and fresh:
         seed_large(db, builds)
-    return Simulator(db, latency_ms=latency_ms, fail_rate=fail_rate, api=api,
-                     substitutes_in_line_detail=substitutes_in_line_detail, task_delay_s=task_delay_s,
-                     supplier_plugins=supplier_plugins)
+    return Simulator(
+        db,
+        latency_ms=latency_ms,
+        fail_rate=fail_rate,
+        api=api,
+        substitutes_in_line_detail=substitutes_in_line_detail,
+        task_delay_s=task_delay_s,
+        supplier_plugins=supplier_plugins,
+    )
 
 
 class SimulatorServer:
     """A uvicorn server on 127.0.0.1 running in a daemon thread."""
 
-    def __init__(self, sim: Simulator, port: int | None = None, *, certfile: str | None = None,
-                 keyfile: str | None = None) -> None:
+    def __init__(
+        self, sim: Simulator, port: int | None = None, *, certfile: str | None = None, keyfile: str | None = None
+    ) -> None:
         self.sim = sim
         self.port = port or free_port()
         self.tls = bool(certfile)
-        config = uvicorn.Config(make_app(sim), host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="off", ssl_certfile=certfile, ssl_keyfile=keyfile)
+        config = uvicorn.Config(
+            make_app(sim),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
         self.server = uvicorn.Server(config)
         self.thread: threading.Thread | None = None
 
@@ -69,8 +92,9 @@ class SimulatorServer:
     def start(self) -> SimulatorServer:
         self.server.should_exit = False
         self.server.started = False
-        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True,
-                                       name="buildtui-simulator")
+        self.thread = threading.Thread(
+            target=lambda: asyncio.run(self.server.serve()), daemon=True, name="buildtui-simulator"
+        )
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:

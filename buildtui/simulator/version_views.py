@@ -106,8 +106,14 @@ def substitute_list(ctx: Ctx) -> Any:
     part = w.fk("part", "part")
     if part is not None:
         w.add("part = ?", part)
-    return list_view(ctx, select="*", source="FROM bom_substitute", where=w, order=" ORDER BY id",
-                     rows=lambda subs: [_substitute_row(ctx, r) for r in subs])
+    return list_view(
+        ctx,
+        select="*",
+        source="FROM bom_substitute",
+        where=w,
+        order=" ORDER BY id",
+        rows=lambda subs: [_substitute_row(ctx, r) for r in subs],
+    )
 
 
 def substitute_detail(ctx: Ctx) -> Any:

@@ -95,8 +95,11 @@ class BuildActions:
         return Outcome(Result.PENDING, running.describe(), value=None, running=running)
 
     def _task_failed(self, write: Write[Any]) -> Outcome[Any]:
-        return Outcome(Result.FAILED, f"The server could not {write.what}: its background task failed (the server "
-                                      "gives no reason; its admin page lists failed tasks). Nothing was done.")
+        return Outcome(
+            Result.FAILED,
+            f"The server could not {write.what}: its background task failed (the server "
+            "gives no reason; its admin page lists failed tasks). Nothing was done.",
+        )
 
     async def _finish(self, write: Write[T], value: T | None) -> Outcome[T]:
         message = write.done(value)
@@ -112,8 +115,9 @@ class BuildActions:
         settles. Done only when the task succeeded or the change shows; bounded, then the operator is told.
         Published as ``TaskFinished``."""
         outcome = await self._follow(running, tick)
-        self.store.events.publish(TaskFinished(self.model.pk, running.write.what, outcome.result.value,
-                                               outcome.message))
+        self.store.events.publish(
+            TaskFinished(self.model.pk, running.write.what, outcome.result.value, outcome.message)
+        )
         return outcome
 
     async def _follow(self, running: Running, tick: Callable[[], None] | None) -> Outcome[Any]:
@@ -137,13 +141,19 @@ class BuildActions:
                             return await self._finish(write, None)
                 except NotFound:
                     if task is not None:  # the server forgot the task: look at the build instead
-                        return Outcome(Result.UNKNOWN, f"The server no longer knows the task to {write.what}; "
-                                                       "look at the build to see whether it was done.")
+                        return Outcome(
+                            Result.UNKNOWN,
+                            f"The server no longer knows the task to {write.what}; "
+                            "look at the build to see whether it was done.",
+                        )
                 except ApiError as exc:
                     log.info("following %r: %s", write.what, exc)
                 if running.elapsed > limit:
-                    return Outcome(Result.UNKNOWN, f"The server has not finished ({write.pending or write.what}) "
-                                                   f"after {running.elapsed:.0f} s; look at the build later.")
+                    return Outcome(
+                        Result.UNKNOWN,
+                        f"The server has not finished ({write.pending or write.what}) "
+                        f"after {running.elapsed:.0f} s; look at the build later.",
+                    )
         finally:
             if running in self.model.running:
                 self.model.running.remove(running)
@@ -161,14 +171,14 @@ class BuildActions:
                 took = await self._check(write)
         log.info("answer to %r lost (%s); checked: %s", write.what, exc, took)
         if took is True:
-            return Outcome(Result.DONE, f"{write.done(None)} (the server's answer was lost, but it took effect).",
-                           exc)
+            return Outcome(Result.DONE, f"{write.done(None)} (the server's answer was lost, but it took effect).", exc)
         if took is False:
             return Outcome(Result.NOT_DONE, f"{exc} Checked again: it did NOT {write.what}.", exc)
         if write.idempotent:
             return Outcome(Result.NOT_DONE, f"{exc} It could not be checked, but trying again is safe.", exc)
-        return Outcome(Result.UNKNOWN, f"{exc} It could not be checked whether it did. Look at the build before "
-                                       "trying again.", exc)
+        return Outcome(
+            Result.UNKNOWN, f"{exc} It could not be checked whether it did. Look at the build before trying again.", exc
+        )
 
     async def _check(self, write: Write[Any]) -> bool | None:
         if write.took_effect is None:
@@ -210,9 +220,14 @@ class BuildActions:
             now = self._allocated(await self.client.list_allocations(self.model.pk))
             return self._compare([(now[k] - before[k], q) for k, q in zip(keys, made, strict=True)])
 
-        return Write("allocate the stock", lambda: self.client.allocate(self.model.pk, items),
-                     lambda _: done(None), took, kind="allocate",
-                     affects=frozenset(f"l{i['build_line']}" for i in items))
+        return Write(
+            "allocate the stock",
+            lambda: self.client.allocate(self.model.pk, items),
+            lambda _: done(None),
+            took,
+            kind="allocate",
+            affects=frozenset(f"l{i['build_line']}" for i in items),
+        )
 
     def remove_allocations(self, pks: Sequence[int], done: str) -> Write[None]:
         wanted = set(pks)
@@ -227,8 +242,13 @@ class BuildActions:
             else:
                 await self.client.delete_allocations(pks)
 
-        return Write("remove the allocation" if len(pks) == 1 else "remove the allocations", send,
-                     lambda _: done, took, kind="unallocate")
+        return Write(
+            "remove the allocation" if len(pks) == 1 else "remove the allocations",
+            send,
+            lambda _: done,
+            took,
+            kind="unallocate",
+        )
 
     def edit_allocation(self, pk: int, quantity: Decimal, done: str) -> Write[BuildItem]:
         was = self.model.allocation(pk)
@@ -239,11 +259,15 @@ class BuildActions:
                 return True
             return False if was is not None and now.get(pk) == was.quantity else None
 
-        return Write("change the allocation", lambda: self.client.update_allocation(pk, quantity),
-                     lambda _: done, took, kind="edit_allocation")
+        return Write(
+            "change the allocation",
+            lambda: self.client.update_allocation(pk, quantity),
+            lambda _: done,
+            took,
+            kind="edit_allocation",
+        )
 
-    def consume(self, items: Sequence[tuple[int, Decimal]], lines: Sequence[int], notes: str,
-                done: str) -> Write[Any]:
+    def consume(self, items: Sequence[tuple[int, Decimal]], lines: Sequence[int], notes: str, done: str) -> Write[Any]:
         """Consume allocations: whole lines, or a quantity of single allocations."""
         before = {a.pk: a.quantity for a in self.model.allocations}
         line_allocs: dict[int, list[int]] = {}
@@ -259,13 +283,18 @@ class BuildActions:
             return self._compare(deltas)
 
         affected = {a.build_line for a in self.model.allocations if a.pk in dict(items)} | set(lines)
-        return Write("consume the stock", lambda: self.client.consume(self.model.pk, items=items, lines=lines,
-                                                                     notes=notes),
-                     lambda _: done, took, kind="consume", background=True, pending="consuming stock",
-                     affects=frozenset(f"l{pk}" for pk in affected if pk is not None))
+        return Write(
+            "consume the stock",
+            lambda: self.client.consume(self.model.pk, items=items, lines=lines, notes=notes),
+            lambda _: done,
+            took,
+            kind="consume",
+            background=True,
+            pending="consuming stock",
+            affects=frozenset(f"l{pk}" for pk in affected if pk is not None),
+        )
 
-    def auto_allocate(self, options: dict[str, Any],
-                      summary: Callable[[list[Any]], str]) -> Write[Any]:
+    def auto_allocate(self, options: dict[str, Any], summary: Callable[[list[Any]], str]) -> Write[Any]:
         """Auto-allocation; once done, ``summary`` words what the re-read lines show."""
         before = {ln.pk: ln.allocated for ln in self.model.lines}
         first_look: list[float] = []
@@ -278,8 +307,10 @@ class BuildActions:
             # or never when there is nothing to allocate (then, after a few seconds, it is taken as done)
             first_look.append(time.monotonic())
             lines = await self.client.list_lines(self.model.pk, allocations=False)
-            return any(ln.allocated != before.get(ln.pk) for ln in lines) or \
-                first_look[-1] - first_look[0] > AUTO_ALLOCATE_QUIET_S
+            return (
+                any(ln.allocated != before.get(ln.pk) for ln in lines)
+                or first_look[-1] - first_look[0] > AUTO_ALLOCATE_QUIET_S
+            )
 
         async def send() -> Any:
             task = await self.client.auto_allocate(self.model.pk, **options)
@@ -287,9 +318,16 @@ class BuildActions:
             return task
 
         write: Write[Any] = Write(
-            "auto-allocate", send, lambda _: "Auto-allocation done: look at the lines", idempotent=True,
-            kind="auto_allocate", background=True, pending="auto-allocating",
-            affects=frozenset(f"l{ln.pk}" for ln in self.model.lines), after=after)
+            "auto-allocate",
+            send,
+            lambda _: "Auto-allocation done: look at the lines",
+            idempotent=True,
+            kind="auto_allocate",
+            background=True,
+            pending="auto-allocating",
+            affects=frozenset(f"l{ln.pk}" for ln in self.model.lines),
+            after=after,
+        )
         return write
 
     # -- build state ------------------------------------------------------------------------------------
@@ -304,6 +342,7 @@ class BuildActions:
 
     def _status_and_allocations(self, target: int, allocations_gone: bool) -> Check:
         """The build shows ``target`` (and, when the server removes them in its worker, no allocations)."""
+
         async def settled() -> bool:
             build = await self.client.get_build(self.model.pk)
             if build.status != target:
@@ -313,33 +352,74 @@ class BuildActions:
         return settled
 
     def issue(self, done: str) -> Write[None]:
-        return Write("issue the build", lambda: self.client.issue(self.model.pk), lambda _: done, self._status(BuildStatus.PRODUCTION), kind="issue")
+        return Write(
+            "issue the build",
+            lambda: self.client.issue(self.model.pk),
+            lambda _: done,
+            self._status(BuildStatus.PRODUCTION),
+            kind="issue",
+        )
 
     def hold(self, done: str) -> Write[None]:
-        return Write("put the build on hold", lambda: self.client.hold(self.model.pk), lambda _: done,
-                     self._status(BuildStatus.ON_HOLD), kind="hold")
+        return Write(
+            "put the build on hold",
+            lambda: self.client.hold(self.model.pk),
+            lambda _: done,
+            self._status(BuildStatus.ON_HOLD),
+            kind="hold",
+        )
 
     def cancel(self, *, remove_allocated_stock: bool, remove_incomplete_outputs: bool, done: str) -> Write[None]:
         # the allocations are removed by the server's worker, after it answered (all versions)
-        return Write("cancel the build", lambda: self.client.cancel(
-            self.model.pk, remove_allocated_stock=remove_allocated_stock,
-            remove_incomplete_outputs=remove_incomplete_outputs), lambda _: done, self._status(BuildStatus.CANCELLED),
-            kind="cancel_build", background=True, pending="cancelling", affects=frozenset({"build"}),
-            settled=self._status_and_allocations(BuildStatus.CANCELLED, allocations_gone=bool(self.model.allocations)))
+        return Write(
+            "cancel the build",
+            lambda: self.client.cancel(
+                self.model.pk,
+                remove_allocated_stock=remove_allocated_stock,
+                remove_incomplete_outputs=remove_incomplete_outputs,
+            ),
+            lambda _: done,
+            self._status(BuildStatus.CANCELLED),
+            kind="cancel_build",
+            background=True,
+            pending="cancelling",
+            affects=frozenset({"build"}),
+            settled=self._status_and_allocations(BuildStatus.CANCELLED, allocations_gone=bool(self.model.allocations)),
+        )
 
-    def finish(self, *, accept_unallocated: bool, accept_incomplete: bool, accept_overallocated: str,
-               done: str) -> Write[None]:
+    def finish(
+        self, *, accept_unallocated: bool, accept_incomplete: bool, accept_overallocated: str, done: str
+    ) -> Write[None]:
         # API 530 sets "complete" in the worker, a moment after answering (docs/inventree-api-versions.md §2)
-        return Write("finish the build", lambda: self.client.finish(
-            self.model.pk, accept_unallocated=accept_unallocated, accept_incomplete=accept_incomplete,
-            accept_overallocated=accept_overallocated), lambda _: done, self._status(BuildStatus.COMPLETE), kind="finish", background=True,
-            pending="finishing", affects=frozenset({"build"}),
-            settled=self._status_and_allocations(BuildStatus.COMPLETE, allocations_gone=bool(self.model.allocations)))
+        return Write(
+            "finish the build",
+            lambda: self.client.finish(
+                self.model.pk,
+                accept_unallocated=accept_unallocated,
+                accept_incomplete=accept_incomplete,
+                accept_overallocated=accept_overallocated,
+            ),
+            lambda _: done,
+            self._status(BuildStatus.COMPLETE),
+            kind="finish",
+            background=True,
+            pending="finishing",
+            affects=frozenset({"build"}),
+            settled=self._status_and_allocations(BuildStatus.COMPLETE, allocations_gone=bool(self.model.allocations)),
+        )
 
     # -- outputs -----------------------------------------------------------------------------------------
-    def create_outputs(self, *, quantity: Decimal, serial_numbers: str, batch_code: str, location: int | None,
-                       auto_allocate: bool, expected: int, done: Callable[[list[StockItem] | None], str]
-                       ) -> Write[list[StockItem]]:
+    def create_outputs(
+        self,
+        *,
+        quantity: Decimal,
+        serial_numbers: str,
+        batch_code: str,
+        location: int | None,
+        auto_allocate: bool,
+        expected: int,
+        done: Callable[[list[StockItem] | None], str],
+    ) -> Write[list[StockItem]]:
         """``expected``: how many outputs the request makes (the number of serials; 1 untracked)."""
         known = {o.pk for o in self.model.outputs}
 
@@ -351,9 +431,20 @@ class BuildActions:
                 return True
             return None
 
-        return Write("create the outputs", lambda: self.client.create_outputs(
-            self.model.pk, quantity=quantity, serial_numbers=serial_numbers, batch_code=batch_code,
-            location=location, auto_allocate=auto_allocate), done, took, kind="new_output")
+        return Write(
+            "create the outputs",
+            lambda: self.client.create_outputs(
+                self.model.pk,
+                quantity=quantity,
+                serial_numbers=serial_numbers,
+                batch_code=batch_code,
+                location=location,
+                auto_allocate=auto_allocate,
+            ),
+            done,
+            took,
+            kind="new_output",
+        )
 
     def _outputs_left_production(self, pairs: Sequence[tuple[int, Decimal | None]]) -> Check:
         """Each output completed (or scrapped) whole is out of production; a partial one is that much smaller."""
@@ -370,26 +461,68 @@ class BuildActions:
 
         return took
 
-    def complete_outputs(self, pairs: Sequence[tuple[int, Decimal | None]], *, location: int, status: int,
-                         notes: str, accept_incomplete_allocation: bool, done: str) -> Write[Any]:
-        return Write("complete the outputs", lambda: self.client.complete_outputs(
-            self.model.pk, pairs, location=location, status=status, notes=notes,
-            accept_incomplete_allocation=accept_incomplete_allocation), lambda _: done,
-            self._outputs_left_production(pairs), kind="complete_outputs", background=True,
-            pending=f"completing {_outputs(len(pairs))}", affects=_output_keys(pairs))
+    def complete_outputs(
+        self,
+        pairs: Sequence[tuple[int, Decimal | None]],
+        *,
+        location: int,
+        status: int,
+        notes: str,
+        accept_incomplete_allocation: bool,
+        done: str,
+    ) -> Write[Any]:
+        return Write(
+            "complete the outputs",
+            lambda: self.client.complete_outputs(
+                self.model.pk,
+                pairs,
+                location=location,
+                status=status,
+                notes=notes,
+                accept_incomplete_allocation=accept_incomplete_allocation,
+            ),
+            lambda _: done,
+            self._outputs_left_production(pairs),
+            kind="complete_outputs",
+            background=True,
+            pending=f"completing {_outputs(len(pairs))}",
+            affects=_output_keys(pairs),
+        )
 
-    def scrap_outputs(self, pairs: Sequence[tuple[int, Decimal | None]], *, location: int, notes: str,
-                      discard_allocations: bool, done: str) -> Write[Any]:
-        return Write("scrap the outputs", lambda: self.client.scrap_outputs(
-            self.model.pk, pairs, location=location, notes=notes, discard_allocations=discard_allocations),
-            lambda _: done, self._outputs_left_production(pairs), kind="scrap_outputs", background=True,
-            pending=f"scrapping {_outputs(len(pairs))}", affects=_output_keys(pairs))
+    def scrap_outputs(
+        self,
+        pairs: Sequence[tuple[int, Decimal | None]],
+        *,
+        location: int,
+        notes: str,
+        discard_allocations: bool,
+        done: str,
+    ) -> Write[Any]:
+        return Write(
+            "scrap the outputs",
+            lambda: self.client.scrap_outputs(
+                self.model.pk, pairs, location=location, notes=notes, discard_allocations=discard_allocations
+            ),
+            lambda _: done,
+            self._outputs_left_production(pairs),
+            kind="scrap_outputs",
+            background=True,
+            pending=f"scrapping {_outputs(len(pairs))}",
+            affects=_output_keys(pairs),
+        )
 
     def delete_outputs(self, pks: Sequence[int], done: str) -> Write[Any]:
         pairs = [(pk, None) for pk in pks]
-        return Write("delete the outputs", lambda: self.client.delete_outputs(self.model.pk, pks), lambda _: done,
-                     self._outputs_left_production(pairs), kind="delete_outputs", background=True,
-                     pending=f"deleting {_outputs(len(pks))}", affects=_output_keys(pairs))
+        return Write(
+            "delete the outputs",
+            lambda: self.client.delete_outputs(self.model.pk, pks),
+            lambda _: done,
+            self._outputs_left_production(pairs),
+            kind="delete_outputs",
+            background=True,
+            pending=f"deleting {_outputs(len(pks))}",
+            affects=_output_keys(pairs),
+        )
 
 
 def _outputs(n: int) -> str:

@@ -52,8 +52,11 @@ class BuildDetailModel:
         """
         c = self.store.client
         calls: dict[str, Callable[[], Awaitable[Any]]] = {
-            "build": lambda: c.get_build(self.pk), "lines": lambda: c.list_lines(self.pk),
-            "outputs": lambda: c.list_outputs(self.pk), "children": lambda: c.child_builds(self.pk)}
+            "build": lambda: c.get_build(self.pk),
+            "lines": lambda: c.list_lines(self.pk),
+            "outputs": lambda: c.list_outputs(self.pk),
+            "children": lambda: c.child_builds(self.pk),
+        }
         wanted = [p for p in PARTS if p in parts]
 
         async def together() -> list[Any]:
@@ -63,7 +66,7 @@ class BuildDetailModel:
             if self.store.stock_status is None:
                 extra.append(self.store.ensure_stock_status())
             got = await asyncio.gather(*(calls[p]() for p in wanted), *extra)
-            return list(got[:len(wanted)])
+            return list(got[: len(wanted)])
 
         results = await self.store.call(together)
         for name, value in zip(wanted, results, strict=True):
@@ -122,8 +125,11 @@ class BuildDetailModel:
         build = self.build
         assert build is not None
         return Blockers(
-            unallocated=[ln for ln in self.lines if not ln.consumable and not ln.trackable
-                         and ln.allocated < max(ln.quantity - ln.consumed, Decimal(0))],
+            unallocated=[
+                ln
+                for ln in self.lines
+                if not ln.consumable and not ln.trackable and ln.allocated < max(ln.quantity - ln.consumed, Decimal(0))
+            ],
             overallocated=[ln for ln in self.lines if not ln.consumable and ln.over_allocated],
             incomplete_outputs=self.incomplete_outputs,
             remaining=build.remaining,

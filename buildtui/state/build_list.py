@@ -70,8 +70,10 @@ class BuildListModel:
     def stale_pages(self, first: int, last: int, older_than: float) -> bool:
         """Were any of the rows ``first``..``last`` read more than ``older_than`` seconds ago?"""
         now = time.monotonic()
-        return any(now - self.read_at.get(page, 0.0) > older_than
-                   for page in range(max(first, 0) // PAGE, max(last, first, 0) // PAGE + 1))
+        return any(
+            now - self.read_at.get(page, 0.0) > older_than
+            for page in range(max(first, 0) // PAGE, max(last, first, 0) // PAGE + 1)
+        )
 
     async def refresh(self, first: int = 0, last: int = 0) -> int:
         """Re-read the pages holding rows ``first``..``last`` (what the operator sees); returns the requests made.
@@ -86,9 +88,9 @@ class BuildListModel:
         limit = (max(last, first, 0) // PAGE + 1) * PAGE - offset
         page = await self._read(self.query, limit, offset)
         got = list(page.results)
-        mine = self.rows[offset:offset + limit]
-        if page.count == self.count and [b.pk for b in got[:len(mine)]] == [b.pk for b in mine]:
-            self.rows[offset:offset + len(mine)] = got  # rows past what was loaded join the list
+        mine = self.rows[offset : offset + limit]
+        if page.count == self.count and [b.pk for b in got[: len(mine)]] == [b.pk for b in mine]:
+            self.rows[offset : offset + len(mine)] = got  # rows past what was loaded join the list
             self._mark_read(offset, len(got))
             self.store.events.publish(ListLoaded(len(self.rows), self.count))
             return 1

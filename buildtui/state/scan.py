@@ -110,9 +110,13 @@ async def resolve(store: Store, code: str) -> Scanned:
 async def undo(store: Store, last: ScanAllocation) -> str:
     """Take back what a scan allocated (only that quantity: the line may have more from elsewhere)."""
     client = store.client
-    found = [a for a in await store.call(lambda: client.list_allocations(last.build, build_line=last.line,
-                                                                           stock_item=last.stock_item))
-             if a.install_into == last.output]
+    found = [
+        a
+        for a in await store.call(
+            lambda: client.list_allocations(last.build, build_line=last.line, stock_item=last.stock_item)
+        )
+        if a.install_into == last.output
+    ]
     if not found:
         raise ScanRefused("The allocation is gone already (someone changed it meanwhile).")
     alloc = found[0]

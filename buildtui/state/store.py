@@ -24,11 +24,19 @@ PAGE = 50
 # InvenTree's own build states, until the server's list (with any custom states) arrives. Built with
 # model_construct: these literals need no validation, and validating them here would build the
 # models' validators during start-up, on the main thread, before anything is on screen.
-BUILD_STATUS_FALLBACK = StatusCodes.model_construct(status_class="BuildStatus", values={
-    name: StatusCode.model_construct(key=key, name=name, label=label, color=color, logical_key=None, custom=False)
-    for key, name, label, color in [(10, "PENDING", "Pending", "secondary"), (20, "PRODUCTION", "Production", "primary"),
-                                    (25, "ON_HOLD", "On Hold", "warning"), (30, "CANCELLED", "Cancelled", "danger"),
-                                    (40, "COMPLETE", "Complete", "success")]})
+BUILD_STATUS_FALLBACK = StatusCodes.model_construct(
+    status_class="BuildStatus",
+    values={
+        name: StatusCode.model_construct(key=key, name=name, label=label, color=color, logical_key=None, custom=False)
+        for key, name, label, color in [
+            (10, "PENDING", "Pending", "secondary"),
+            (20, "PRODUCTION", "Production", "primary"),
+            (25, "ON_HOLD", "On Hold", "warning"),
+            (30, "CANCELLED", "Cancelled", "danger"),
+            (40, "COMPLETE", "Complete", "success"),
+        ]
+    },
+)
 
 
 class Store:
@@ -131,8 +139,9 @@ class Store:
         c = self.client
 
         async def all_four() -> tuple[Any, ...]:
-            results = await asyncio.gather(c.connect(), c.me(), c.roles(), c.build_status_codes(),
-                                           return_exceptions=True)
+            results = await asyncio.gather(
+                c.connect(), c.me(), c.roles(), c.build_status_codes(), return_exceptions=True
+            )
             for r in results:
                 if isinstance(r, BaseException):
                     raise r

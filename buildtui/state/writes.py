@@ -52,7 +52,6 @@ class Outcome(Generic[T]):
 Check = Callable[[], Awaitable[bool | None]]
 
 
-
 @dataclass
 class Write(Generic[T]):
     """One write: ``send`` it once; ``took_effect`` re-reads the server and recognises this very change

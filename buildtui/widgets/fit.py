@@ -26,16 +26,25 @@ def fit(value: str, cells: int | None) -> str:
     return set_cell_size(value, max(cells - 1, 0)) + "…"
 
 
-def fit_rows(columns: Sequence[tuple[str, str]], rows: Sequence[Row], width: int,
-             shares: Mapping[str, int], *, minimum: int = 6,
-             limits: Mapping[str, int] | None = None) -> list[tuple[str, tuple[Text, ...]]]:
+def fit_rows(
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Row],
+    width: int,
+    shares: Mapping[str, int],
+    *,
+    minimum: int = 6,
+    limits: Mapping[str, int] | None = None,
+) -> list[tuple[str, tuple[Text, ...]]]:
     """Cells for a table ``width`` cells wide; ``shares`` names the flexible columns and their weights.
 
     A fixed column is as wide as its widest value up to its limit (``limits``, else ``FIXED_CAP``): a
     100,000-character reference is cut with … and the other columns keep their places."""
     limit = {key: (limits or {}).get(key, FIXED_CAP) for key, _ in columns if key not in shares}
-    fixed = sum(max([cell_len(header), *(min(cell_len(f[key][0]), limit[key]) for _, f in rows)])
-                for key, header in columns if key not in shares)
+    fixed = sum(
+        max([cell_len(header), *(min(cell_len(f[key][0]), limit[key]) for _, f in rows)])
+        for key, header in columns
+        if key not in shares
+    )
     flexible = [key for key, _ in columns if key in shares]
     # one cell of padding each side of every column
     room = max(width - 2 * len(columns) - SCROLLBAR - fixed, 0)
@@ -55,8 +64,10 @@ def fit_rows(columns: Sequence[tuple[str, str]], rows: Sequence[Row], width: int
     for k in flexible:
         caps.setdefault(k, max(room * shares[k] // total, minimum))
     caps.update(limit)
-    return [(key, tuple(Text(fit(f[col][0], caps.get(col)), style=f[col][1], no_wrap=True)
-                        for col, _ in columns)) for key, f in rows]
+    return [
+        (key, tuple(Text(fit(f[col][0], caps.get(col)), style=f[col][1], no_wrap=True) for col, _ in columns))
+        for key, f in rows
+    ]
 
 
 def join_fitting(parts: Sequence[Text], width: int, sep: str = " · ") -> Text:

@@ -130,7 +130,7 @@ class KeyedTable(DataTable[Text]):
         if keys[: len(self._keys)] == self._keys and self._keys:
             # rows appended (paging): update what changed in the rows shown, add only the new ones
             self._update_changed(rows[: len(self._keys)])
-            for key, cells in rows[len(self._keys):]:
+            for key, cells in rows[len(self._keys) :]:
                 self.add_row(*cells, key=key)
                 self._cells[key] = cells
             self._keys = keys

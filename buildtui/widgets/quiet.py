@@ -91,9 +91,15 @@ class QuietFooter(Footer):
         plan = self._plan()
         if plan is not None:
             return (self.show_command_palette, self.compact, self.size.width, *plan)
-        return (self.show_command_palette, self.compact, *(
-            (binding.key, binding.description, binding.group, enabled, tooltip)
-            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values() if binding.show))
+        return (
+            self.show_command_palette,
+            self.compact,
+            *(
+                (binding.key, binding.description, binding.group, enabled, tooltip)
+                for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+                if binding.show
+            ),
+        )
 
     def compose(self) -> ComposeResult:
         """The screen's plan when it has one (the keys that matter on its tab, most important first, as many as
@@ -109,8 +115,10 @@ class QuietFooter(Footer):
             width -= entry_width(palette, compact=self.compact) + 1
             keys.append(FooterKey(*palette, "command_palette", classes="-command-palette"))
         for key, shown, label in fitting(plan, width, compact=self.compact):
-            keys.insert(-1 if self.show_command_palette else len(keys),
-                        FooterKey(key, shown, label, key).data_bind(compact=Footer.compact))
+            keys.insert(
+                -1 if self.show_command_palette else len(keys),
+                FooterKey(key, shown, label, key).data_bind(compact=Footer.compact),
+            )
         yield from keys
 
     def bindings_changed(self, screen: Screen[Any]) -> None:

@@ -52,4 +52,3 @@ def text(value: Any, style: str = "") -> Text:
 def content(value: Any) -> Content:
     """A label's content: shown literally, never parsed as markup."""
     return Content(clean(value))
-

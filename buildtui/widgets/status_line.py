@@ -22,8 +22,9 @@ class StatusLine(Static):
     StatusLine.-offline { background: $error 40%; color: $text; text-style: bold; }
     """
 
-    def __init__(self, store: Store, server: str, *, has_data: Callable[[], bool] | None = None,
-                 **kwargs: object) -> None:
+    def __init__(
+        self, store: Store, server: str, *, has_data: Callable[[], bool] | None = None, **kwargs: object
+    ) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self.store = store
         self.server = server
