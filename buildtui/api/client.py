@@ -399,17 +399,17 @@ class InvenTreeClient:
 
     def _page(self, model: type[M], data: Any) -> Page[M]:
         if isinstance(data, list):  # a server that ignored limit (§1.2)
-            return Page[model](count=len(data), results=self._models(model, data))  # type: ignore[valid-type]
+            return Page(count=len(data), results=self._models(model, data))
         if not isinstance(data, dict):
             raise BadResponse("Expected a page of results from the server.")
         try:
             count = int(data.get("count", 0))
         except (TypeError, ValueError):
             raise BadResponse("The server's page had no valid count.") from None
-        return Page[model](
+        return Page(
             count=count,
             next=data.get("next"),
-            previous=data.get("previous"),  # type: ignore[valid-type]
+            previous=data.get("previous"),
             results=self._models(model, data.get("results", [])),
         )
 
