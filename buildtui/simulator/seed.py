@@ -16,7 +16,9 @@ from typing import Any
 from ..clock import today
 from . import actions
 from .db import Database
+from .seed_rows import add_build, add_stock, date_in, line_for
 from .seed_suppliers import seed_suppliers
+from .seed_workshop import seed_workshop
 
 AWKWARD_PART = "Bracket [b]Part[/b] [@click=app.quit]x"
 LONG_TITLE = ("Rework of the pilot batch for the customer audit, including replacement of every connector and label")[
@@ -37,10 +39,6 @@ USERS = [
     (2, "reader", "readonly", "Rita", "Reader", 0, 0),
     (3, "operator", "operator", "Otto", "Operator", 0, 0),
 ]
-
-
-def _d(days: int) -> str:
-    return (today() + dt.timedelta(days=days)).isoformat()
 
 
 def seed_users(db: Database) -> None:
@@ -220,99 +218,45 @@ def seed_bom(db: Database, p: dict[str, int]) -> None:
     bom("kit", "screw", 10, "")
 
 
-def _stock(db: Database, part: int, qty: float, loc: int | None, **kw: Any) -> int:
-    return db.insert("stock", part=part, quantity=qty, location=loc, updated="2026-01-01 08:00", **kw)
-
-
 def seed_stock(db: Database, p: dict[str, int], loc: dict[str, int]) -> dict[str, int]:
     s: dict[str, int] = {}
     A, B, C = loc["Shelf A"], loc["Shelf B"], loc["Shelf C"]
-    s["r10k_a"] = _stock(db, p["r10k"], 500, A, batch="R10K-2401")
-    s["r10k_line"] = _stock(db, p["r10k"], 120, loc["Line 1"], batch="R10K-2312")
-    s["r4k7"] = _stock(db, p["r4k7"], 15, A, batch="R4K7-2402")
-    s["r4k7alt"] = _stock(db, p["r4k7alt"], 200, A, batch="Y4K7-2311")
-    s["c100n_tpl"] = _stock(db, p["c100n"], 10, A, batch="C100-OLD")
-    s["c100n_0603"] = _stock(db, p["c100n_0603"], 400, A, batch="C0603-2405", expiry_date=_d(400))
-    s["c100n_0805"] = _stock(db, p["c100n_0805"], 150, B, batch="C0805-2401", expiry_date=_d(30))
-    s["mcu_b"] = _stock(db, p["mcu"], 40, B, batch="ATM-2404", expiry_date=_d(200))
-    s["mcu_b2"] = _stock(db, p["mcu"], 12, B, batch="ATM-2311", expiry_date=_d(60))
-    s["mcu_q"] = _stock(db, p["mcu"], 30, loc["Quarantine"], batch="ATM-BAD", status=75)
-    s["led"] = _stock(db, p["led"], 300, A, batch="LED-2402")
-    s["paste"] = _stock(db, p["paste"], 500, loc["Line 1"], batch="PASTE-07", expiry_date=_d(-5))
-    s["pcb"] = _stock(db, p["pcb_s"], 60, B, batch="PCB-C-01")
-    s["screw"] = _stock(db, p["screw"], 2000, C, batch="")
-    s["screw_line"] = _stock(db, p["screw"], 100, loc["Line 1"], batch="")
-    s["standoff"] = _stock(db, p["standoff"], 200, C)
+    s["r10k_a"] = add_stock(db, p["r10k"], 500, A, batch="R10K-2401")
+    s["r10k_line"] = add_stock(db, p["r10k"], 120, loc["Line 1"], batch="R10K-2312")
+    s["r4k7"] = add_stock(db, p["r4k7"], 15, A, batch="R4K7-2402")
+    s["r4k7alt"] = add_stock(db, p["r4k7alt"], 200, A, batch="Y4K7-2311")
+    s["c100n_tpl"] = add_stock(db, p["c100n"], 10, A, batch="C100-OLD")
+    s["c100n_0603"] = add_stock(db, p["c100n_0603"], 400, A, batch="C0603-2405", expiry_date=date_in(400))
+    s["c100n_0805"] = add_stock(db, p["c100n_0805"], 150, B, batch="C0805-2401", expiry_date=date_in(30))
+    s["mcu_b"] = add_stock(db, p["mcu"], 40, B, batch="ATM-2404", expiry_date=date_in(200))
+    s["mcu_b2"] = add_stock(db, p["mcu"], 12, B, batch="ATM-2311", expiry_date=date_in(60))
+    s["mcu_q"] = add_stock(db, p["mcu"], 30, loc["Quarantine"], batch="ATM-BAD", status=75)
+    s["led"] = add_stock(db, p["led"], 300, A, batch="LED-2402")
+    s["paste"] = add_stock(db, p["paste"], 500, loc["Line 1"], batch="PASTE-07", expiry_date=date_in(-5))
+    s["pcb"] = add_stock(db, p["pcb_s"], 60, B, batch="PCB-C-01")
+    s["screw"] = add_stock(db, p["screw"], 2000, C, batch="")
+    s["screw_line"] = add_stock(db, p["screw"], 100, loc["Line 1"], batch="")
+    s["standoff"] = add_stock(db, p["standoff"], 200, C)
     for i in range(1, 13):
-        s[f"wifi{i}"] = _stock(db, p["wifi"], 1, B, serial=f"{100 + i}", serial_int=100 + i, batch="ESP-24")
-    s["enclosure"] = _stock(db, p["enclosure"], 25, C, batch="ENC-2403")
-    s["cable"] = _stock(db, p["cable"], 80, C)
-    s["label"] = _stock(db, p["label"], 1000, C)
-    s["alu"] = _stock(db, p["alu"], 40, C, batch="AL-2402")
-    s["wire"] = _stock(db, p["wire"], 250, C, batch="WIRE-R-2401")
-    s["conn"] = _stock(db, p["conn"], 300, C)
-    s["heatshrink"] = _stock(db, p["heatshrink"], 50, C)
-    s["fuse"] = _stock(db, p["fuse"], 6, C)
-    s["gasket"] = _stock(db, p["gasket"], 0.0, C)
-    s["sensor_fg"] = _stock(db, p["sensor"], 8, loc["Finished Goods"], batch="SB-2405")
-    s["harness_prod"] = _stock(db, p["harness"], 20, loc["Production"], batch="HAR-01")
-    s["obsolete"] = _stock(db, p["obsolete"], 10, A)
-    s["subcon_screw"] = _stock(db, p["screw"], 500, loc["Subcontractor"])
+        s[f"wifi{i}"] = add_stock(db, p["wifi"], 1, B, serial=f"{100 + i}", serial_int=100 + i, batch="ESP-24")
+    s["enclosure"] = add_stock(db, p["enclosure"], 25, C, batch="ENC-2403")
+    s["cable"] = add_stock(db, p["cable"], 80, C)
+    s["label"] = add_stock(db, p["label"], 1000, C)
+    s["alu"] = add_stock(db, p["alu"], 40, C, batch="AL-2402")
+    s["wire"] = add_stock(db, p["wire"], 250, C, batch="WIRE-R-2401")
+    s["conn"] = add_stock(db, p["conn"], 300, C)
+    s["heatshrink"] = add_stock(db, p["heatshrink"], 50, C)
+    s["fuse"] = add_stock(db, p["fuse"], 6, C)
+    s["gasket"] = add_stock(db, p["gasket"], 0.0, C)
+    s["sensor_fg"] = add_stock(db, p["sensor"], 8, loc["Finished Goods"], batch="SB-2405")
+    s["harness_prod"] = add_stock(db, p["harness"], 20, loc["Production"], batch="HAR-01")
+    s["obsolete"] = add_stock(db, p["obsolete"], 10, A)
+    s["subcon_screw"] = add_stock(db, p["screw"], 500, loc["Subcontractor"])
     # custom (supplier) barcodes stored on items, resolved by hash (§5)
     for key, code in (("r10k_a", "YAGEO-RC0603-10K-REEL-7"), ("mcu_b", "DIGIKEY:ATMEGA328P-AU-ND:40")):
         db.update("stock", s[key], barcode_data=code, barcode_hash=hashlib.md5(code.encode()).hexdigest())
     db.update("location", loc["Finished Goods"], barcode_data="LOC-FG", barcode_hash=hashlib.md5(b"LOC-FG").hexdigest())
     return s
-
-
-def _build(
-    db: Database,
-    part: int,
-    qty: int,
-    title: str,
-    *,
-    status: int = 10,
-    target: int | None = None,
-    start: int | None = None,
-    responsible: int | None = None,
-    priority: int = 0,
-    parent: int | None = None,
-    take_from: int | None = None,
-    batch: str | None = None,
-    notes: str | None = None,
-) -> dict[str, Any]:
-    data: dict[str, Any] = {"part": part, "quantity": qty, "title": title, "priority": priority}
-    if target is not None:
-        data["target_date"] = _d(target)
-    if start is not None:
-        data["start_date"] = _d(start)
-    if responsible is not None:
-        data["responsible"] = responsible
-    if parent is not None:
-        data["parent"] = parent
-    if take_from is not None:
-        data["take_from"] = take_from
-    if batch is not None:
-        data["batch"] = batch
-    if notes is not None:
-        data["notes"] = notes
-    b = actions.create_build(db, data, user_id=1)
-    if status == 20:
-        actions.issue(db, b)
-    elif status == 25:
-        actions.hold(db, b)
-    row = db.get("build", b["id"])
-    assert row is not None
-    return row
-
-
-def _line(db: Database, build: dict[str, Any], sub_part: int) -> int:
-    row = db.one(
-        "SELECT bl.id FROM build_line bl JOIN bom_item b ON b.id = bl.bom_item WHERE bl.build = ? AND b.sub_part = ?",
-        (build["id"], sub_part),
-    )
-    assert row is not None
-    return int(row["id"])
 
 
 def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[str, int]) -> None:
@@ -322,16 +266,16 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
         return row
 
     # 1 complete, historic
-    b1 = _build(db, p["sensor"], 10, "First article run", status=20, target=-60, start=-70, responsible=3)
+    b1 = add_build(db, p["sensor"], 10, "First article run", status=20, target=-60, start=-70, responsible=3)
     out = actions.create_output(db, fresh(b1), {"quantity": 10})
     actions.auto_allocate(db, fresh(b1), {"interchangeable": True, "optional_items": True})
     actions.complete_outputs(db, fresh(b1), {"outputs": [{"output": out[0]}], "location": loc["Finished Goods"]})
     actions.finish(db, fresh(b1), {"accept_unallocated": True, "accept_overallocated": "trim"}, 1)
     # 2 cancelled
-    b2 = _build(db, p["pump"], 5, "Prototype pump boards (cancelled by customer)", status=20, target=-20)
+    b2 = add_build(db, p["pump"], 5, "Prototype pump boards (cancelled by customer)", status=20, target=-20)
     actions.cancel(db, fresh(b2), {}, 1)
     # 3 production, partly allocated, one output in production and one completed, overdue
-    b3 = _build(
+    b3 = add_build(
         db,
         p["sensor"],
         25,
@@ -348,9 +292,9 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
         fresh(b3),
         {
             "items": [
-                {"build_line": _line(db, b3, p["r10k"]), "stock_item": s["r10k_a"], "quantity": 60},
-                {"build_line": _line(db, b3, p["mcu"]), "stock_item": s["mcu_b"], "quantity": 10},
-                {"build_line": _line(db, b3, p["pcb_s"]), "stock_item": s["pcb"], "quantity": 25},
+                {"build_line": line_for(db, b3, p["r10k"]), "stock_item": s["r10k_a"], "quantity": 60},
+                {"build_line": line_for(db, b3, p["mcu"]), "stock_item": s["mcu_b"], "quantity": 10},
+                {"build_line": line_for(db, b3, p["pcb_s"]), "stock_item": s["pcb"], "quantity": 25},
             ]
         },
     )
@@ -360,26 +304,30 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
     )
     actions.create_output(db, fresh(b3), {"quantity": 5, "batch_code": "SB-2406"})
     # 4 the awkward bracket build, outstanding
-    _build(db, p["bracket"], 12, "Brackets for the [red]test rig[/red]", status=20, target=5, responsible=3, priority=1)
+    add_build(
+        db, p["bracket"], 12, "Brackets for the [red]test rig[/red]", status=20, target=5, responsible=3, priority=1
+    )
     # 5 trackable controller, in production with serialised outputs
-    b5 = _build(db, p["controller"], 4, "制御ユニット 試作", status=20, target=10, start=-2, responsible=3, priority=3)
+    b5 = add_build(
+        db, p["controller"], 4, "制御ユニット 試作", status=20, target=10, start=-2, responsible=3, priority=3
+    )
     actions.create_output(db, fresh(b5), {"quantity": 2, "serial_numbers": "101, 102", "auto_allocate": True})
     # 6 child harness builds of 5
-    _build(db, p["harness"], 4, "Harnesses for CU-200 pilot", status=20, target=7, parent=b5["id"], responsible=4)
-    _build(db, p["harness"], 2, "Spare harnesses", status=10, target=20, parent=b5["id"])
+    add_build(db, p["harness"], 4, "Harnesses for CU-200 pilot", status=20, target=7, parent=b5["id"], responsible=4)
+    add_build(db, p["harness"], 2, "Spare harnesses", status=10, target=20, parent=b5["id"])
     # 8 pending, long title
-    _build(db, p["sensor"], 50, LONG_TITLE, status=10, target=30, priority=1)
+    add_build(db, p["sensor"], 50, LONG_TITLE, status=10, target=30, priority=1)
     # 9 on hold, overdue
-    _build(db, p["pump"], 8, "Ölpumpe Serie 3 — waiting for fuses", status=25, target=-1, responsible=1)
+    add_build(db, p["pump"], 8, "Ölpumpe Serie 3 — waiting for fuses", status=25, target=-1, responsible=1)
     # 10 complete kit
-    b10 = _build(db, p["kit"], 1, "Service kit for field team", status=20, target=-30)
+    b10 = add_build(db, p["kit"], 1, "Service kit for field team", status=20, target=-30)
     actions.auto_allocate(db, fresh(b10), {"interchangeable": True})
     o10 = actions.create_output(db, fresh(b10), {"quantity": 1})
     actions.complete_outputs(db, fresh(b10), {"outputs": [{"output": o10[0]}], "location": loc["Finished Goods"]})
     actions.finish(db, fresh(b10), {"accept_unallocated": True}, 1)
     # more outstanding builds in each state, drawing from the warehouse
-    _build(db, p["sensor"], 5, "Engineering samples", status=10, target=-7, take_from=loc["Warehouse"])
-    _build(
+    add_build(db, p["sensor"], 5, "Engineering samples", status=10, target=-7, take_from=loc["Warehouse"])
+    add_build(
         db,
         p["sensor"],
         20,
@@ -390,12 +338,12 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
         take_from=loc["Warehouse"],
         priority=2,
     )
-    _build(db, p["pump"], 3, "Pump boards, repair stock", status=10, target=14)
-    _build(db, p["harness"], 30, "Harness stock top-up", status=20, target=0, responsible=4)
-    _build(db, p["bracket"], 4, "", status=10)
-    _build(db, p["kit"], 3, "Kits for service vans", status=25, target=21)
-    _build(db, p["controller"], 2, "Controller for demo stand", status=10, target=40)
-    b18 = _build(db, p["sensor"], 2, "Scrapped trial", status=20, target=-40)
+    add_build(db, p["pump"], 3, "Pump boards, repair stock", status=10, target=14)
+    add_build(db, p["harness"], 30, "Harness stock top-up", status=20, target=0, responsible=4)
+    add_build(db, p["bracket"], 4, "", status=10)
+    add_build(db, p["kit"], 3, "Kits for service vans", status=25, target=21)
+    add_build(db, p["controller"], 2, "Controller for demo stand", status=10, target=40)
+    b18 = add_build(db, p["sensor"], 2, "Scrapped trial", status=20, target=-40)
     o18 = actions.create_output(db, fresh(b18), {"quantity": 2})
     actions.scrap_outputs(
         db,
@@ -403,7 +351,7 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
         {"outputs": [{"output": o18[0]}], "location": loc["Quarantine"], "notes": "Solder bridges on U1"},
     )
     actions.cancel(db, fresh(b18), {}, 1)
-    b19 = _build(db, p["sensor"], 15, "Sensor boards for line 3", status=20, target=3, responsible=3)
+    b19 = add_build(db, p["sensor"], 15, "Sensor boards for line 3", status=20, target=3, responsible=3)
     # an admin-defined state (Settings → custom states): "Awaiting QA", logically in production (§2.2)
     db.insert(
         "setting",
@@ -413,8 +361,8 @@ def seed_builds(db: Database, p: dict[str, int], s: dict[str, int], loc: dict[st
         ),
     )
     db.update("build", b19["id"], status_custom_key=101)
-    _build(db, p["pump"], 6, "Pump controller, customer Ø", status=10, target=-12, priority=2)
-    _build(db, p["harness"], 10, "Old harness run", status=20, target=-90)
+    add_build(db, p["pump"], 6, "Pump controller, customer Ø", status=10, target=-12, priority=2)
+    add_build(db, p["harness"], 10, "Old harness run", status=20, target=-90)
 
 
 def seed_expiry_and_boxes(db: Database, p: dict[str, int], loc: dict[str, int]) -> None:
@@ -424,10 +372,10 @@ def seed_expiry_and_boxes(db: Database, p: dict[str, int], loc: dict[str, int]) 
     picker must not start on the expired one although it expires first. Fuses for the pump boards arrived
     in boxes of 4: the pump build needs 8, so one line takes several items."""
     c = loc["Shelf C"]
-    _stock(db, p["gasket"], 10, c, batch="GSK-2311", expiry_date=_d(-30))
-    _stock(db, p["gasket"], 4, c, batch="GSK-2404", expiry_date=_d(300))
-    _stock(db, p["fuse"], 4, c, batch="F2A-2406")
-    _stock(db, p["fuse"], 4, c, batch="F2A-2406")
+    add_stock(db, p["gasket"], 10, c, batch="GSK-2311", expiry_date=date_in(-30))
+    add_stock(db, p["gasket"], 4, c, batch="GSK-2404", expiry_date=date_in(300))
+    add_stock(db, p["fuse"], 4, c, batch="F2A-2406")
+    add_stock(db, p["fuse"], 4, c, batch="F2A-2406")
 
 
 def seed_demo(db: Database) -> None:
@@ -443,8 +391,6 @@ def seed_demo(db: Database) -> None:
         s = seed_stock(db, p, loc)
         seed_builds(db, p, s, loc)
         seed_expiry_and_boxes(db, p, loc)
-        from .seed_workshop import seed_workshop  # appended: builds 22-31 (it imports this module's helpers)
-
         seed_workshop(db, p, loc, s)
         seed_suppliers(db)
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from . import actions
 from .db import Database
-from .seed import _build, _d, _line, _stock
+from .seed_rows import add_build, add_stock, date_in, line_for
 
 #: build pk -> what it shows (pks are stable: the tests name them)
 WORKSHOP_BUILDS = {
@@ -152,8 +152,8 @@ def seed_workshop(db: Database, p: dict[str, int], loc: dict[str, int], s: dict[
         for i, (quantity, where, batch, given) in enumerate(entries):
             extra = dict(given)
             if "expiry_date" in extra:
-                extra["expiry_date"] = _d(extra["expiry_date"])
-            s[f"{key}{i or ''}"] = _stock(db, p[key], quantity, loc[where], batch=batch, **extra)
+                extra["expiry_date"] = date_in(extra["expiry_date"])
+            s[f"{key}{i or ''}"] = add_stock(db, p[key], quantity, loc[where], batch=batch, **extra)
 
     # -- the motor driver: a 45-line BOM ------------------------------------------------------------
     part("md3", "MDB-300", "Motor Driver Board MD-3", "Dual H-bridge motor driver PCBA, 24 V", assembly=1, component=1)
@@ -196,7 +196,7 @@ def seed_workshop(db: Database, p: dict[str, int], loc: dict[str, int], s: dict[
         db.insert("bom_item", part=p["psu"], sub_part=p[key], quantity=per, reference="")
     db.insert("bom_item", part=p["psu"], sub_part=p["trafo"], quantity=1, reference="T1")
     trafos = [
-        _stock(db, p["trafo"], 1, loc["Shelf C"], serial=f"TR{5000 + i}", serial_int=5000 + i, batch="TOR-2404")
+        add_stock(db, p["trafo"], 1, loc["Shelf C"], serial=f"TR{5000 + i}", serial_int=5000 + i, batch="TOR-2404")
         for i in range(1, 11)
     ]
 
@@ -241,14 +241,14 @@ def seed_workshop(db: Database, p: dict[str, int], loc: dict[str, int], s: dict[
             fresh(b),
             {
                 "items": [
-                    {"build_line": _line(db, b, p[sub]), "stock_item": s[item], "quantity": q, "output": out}
+                    {"build_line": line_for(db, b, p[sub]), "stock_item": s[item], "quantity": q, "output": out}
                     for sub, item, q, out in items
                 ]
             },
         )
 
     # 22: motor drivers for a sales order, no source, no destination (the most common shape)
-    b22 = _build(
+    b22 = add_build(
         db,
         p["md3"],
         25,
@@ -271,17 +271,17 @@ def seed_workshop(db: Database, p: dict[str, int], loc: dict[str, int], s: dict[
     )
     actions.create_output(db, fresh(b22), {"quantity": 10, "batch_code": "MD3-2606-A"})
     # 23: samples of the next revision, pending, nothing allocated
-    _build(db, p["md3"], 3, "MD-3 samples for EMC pre-test", status=10, target=20, responsible=1)
+    add_build(db, p["md3"], 3, "MD-3 samples for EMC pre-test", status=10, target=20, responsible=1)
 
     # 24: the PSU pilot run, complete: serials 1001-1003 are taken
-    b24 = _build(db, p["psu"], 3, "PSU-24 pilot run", status=20, target=-45, start=-52, responsible=3)
+    b24 = add_build(db, p["psu"], 3, "PSU-24 pilot run", status=20, target=-45, start=-52, responsible=3)
     outs = actions.create_output(db, fresh(b24), {"quantity": 3, "serial_numbers": "1001-1003"})
     actions.allocate(
         db,
         fresh(b24),
         {
             "items": [
-                {"build_line": _line(db, b24, p["trafo"]), "stock_item": trafos[i], "quantity": 1, "output": o}
+                {"build_line": line_for(db, b24, p["trafo"]), "stock_item": trafos[i], "quantity": 1, "output": o}
                 for i, o in enumerate(outs)
             ]
         },
@@ -306,26 +306,30 @@ def seed_workshop(db: Database, p: dict[str, int], loc: dict[str, int], s: dict[
     )
     actions.finish(db, fresh(b24), {"accept_unallocated": True}, 1)
     # 25: 24 units for a rack project: one output per serial, nothing allocated to them yet
-    b25 = _build(
+    b25 = add_build(
         db, p["psu"], 24, "PSU-24 for rack project R-12", status=20, target=25, start=-1, responsible=4, priority=1
     )
     actions.create_output(db, fresh(b25), {"quantity": 24, "serial_numbers": "1004-1027"})
     # 26: replacement units: issued, tracked lines, no outputs yet
-    _build(db, p["psu"], 2, "PSU-24 replacement units", status=20, target=9, responsible=3)
+    add_build(db, p["psu"], 2, "PSU-24 replacement units", status=20, target=9, responsible=3)
     # 27: a repair unit: exactly one output, its transformer installed
-    b27 = _build(db, p["psu"], 1, "PSU-24 repair unit, RMA-0093", status=20, target=2, responsible=4)
+    b27 = add_build(db, p["psu"], 1, "PSU-24 repair unit, RMA-0093", status=20, target=2, responsible=4)
     (o27,) = actions.create_output(db, fresh(b27), {"quantity": 1, "serial_numbers": "1028"})
     actions.allocate(
         db,
         fresh(b27),
-        {"items": [{"build_line": _line(db, b27, p["trafo"]), "stock_item": trafos[3], "quantity": 1, "output": o27}]},
+        {
+            "items": [
+                {"build_line": line_for(db, b27, p["trafo"]), "stock_item": trafos[3], "quantity": 1, "output": o27}
+            ]
+        },
     )
 
     # 28: conformal coating: consumables only
-    _build(db, p["coat"], 40, "Conformal coating, lot 7 (sensor boards)", status=20, target=1, responsible=4)
+    add_build(db, p["coat"], 40, "Conformal coating, lot 7 (sensor boards)", status=20, target=1, responsible=4)
 
     # 29: one indicator panel: one output, every line allocated
-    b29 = _build(db, p["panel"], 1, "Indicator panel for customer 5531", status=20, target=4, responsible=3)
+    b29 = add_build(db, p["panel"], 1, "Indicator panel for customer 5531", status=20, target=4, responsible=3)
     alloc(
         b29,
         ("pcbpanel", "pcbpanel", 1, None),
@@ -335,8 +339,8 @@ def seed_workshop(db: Database, p: dict[str, int], loc: dict[str, int], s: dict[
     )
     actions.create_output(db, fresh(b29), {"quantity": 1})
     # 30, 31: more panels, pending (overdue) and on hold
-    _build(db, p["panel"], 60, "Indicator panels for stock", status=10, target=-4)
-    _build(db, p["panel"], 10, "Indicator panels for the trade fair", status=25, target=12, responsible=1)
+    add_build(db, p["panel"], 60, "Indicator panels for stock", status=10, target=-4)
+    add_build(db, p["panel"], 10, "Indicator panels for the trade fair", status=25, target=12, responsible=1)
 
     # a supplier label on the PSU board batch, as goods-in sticks it on
     code = "MOUSER:PCB-PSU-A:30"
