@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Input
 from buildtui.dialogs.form import FormDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import make_app, open_build, settle
+from tests.conftest import make_app, open_build, outstanding, settle
 from tests.screen_text import flat_text, screen_text
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -464,10 +464,12 @@ class TestTablesKeepTheirColumns:
             await settle(pilot)
             table = app.screen.query_one("#builds", KeyedTable)
             assert table.virtual_size.width <= table.scrollable_content_region.width
-            row = table_lines(app, "#builds")[1]
+            at = list(table.row_keys).index("21")
+            row = table_lines(app, "#builds")[1 + at]
             cells = row.split()
             assert cells[0].endswith("…") and len(cells[0]) <= 16 and cells[1].startswith("HAR-4")
             assert "0/10" in row and "Production" in row and "2026-03-17" in row
+            table.move_cursor(row=at)
             await pilot.press("enter")
             await settle(pilot)
             first = screen_text(app).splitlines()[0]
@@ -475,17 +477,18 @@ class TestTablesKeepTheirColumns:
             assert screen_text(app).splitlines()[1].startswith(" Qty 10")
 
     async def test_one_malformed_row_does_not_blank_the_list(self, server, token):
-        """One build the client cannot read (a target date "soon") shows as "unreadable row"; the 16 others
-        are listed as usual, the count says so, and Enter on it says it could not be read."""
-        server.sim.db.update("build", 12, target_date="soon")
+        """One build the client cannot read (a target date "soon") shows as "unreadable row"; the others are
+        listed as usual, the count says so, and Enter on it says it could not be read."""
+        server.sim.db.update("build", 27, target_date="soon")
+        count = outstanding(server.url)
         app = make_app(server.url, token)
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             await settle(pilot)
             table = app.screen.query_one("#builds", KeyedTable)
-            assert len(table.row_keys) == 17
+            assert len(table.row_keys) == count
             shown = screen_text(app)
-            assert "17 of 17 builds (1 unreadable)" in shown and "unreadable row" in shown
-            assert "BO-0021" in shown and "BO-0011" in shown
+            assert f"{count} of {count} builds (1 unreadable)" in shown and "unreadable row" in shown
+            assert "BO-0028" in shown and "BO-0026" in shown
             table.move_cursor(row=[k for k in table.row_keys].index("-1"))
             await pilot.press("enter")
             await settle(pilot)
@@ -675,8 +678,10 @@ class TestWithoutColour:
         app = make_app(server.url, token)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
+            table = app.screen.query_one("#builds", KeyedTable)
+            newest = f"BO-{int(table.row_keys[table.cursor_row]):04d}"
             strips = app.screen._compositor.render_strips()
-            row = next(s for s in strips if "BO-0021" in s.text)
+            row = next(s for s in strips if newest in s.text)
             styles = [seg.style for seg in row if seg.text.strip()]
             if mode == "NO_COLOR":
                 assert all(st is not None and st.reverse for st in styles)
