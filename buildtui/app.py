@@ -134,7 +134,7 @@ class BuildTUI(App[None]):
     def action_goto_build(self) -> None:
         from .dialogs.goto import GotoBuildDialog
 
-        self.push_screen(GotoBuildDialog(), lambda pk: self.open_build(pk) if pk else None)
+        self.push_screen(GotoBuildDialog(self.store), lambda pk: self.open_build(pk) if pk else None)
 
     def on_key(self, event: events.Key) -> None:
         """A key typed at a screen that is no longer on top is dropped, not looked up on the new one.
@@ -321,7 +321,7 @@ class BuildTUI(App[None]):
                 then()
 
         def ask(reason: str) -> None:
-            self.push_screen(LoginDialog(self.client, reason=reason, server=self.server_label, username=before), done)
+            self.push_screen(LoginDialog(self.store, reason=reason, server=self.server_label, username=before), done)
 
         creds = signin.configured(self.config, os.environ)
         if creds is None:

@@ -476,7 +476,7 @@ class TestSecrets:
 
         async with scan_app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            dialog = LoginDialog(scan_app.client, reason="test", server="simulator")
+            dialog = LoginDialog(scan_app.store, reason="test", server="simulator")
             scan_app.push_screen(dialog)
             await settle(pilot)
             dialog.query_one("#password", Input).focus()

@@ -103,21 +103,19 @@ class AllocateDialog(BuildDialog):
 
     @work(group="candidates", exit_on_error=False)
     async def load(self) -> None:
-        client = self.model.store.client
-        b = self.model.build
         try:
-            items = await client.candidate_stock(self.line, location=b.take_from if b else None)
+            items = await self.model.candidate_stock(self.line)
         except ApiError as exc:
             self.query_one("#err-candidates", FieldError).show([f"Could not load stock: {exc}"])
             return
         try:
-            self.allow_expired = await client.allow_expired_build()
+            self.allow_expired = await self.model.allow_expired()
         except ApiError:
             self.allow_expired = None  # unreadable: InvenTree's default (off) applies
         self.candidates = rules.fifo(items, today())
         self._paint()
         if not self.candidates:
-            where = " in the source location" if b and b.take_from else ""
+            where = " in the source location" if self.model.build and self.model.build.take_from else ""
             self.query_one("#err-candidates", FieldError).show([f"No stock of a valid part is available{where}."])
             return
         first = rules.default_candidate(self.line, self.candidates, today())
@@ -277,11 +275,9 @@ class AllocateDialog(BuildDialog):
     async def explain_refusal(self, exc: ApiError) -> list[str]:
         """Stock taken or the line allocated from another terminal: say so and show the new figures."""
         said = await super().explain_refusal(exc)
-        client = self.model.store.client
         chosen = self._items()
-        line = await client.get_line(self.line.pk)
-        b = self.model.build
-        fresh = {s.pk: s for s in await client.candidate_stock(line, location=b.take_from if b else None)}
+        line = await self.model.read_line(self.line.pk)
+        fresh = {s.pk: s for s in await self.model.candidate_stock(line)}
         for s, _ in chosen:
             now = fresh.get(s.pk)
             free = now.free if now is not None else Decimal(0)

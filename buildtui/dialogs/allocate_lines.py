@@ -62,16 +62,13 @@ class MultiAllocateDialog(BuildDialog):
 
     @work(group="proposals", exit_on_error=False)
     async def propose(self) -> None:
-        b = self.model.build
         candidates: dict[int, list[StockItem]] = {}
         failed: dict[int, str] = {}
         for ln in self.lines:
             if rules.skip_reason(ln):
                 continue
             try:
-                candidates[ln.pk] = await self.model.store.client.candidate_stock(
-                    ln, location=b.take_from if b else None
-                )
+                candidates[ln.pk] = await self.model.candidate_stock(ln)
             except ApiError as exc:
                 failed[ln.pk] = f"could not load its stock: {exc}"
         self.proposals = rules.propose_lines([ln for ln in self.lines if ln.pk not in failed], candidates, today())

@@ -400,7 +400,7 @@ class BuildDialog(FormDialog["str | Running"]):
     async def explain_refusal(self, exc: ApiError) -> list[str]:
         """The build itself changed since the dialog opened (completed, cancelled, put on hold elsewhere)?"""
         was = self.model.build
-        now = await self.model.store.client.get_build(self.model.pk)
+        now = await self.model.read_build()
         if was is None or (now.status, now.completed) == (was.status, was.completed):
             return []
         self.model.build = now

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Input
 
 from ..api import NotFound
+from ..state import Store
 from ..state.scan import BuildScanned, Scanned, ScanRefused, ScanReply
 from ..widgets.safe import clean
 from .form import FormDialog, field
@@ -15,6 +16,10 @@ class GotoBuildDialog(FormDialog[int]):
     TITLE_TEXT = "Open build by reference"
     SUBMIT_LABEL = "Open"
     INITIAL_FOCUS = "#reference"
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
 
     def compose_fields(self) -> ComposeResult:
         yield from field("Reference", Input(placeholder="BO-0042", id="reference", max_length=100), "reference")
@@ -33,7 +38,7 @@ class GotoBuildDialog(FormDialog[int]):
 
     async def send(self) -> int:
         ref = self.query_one("#reference", Input).value.strip()
-        build = await self.app.store.client.find_build(ref)  # type: ignore[attr-defined]
+        build = await self.store.find_build(ref)
         if build is None:
             raise NotFound(f"No build order {ref}.")
         return int(build.pk)

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Input, Static
 
-from ..api import InvenTreeClient
 from ..signin import token_name
+from ..state import Store
 from ..widgets.safe import clean
 from .form import FormDialog, field
 
@@ -30,11 +30,11 @@ class LoginDialog(FormDialog[SignedIn]):
     SUBMIT_LABEL = "Sign in"
     INITIAL_FOCUS = "#username"
 
-    def __init__(self, client: InvenTreeClient, reason: str = "", server: str = "", username: str = "") -> None:
+    def __init__(self, store: Store, reason: str = "", server: str = "", username: str = "") -> None:
         super().__init__()
-        self.client = client
+        self.store = store
         self.reason = reason
-        self.server = server or client.base_url
+        self.server = server or store.base_url
         self.username = username
         if username:
             self.INITIAL_FOCUS = "#password"
@@ -56,5 +56,5 @@ class LoginDialog(FormDialog[SignedIn]):
 
     async def send(self) -> SignedIn:
         username = self.query_one("#username", Input).value.strip()
-        token = await self.client.get_token(username, self.query_one("#password", Input).value, name=token_name())
+        token = await self.store.sign_in(username, self.query_one("#password", Input).value, token_name())
         return SignedIn(username, token)

@@ -118,7 +118,7 @@ class BuildDetailScreen(DetailScans):
         if self.parent_build is not None and self.parent_build.pk == pk and not again:
             return
         try:
-            self.parent_build = await self.tui.store.call(lambda: self.tui.client.get_build(pk))
+            self.parent_build = await self.model.read_build(pk)
         except NotFound:
             self.parent_build = None
         except ApiError:

@@ -295,13 +295,10 @@ class DetailActions(DetailBase):
         from ..dialogs.outputs import CreateOutputDialog
 
         assert self.model and self.model.build
-        numbers = None
-        b = self.model.build
-        if b.part_detail and b.part_detail.trackable:
-            try:
-                numbers = await self.tui.store.call(lambda: self.tui.client.next_serials(b.part))
-            except ApiError:
-                numbers = None  # the field starts with "~" per output; the server still checks
+        try:
+            numbers = await self.model.next_serials()
+        except ApiError:
+            numbers = None  # the field starts with "~" per output; the server still checks
         self._dialog(CreateOutputDialog(self.model, numbers))
 
     def _marked_outputs(self) -> list[int] | None:

@@ -42,7 +42,7 @@ class DetailScans(DetailActions):
         allow_expired: bool | None = None
         if is_expired(item, today()):  # the server's setting decides, asked only when it matters
             try:
-                allow_expired = await self.tui.store.call(self.tui.client.allow_expired_build)
+                allow_expired = await model.allow_expired()
             except ApiError:
                 allow_expired = None
         why = rules.item_refusal(item, name, today=today(), allow_expired=allow_expired)
@@ -100,7 +100,7 @@ class DetailScans(DetailActions):
         ancestors: list[int] = []
         pk: int | None = item.part
         while pk is not None and len(ancestors) < 5:  # walk up the variant tree, rarely more than one step
-            part = await self.tui.store.call(lambda p=pk: self.tui.client.get_part(p))  # type: ignore[misc]
+            part = await self.tui.store.read_part(pk)
             pk = part.variant_of
             if pk is not None:
                 ancestors.append(pk)

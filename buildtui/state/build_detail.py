@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..api.models import Build, BuildItem, BuildLine, StockItem
+from ..api.models import Build, BuildItem, BuildLine, SerialNumbers, StockItem
 from .events import BuildLoaded
 from .store import Store
 
@@ -72,6 +72,30 @@ class BuildDetailModel:
         for name, value in zip(wanted, results, strict=True):
             setattr(self, name, value)
         self.store.events.publish(BuildLoaded(self.pk, tuple(wanted)))
+
+    # -- reads a screen or dialog asks for (through the store: the status line counts them) ----------------
+    async def read_build(self, pk: int | None = None) -> Build:
+        """The build as the server has it now (or another build, such as the parent)."""
+        return await self.store.call(lambda: self.store.client.get_build(self.pk if pk is None else pk))
+
+    async def read_line(self, pk: int) -> BuildLine:
+        return await self.store.call(lambda: self.store.client.get_line(pk))
+
+    async def candidate_stock(self, line: BuildLine) -> list[StockItem]:
+        """The stock the server would accept for ``line``, from the build's source location if it has one."""
+        take_from = self.build.take_from if self.build else None
+        return await self.store.call(lambda: self.store.client.candidate_stock(line, location=take_from))
+
+    async def allow_expired(self) -> bool:
+        """The server's BUILDORDER_ALLOW_EXPIRED_STOCK setting (read once per session by the client)."""
+        return await self.store.call(self.store.client.allow_expired_build)
+
+    async def next_serials(self) -> SerialNumbers | None:
+        """The next free serial and the latest in use for the built part; None for an untracked part."""
+        b = self.build
+        if b is None or not (b.part_detail and b.part_detail.trackable):
+            return None
+        return await self.store.call(lambda: self.store.client.next_serials(b.part))
 
     @property
     def allocations(self) -> list[BuildItem]:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ..api import ApiError, BuildQuery, InvenTreeClient, Unreachable
 from ..api.errors import BadResponse, ServerError
-from ..api.models import Build, CurrentUser, Page, Roles, StatusCode, StatusCodes, StockLocation
+from ..api.models import Build, CurrentUser, Page, Part, Roles, StatusCode, StatusCodes, StockLocation
 from .events import ConnectionChanged, Events, SessionStarted
 
 T = TypeVar("T")
@@ -195,6 +195,22 @@ class Store:
             subs = await self.call(lambda: self.client.substitutes_for_part(part))
             self._substitutes[part] = {s.bom_item for s in subs}
         return self._substitutes[part]
+
+    @property
+    def base_url(self) -> str:
+        """The server's address (shown when it asks the operator to sign in)."""
+        return self.client.base_url
+
+    async def sign_in(self, username: str, password: str, token_name: str) -> str:
+        """A token for these credentials (the client is not given it: the caller decides what to keep)."""
+        return await self.call(lambda: self.client.get_token(username, password, name=token_name))
+
+    async def read_part(self, pk: int) -> Part:
+        return await self.call(lambda: self.client.get_part(pk))
+
+    async def find_build(self, reference: str) -> Build | None:
+        """The build with this reference (as typed or scanned), or None."""
+        return await self.call(lambda: self.client.find_build(reference))
 
     def location_name(self, pk: int | None) -> str:
         if pk is None:
