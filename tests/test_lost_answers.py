@@ -117,6 +117,38 @@ class TestDroppedAnswers:
             assert sum(Decimal(str(a["quantity"])) for a in allocs) == line.allocated + 2
             assert posts(server, "/allocate/") == 2
 
+    async def test_a_stale_screen_never_reads_a_lost_allocation_as_not_done(self, server, token):
+        """Another terminal removed the allocation the screen still shows; the operator allocates the same
+        stock again and the answer is lost: the dialog says it cannot tell (never "it did NOT"), and Enter does
+        not send it a second time. The server holds the one new allocation."""
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settle(pilot)
+            dialog = await open_allocate(pilot)
+            line, item = dialog.line, dialog.current()
+            assert item is not None
+            await app.client.allocate(11, [{"build_line": line.pk, "stock_item": item.pk, "quantity": "3"}])
+            await pilot.press("escape", "ctrl+r")
+            await settle(pilot)
+            theirs = [a["pk"] for a in api(server, token, "/api/build/item/", build_line=line.pk)]
+            for pk in theirs:  # another terminal removes them; this screen still shows them
+                httpx.delete(f"{server.url}/api/build/item/{pk}/", headers={"Authorization": f"Token {token}"})
+            await pilot.press("a")
+            await settle(pilot)
+            dialog = app.screen
+            dialog.query_one("#quantity", Input).value = "3"
+            server.sim.faults.add("drop", method="POST", path=r"/allocate/$", times=1)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog
+            said = str(dialog.query_one("#err-form").render())
+            assert "did NOT" not in said and "could not be checked" in said, said
+            await pilot.press("enter")
+            await settle(pilot)
+            assert posts(server, "/allocate/") == 2  # the other terminal's, then the operator's, once
+            allocs = api(server, token, "/api/build/item/", build_line=line.pk)
+            assert [Decimal(str(a["quantity"])) for a in allocs] == [3]
+
     async def test_unknown_outcome_is_never_sent_again(self, server, token, monkeypatch):
         """The answer is lost and the check itself fails: the dialog says it cannot tell, and Enter does not
         send the allocation a second time."""

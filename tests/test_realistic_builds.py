@@ -291,21 +291,6 @@ class TestShowcaseStays:
 
 
 class TestSeed:
-    def test_seeding_stays_fast(self):
-        """Every test seeds a simulator: the demo data takes well under 0.2 s (best of three)."""
-        import time
-
-        from buildtui.simulator.db import Database
-        from buildtui.simulator.seed import seed_demo
-
-        times = []
-        for _ in range(3):
-            db = Database(":memory:")
-            started = time.perf_counter()
-            seed_demo(db)
-            times.append(time.perf_counter() - started)
-        assert min(times) < 0.2, times
-
     def test_workshop_has_the_shapes_real_data_has(self, server):
         """Builds 22-31 have what the seed's docstring promises, read back from the server's database."""
         from buildtui.simulator.seed_workshop import WORKSHOP_BUILDS

@@ -13,39 +13,41 @@ from contextlib import contextmanager
 from typing import Any
 
 SCHEMA = """
+-- ids are AUTOINCREMENT: never reused after a delete, as InvenTree's PostgreSQL sequences (a client telling
+-- "my new allocation" from "the one deleted meanwhile" relies on it)
 CREATE TABLE IF NOT EXISTS user (
-    id INTEGER PRIMARY KEY, username TEXT UNIQUE NOT NULL, password TEXT NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT UNIQUE NOT NULL, password TEXT NOT NULL,
     first_name TEXT DEFAULT '', last_name TEXT DEFAULT '', email TEXT DEFAULT '',
     is_staff INTEGER DEFAULT 0, is_superuser INTEGER DEFAULT 0, is_active INTEGER DEFAULT 1);
-CREATE TABLE IF NOT EXISTS grp (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS grp (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS user_group (user INTEGER, grp INTEGER);
-CREATE TABLE IF NOT EXISTS owner (id INTEGER PRIMARY KEY, user INTEGER, grp INTEGER);
+CREATE TABLE IF NOT EXISTS owner (id INTEGER PRIMARY KEY AUTOINCREMENT, user INTEGER, grp INTEGER);
 CREATE TABLE IF NOT EXISTS role (user INTEGER, ruleset TEXT, perm TEXT);
 CREATE TABLE IF NOT EXISTS token (
-    id INTEGER PRIMARY KEY, user INTEGER, key TEXT UNIQUE, name TEXT DEFAULT '',
+    id INTEGER PRIMARY KEY AUTOINCREMENT, user INTEGER, key TEXT UNIQUE, name TEXT DEFAULT '',
     expiry TEXT, revoked INTEGER DEFAULT 0);
 CREATE TABLE IF NOT EXISTS setting (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS location (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT DEFAULT '', parent INTEGER,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, description TEXT DEFAULT '', parent INTEGER,
     pathstring TEXT DEFAULT '', external INTEGER DEFAULT 0, structural INTEGER DEFAULT 0,
     barcode_hash TEXT DEFAULT '', barcode_data TEXT DEFAULT '');
-CREATE TABLE IF NOT EXISTS category (id INTEGER PRIMARY KEY, name TEXT, parent INTEGER,
+CREATE TABLE IF NOT EXISTS category (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, parent INTEGER,
     pathstring TEXT DEFAULT '');
 CREATE TABLE IF NOT EXISTS part (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, IPN TEXT DEFAULT '', description TEXT DEFAULT '',
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, IPN TEXT DEFAULT '', description TEXT DEFAULT '',
     category INTEGER, units TEXT DEFAULT '', assembly INTEGER DEFAULT 0, component INTEGER DEFAULT 1,
     trackable INTEGER DEFAULT 0, virtual INTEGER DEFAULT 0, active INTEGER DEFAULT 1,
     is_template INTEGER DEFAULT 0, variant_of INTEGER, default_location INTEGER,
     purchaseable INTEGER DEFAULT 1, salable INTEGER DEFAULT 0, testable INTEGER DEFAULT 0,
     locked INTEGER DEFAULT 0, barcode_hash TEXT DEFAULT '', barcode_data TEXT DEFAULT '');
 CREATE TABLE IF NOT EXISTS bom_item (
-    id INTEGER PRIMARY KEY, part INTEGER NOT NULL, sub_part INTEGER NOT NULL, quantity REAL NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, part INTEGER NOT NULL, sub_part INTEGER NOT NULL, quantity REAL NOT NULL,
     reference TEXT DEFAULT '', optional INTEGER DEFAULT 0, consumable INTEGER DEFAULT 0,
     allow_variants INTEGER DEFAULT 0, inherited INTEGER DEFAULT 0, attrition REAL DEFAULT 0,
     setup_quantity REAL DEFAULT 0, rounding_multiple REAL, note TEXT DEFAULT '');
-CREATE TABLE IF NOT EXISTS bom_substitute (id INTEGER PRIMARY KEY, bom_item INTEGER, part INTEGER);
+CREATE TABLE IF NOT EXISTS bom_substitute (id INTEGER PRIMARY KEY AUTOINCREMENT, bom_item INTEGER, part INTEGER);
 CREATE TABLE IF NOT EXISTS stock (
-    id INTEGER PRIMARY KEY, part INTEGER NOT NULL, quantity REAL NOT NULL, location INTEGER,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, part INTEGER NOT NULL, quantity REAL NOT NULL, location INTEGER,
     batch TEXT DEFAULT '', serial TEXT, serial_int INTEGER, status INTEGER DEFAULT 10,
     expiry_date TEXT, build INTEGER, is_building INTEGER DEFAULT 0, consumed_by INTEGER,
     belongs_to INTEGER, parent INTEGER, sales_order INTEGER, customer INTEGER,
@@ -53,7 +55,7 @@ CREATE TABLE IF NOT EXISTS stock (
     updated TEXT, stocktake_date TEXT, packaging TEXT DEFAULT '', so_allocated REAL DEFAULT 0,
     purchase_order INTEGER, supplier_part INTEGER);
 CREATE TABLE IF NOT EXISTS build (
-    id INTEGER PRIMARY KEY, reference TEXT UNIQUE NOT NULL, reference_int INTEGER DEFAULT 0,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, reference TEXT UNIQUE NOT NULL, reference_int INTEGER DEFAULT 0,
     title TEXT DEFAULT '', part INTEGER NOT NULL, quantity REAL NOT NULL, completed REAL DEFAULT 0,
     status INTEGER DEFAULT 10, status_custom_key INTEGER, batch TEXT, creation_date TEXT,
     start_date TEXT, target_date TEXT, completion_date TEXT, completed_by INTEGER,
@@ -62,31 +64,31 @@ CREATE TABLE IF NOT EXISTS build (
     sales_order INTEGER, project_code INTEGER, barcode_hash TEXT DEFAULT '', level INTEGER DEFAULT 0,
     barcode_data TEXT DEFAULT '');
 CREATE TABLE IF NOT EXISTS build_line (
-    id INTEGER PRIMARY KEY, build INTEGER NOT NULL, bom_item INTEGER NOT NULL, quantity REAL NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, build INTEGER NOT NULL, bom_item INTEGER NOT NULL, quantity REAL NOT NULL,
     consumed REAL DEFAULT 0, UNIQUE(build, bom_item));
 CREATE TABLE IF NOT EXISTS build_item (
-    id INTEGER PRIMARY KEY, build_line INTEGER NOT NULL, stock_item INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, build_line INTEGER NOT NULL, stock_item INTEGER NOT NULL,
     quantity REAL NOT NULL, install_into INTEGER);
 CREATE TABLE IF NOT EXISTS company (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT DEFAULT '', website TEXT DEFAULT '',
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, description TEXT DEFAULT '', website TEXT DEFAULT '',
     phone TEXT DEFAULT '', email TEXT DEFAULT '', currency TEXT DEFAULT 'USD', contact TEXT DEFAULT '',
     link TEXT DEFAULT '', active INTEGER DEFAULT 1, is_customer INTEGER DEFAULT 0,
     is_manufacturer INTEGER DEFAULT 0, is_supplier INTEGER DEFAULT 0, notes TEXT, tax_id TEXT DEFAULT '');
 CREATE TABLE IF NOT EXISTS manufacturer_part (
-    id INTEGER PRIMARY KEY, part INTEGER NOT NULL, manufacturer INTEGER NOT NULL, MPN TEXT NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, part INTEGER NOT NULL, manufacturer INTEGER NOT NULL, MPN TEXT NOT NULL,
     description TEXT DEFAULT '', link TEXT DEFAULT '', notes TEXT, barcode_hash TEXT DEFAULT '',
     barcode_data TEXT DEFAULT '');
 CREATE TABLE IF NOT EXISTS supplier_part (
-    id INTEGER PRIMARY KEY, part INTEGER NOT NULL, supplier INTEGER NOT NULL, SKU TEXT NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, part INTEGER NOT NULL, supplier INTEGER NOT NULL, SKU TEXT NOT NULL,
     manufacturer_part INTEGER, description TEXT, link TEXT, note TEXT, active INTEGER DEFAULT 1,
     packaging TEXT, pack_quantity TEXT DEFAULT '1', available REAL DEFAULT 0, availability_updated TEXT,
     updated TEXT, notes TEXT, barcode_hash TEXT DEFAULT '', barcode_data TEXT DEFAULT '');
 CREATE TABLE IF NOT EXISTS purchase_order (
-    id INTEGER PRIMARY KEY, reference TEXT UNIQUE NOT NULL, supplier INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, reference TEXT UNIQUE NOT NULL, supplier INTEGER NOT NULL,
     supplier_reference TEXT DEFAULT '', description TEXT DEFAULT '', status INTEGER DEFAULT 10,
     creation_date TEXT, issue_date TEXT, complete_date TEXT, target_date TEXT, destination INTEGER,
     barcode_hash TEXT DEFAULT '', barcode_data TEXT DEFAULT '');
-CREATE TABLE IF NOT EXISTS project_code (id INTEGER PRIMARY KEY, code TEXT, description TEXT DEFAULT '');
+CREATE TABLE IF NOT EXISTS project_code (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT, description TEXT DEFAULT '');
 CREATE INDEX IF NOT EXISTS ix_build_status ON build(status);
 CREATE INDEX IF NOT EXISTS ix_build_part ON build(part);
 CREATE INDEX IF NOT EXISTS ix_build_parent ON build(parent);

@@ -23,11 +23,32 @@ class BuildActions(WriteRunner):
     """Every write on one build: ``actions.allocate(...)`` builds it, ``actions.run(write)`` sends it."""
 
     # -- what the operator's change looks like on the server -----------------------------------------
-    def _allocated(self, allocations: Iterable[BuildItem]) -> dict[tuple[int | None, int, int | None], Decimal]:
-        totals: dict[tuple[int | None, int, int | None], Decimal] = defaultdict(lambda: ZERO)
+    @staticmethod
+    def _by_item(allocations: Iterable[BuildItem]) -> dict[tuple[int | None, int, int | None], dict[int, Decimal]]:
+        """Each (line, stock item, output)'s allocations by pk: InvenTree adds to an existing allocation of the same
+        stock item to the same line, or makes a new one."""
+        items: dict[tuple[int | None, int, int | None], dict[int, Decimal]] = defaultdict(dict)
         for a in allocations:
-            totals[(a.build_line, a.stock_item, a.install_into)] += a.quantity
-        return totals
+            items[(a.build_line, a.stock_item, a.install_into)][a.pk] = a.quantity
+        return items
+
+    @staticmethod
+    def _allocation_seen(was: dict[int, Decimal], now: dict[int, Decimal], quantity: Decimal) -> bool | None:
+        """Did this allocation of ``quantity`` happen, ``was`` being what the screen showed before and ``now``
+        the server's allocations after? True: exactly ``was`` plus this change (one allocation grown by it, or
+        one new allocation of it); False: exactly ``was``, untouched; None: anything else (the screen's copy was
+        out of date, or someone else changed the line meanwhile), so the operator must look before sending
+        again. Comparing totals instead would read another terminal's change as this one, or miss it."""
+        if now == was:
+            return False
+        grown = [pk for pk in now if pk in was and now[pk] != was[pk]]
+        new = [pk for pk in now if pk not in was]
+        if set(was) <= set(now):
+            if not new and len(grown) == 1 and now[grown[0]] - was[grown[0]] == quantity:
+                return True
+            if not grown and len(new) == 1 and now[new[0]] == quantity:
+                return True
+        return None
 
     def _compare(self, deltas: Sequence[tuple[Decimal, Decimal]]) -> bool | None:
         """(change seen, change made) per item: all made -> True, none -> False, anything else -> None."""
@@ -40,13 +61,14 @@ class BuildActions(WriteRunner):
     # -- allocations --------------------------------------------------------------------------------
     def allocate(self, items: Sequence[dict[str, Any]], done: Callable[[None], str]) -> Write[None]:
         """``items``: ``{"build_line", "stock_item", "quantity", "output"?}``, one request (atomic)."""
-        before = self._allocated(self.model.allocations)
+        before = self._by_item(self.model.allocations)
         keys = [(i["build_line"], i["stock_item"], i.get("output")) for i in items]
         made = [Decimal(str(i["quantity"])) for i in items]
 
         async def took() -> bool | None:
-            now = self._allocated(await self.client.list_allocations(self.model.pk))
-            return self._compare([(now[k] - before[k], q) for k, q in zip(keys, made, strict=True)])
+            now = self._by_item(await self.client.list_allocations(self.model.pk))
+            seen = {self._allocation_seen(before[k], now[k], q) for k, q in zip(keys, made, strict=True)}
+            return seen.pop() if len(seen) == 1 else None
 
         return Write(
             "allocate the stock",
