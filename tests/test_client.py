@@ -399,3 +399,21 @@ class TestBoundedAnswers:
         stop.set()
         listener.close()
         await client.aclose()
+
+
+class TestBarcodeLookup:
+    async def test_a_lost_lookup_is_retried_and_never_may_have_been_done(self, server, token) -> None:
+        """A scan's lookup (POST /api/barcode/) changes nothing: a dropped answer is retried like a read, and
+        when it still fails the operator never reads "may or may not have been carried out"."""
+        client = InvenTreeClient(server.url, token, get_retries=1, backoff=0.01)
+        try:
+            server.sim.faults.add("drop", method="POST", path=r"^/api/barcode/$", times=1)
+            result = await client.scan("INV-SI1")
+            assert result.model == "stockitem" and result.pk == 1
+            assert len([p for m, p in server.sim.log if m == "POST" and p == "/api/barcode/"]) >= 1
+            server.sim.faults.add("drop", method="POST", path=r"^/api/barcode/$", times=2)
+            with pytest.raises(Unreachable) as lost:
+                await client.scan("INV-SI1")
+            assert not lost.value.outcome_unknown and "may or may not" not in str(lost.value)
+        finally:
+            await client.aclose()

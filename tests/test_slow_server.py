@@ -7,6 +7,7 @@ import time
 
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.widgets.keyed_table import KeyedTable
+from buildtui.widgets.status_line import StatusLine
 from tests.conftest import make_app, outstanding_in, settle
 
 
@@ -98,6 +99,47 @@ class TestSlowServer:
             await wait_for(pilot, lambda: app.screen.has_data())
             await pilot.pause(0.6)  # the status line ticks every half second
             assert "waiting" not in status_line(app)
+
+    async def test_after_a_write_the_line_says_updating_until_the_figures_include_it(self, server, token):
+        """After an allocation, while the re-read is on its way (answers 1.5 s late), the status line says
+        "updating…", not "up to date" next to the old figures; once the lines are re-read it is up to date."""
+        from textual.widgets import Input
+
+        from tests.conftest import open_allocate
+
+        app = make_app(server.url, token, poll_interval=30)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            dialog = await open_allocate(pilot)
+            dialog.query_one("#quantity", Input).value = "1"
+            server.sim.latency_ms = 1500
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, BuildDetailScreen))
+            line = app.screen.query_one("#status-line", StatusLine)
+            line.tick()  # as its half-second timer does
+            assert "updating…" in status_line(app) and "up to date" not in status_line(app), status_line(app)
+            await wait_for(pilot, lambda: not app.store.updating)
+            line.tick()
+            assert "up to date" in status_line(app), status_line(app)
+            server.sim.latency_ms = 0
+
+    async def test_a_read_asked_again_says_so(self, server, token):
+        """A build read trickling its answer past the 0.5 s deadline is asked again, and the status line says
+        so ("asked again: no answer in 0.5 s") instead of only counting seconds."""
+        app = make_app(server.url, token, timeout=0.5, poll_interval=30)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            server.sim.faults.add("trickle", method="GET", path=r"^/api/build/11/$", interval_s=1.0, times=2)
+            app.open_build(11)
+
+            def says_asked_again() -> bool:
+                lines = app.screen.query("#status-line")
+                if not lines:
+                    return False  # the build's screen is still being put up
+                lines.first(StatusLine).tick()  # as its half-second timer does
+                return "asked again: no answer in 0.5 s" in status_line(app)
+
+            await wait_for(pilot, says_asked_again, timeout=5)
 
     async def test_filter_changes_while_slow_never_stack(self, server, token):
         """Three filter keys pressed while the first answer is on its way: one read in flight at a time; the

@@ -117,14 +117,16 @@ class ClientBase:
         action: str = "",
         authorization: str | None = None,
         anonymous: bool = False,
+        lookup: bool = False,
     ) -> Any:
-        """One request; GETs are retried on network failures and 502-504, writes never (§7)."""
+        """One request; GETs are retried on network failures and 502-504, writes never (§7). ``lookup``: a POST
+        that changes nothing (a barcode lookup), treated as a read: retried, and never "may have been done"."""
         headers = {}
         if authorization is not None:
             headers["Authorization"] = authorization
         elif self._token and not anonymous:
             headers["Authorization"] = f"Token {self._token}"
-        write = method not in ("GET", "HEAD", "OPTIONS")
+        write = method not in ("GET", "HEAD", "OPTIONS") and not lookup
         attempts = 1 + (0 if write else self.get_retries)
         last: ApiError | None = None
         for attempt in range(attempts):
@@ -134,8 +136,13 @@ class ClientBase:
                 self.request_count += 1
                 response = await self.sender.send(method, path, params=params, json_body=json_body, headers=headers)
             except SendTimeout as exc:
+                # a read is asked again (the status line says so after one deadline): right after a write's
+                # answer was lost, the check that looks for it meets the same busy server
                 last = RequestTimeout(
-                    self._timeout_text(method, exc.maybe_sent), method=method, action=action, maybe_sent=exc.maybe_sent
+                    self._timeout_text(write, exc.maybe_sent),
+                    method=method,
+                    action=action,
+                    maybe_sent=write and exc.maybe_sent,
                 )
                 continue
             except SendFailed as exc:
@@ -153,8 +160,8 @@ class ClientBase:
         assert last is not None
         raise last
 
-    def _timeout_text(self, method: str, maybe_sent: bool) -> str:
-        if method == "GET" or not maybe_sent:
+    def _timeout_text(self, write: bool, maybe_sent: bool) -> str:
+        if not write or not maybe_sent:
             return f"{self.base_url} did not answer within {self.timeout:g} s."
         return (
             f"{self.base_url} did not answer within {self.timeout:g} s; the action may or may not have "

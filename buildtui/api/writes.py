@@ -195,7 +195,7 @@ class ClientWrites(ClientBase):
 
     async def scan(self, barcode: str) -> BarcodeResult:
         """Resolve a barcode with ``POST /api/barcode/``; a non-match raises ``ValidationFailed``."""
-        body = await self._call("POST", "/api/barcode/", json_body={"barcode": barcode}, action="scan")
+        body = await self._call("POST", "/api/barcode/", json_body={"barcode": barcode}, action="scan", lookup=True)
         result = BarcodeResult.from_response(body if isinstance(body, dict) else {})
         if result is None:
             raise BadResponse("The server matched the barcode to something buildtui does not know.")

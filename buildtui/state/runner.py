@@ -55,6 +55,8 @@ class WriteRunner:
         """Send ``write`` once and say what became of it (published as ``WriteSent`` then ``WriteFinished``)."""
         self.store.events.publish(WriteSent(self.model.pk, write.what))
         outcome = await self._run(write)
+        if outcome.result in (Result.DONE, Result.PENDING, Result.UNKNOWN):  # the server's data changed (or may have)
+            self.store.note_write()
         self.store.events.publish(WriteFinished(self.model.pk, write.what, outcome.result.value, outcome.message))
         return outcome
 

@@ -63,6 +63,7 @@ class Store:
         self._substitutes: dict[int, set[int]] = {}  # part -> BOM items allowing it as a substitute
         self._in_flight: dict[int, float] = {}  # call number -> when it was sent
         self._numbers = itertools.count()
+        self._written_at: int | None = None  # the call number when a write last finished, until a read after it
 
     # -- connection health ------------------------------------------------------
     async def call(self, factory: Callable[[], Awaitable[T]]) -> T:
@@ -80,7 +81,18 @@ class Store:
         finally:
             del self._in_flight[number]
         self._answered()
+        if self._written_at is not None and number > self._written_at:
+            self._written_at = None  # a read sent after the write has answered: what is shown includes it
         return result
+
+    def note_write(self) -> None:
+        """A write just finished: what screens show is out of date until a read sent after it answers."""
+        self._written_at = next(self._numbers)
+
+    @property
+    def updating(self) -> bool:
+        """A write finished and no read sent since has answered yet (the screen still shows the old figures)."""
+        return self._written_at is not None
 
     def waiting_for(self) -> float | None:
         """How long the oldest request still in flight has been waiting for its answer (None: none is)."""
@@ -195,6 +207,11 @@ class Store:
             subs = await self.call(lambda: self.client.substitutes_for_part(part))
             self._substitutes[part] = {s.bom_item for s in subs}
         return self._substitutes[part]
+
+    @property
+    def timeout(self) -> float:
+        """The deadline of one request (a read not answered in it is asked again)."""
+        return self.client.timeout
 
     @property
     def base_url(self) -> str:

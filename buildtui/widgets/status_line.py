@@ -43,8 +43,12 @@ class StatusLine(Static):
         if store.online and waiting is not None and (waiting >= 0.5 or loading):
             # an answer is late: say so, whatever the last answer was
             line = f"{clean(self.server)} · {clean(user)} · waiting for the server, {waiting:.0f} s"
+            if waiting > store.timeout:  # a read not answered within the deadline is asked again
+                line += f" (asked again: no answer in {store.timeout:g} s)"
         elif store.online and loading:
             line = f"{clean(self.server)} · {clean(user)} · loading…"
+        elif store.online and store.updating:  # after a write, until the figures shown include it
+            line = f"{clean(self.server)} · {clean(user)} · updating…"
         elif store.online:
             since = store.seconds_since_ok()
             if since is None:
@@ -55,8 +59,10 @@ class StatusLine(Static):
                 state = "updated " + ago(since)
             line = f"{clean(self.server)} · {clean(user)} · {state}"
         else:
-            reason = clean(store.last_error) if store.last_error else "no answer"
-            line = f"OFFLINE — retrying · {clean(self.server)} · {reason} · data shown is stale"
+            # the reason first (it is what an operator needs at 80 columns), naming "the server", not its address
+            reason = str(store.last_error) if store.last_error else "No answer."
+            reason = clean(reason.replace(store.base_url, "the server")).rstrip(".")
+            line = f"OFFLINE: {reason} · retrying · data shown is stale · {clean(self.server)}"
         if line != self._shown:
             self._shown = line
             self.set_class(not store.online, "-offline")
