@@ -265,6 +265,44 @@ class TestFailures:
         assert transfers(server) == 1 and server.sim.faults.count("drop") == 1
         assert [a["location"] for a in build_items(server, BUILD)] == [LINE_1] * 4
 
+    async def test_transfer_not_carried_out_may_be_sent_again(self, server: SimulatorServer, token: str) -> None:
+        """A proxy answers 504 and the server did nothing: the items are read, the dialog says it did NOT move
+        and keeps Line 1; Enter on «Move» sends it again, and everything moves once."""
+        server.sim.faults.add("lost", method="POST", path=r"/api/stock/transfer/$", times=1, delay_s=0.05)
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, BUILD)
+            dialog = await kit_dialog(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert id(pilot.app.screen) == id(dialog)
+            said = str(dialog.query_one("#err-form").render())
+            assert "it did NOT move the stock to the kit location" in said and "Press Enter to try again" in said
+            assert dialog.query_one("#location", Select).value == LINE_1
+            assert [a["location"] for a in build_items(server, BUILD)] != [LINE_1] * 4
+            dialog.query_one("#submit").focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "All 4 allocations are on stock at Production/Line 1" in result_text(pilot)
+        assert transfers(server) == 2  # the lost one (not carried out) and the one that did it
+        assert [len(rows(server, "SELECT id FROM stock WHERE parent = ?", pk)) for pk in (83, 63, 117, 118)] == [1] * 4
+
+    async def test_lost_repoint_answer_is_decided_by_the_re_read(self, server: SimulatorServer, token: str) -> None:
+        """The answer to one re-point is cut after the server made it: the build read again shows it at the kit,
+        so nothing is reported missing and nothing is sent twice."""
+        server.sim.faults.add("drop", method="PATCH", path=r"/api/build/item/16/$", times=1)
+        app = make_app(server.url, token)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, BUILD)
+            await kit_dialog(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "All 4 allocations are on stock at Production/Line 1" in result_text(pilot)
+        patches = [p for m, p in server.sim.log if m == "PATCH"]
+        assert sorted(patches) == [f"/api/build/item/{pk}/" for pk in (14, 15, 16, 17)]
+
     async def test_location_scan_elsewhere_says_where(self, server: SimulatorServer, token: str) -> None:
         """On the lines tab a scanned location moves nothing and says to use the pick list."""
         app = make_app(server.url, token)

@@ -27,7 +27,7 @@ from ..state.scan import LocationScanned, Scanned, ScanRefused, ScanReply
 from ..state.writes import Outcome, Running
 from ..widgets.safe import clean
 from ..widgets.tick_box import FieldSelect
-from .form import BuildDialog, field
+from .form import BuildDialog, FieldError, field
 
 if TYPE_CHECKING:
     from ..state import BuildDetailModel
@@ -160,7 +160,11 @@ class KitDialog(BuildDialog):
         self._sent = self.plan
         b = self.model.build
         notes = f"Kit for {b.reference}" if b is not None else "Kit"
-        return await self.kitting.move(self.plan, notes)
+        return await self.kitting.move(self.plan, notes, progress=self._progress)
+
+    def _progress(self, text: str) -> None:
+        """What the move is doing after the transfer, under the plan (a large kit takes a while to re-point)."""
+        self.query_one("#err-form", FieldError).show([text] if text else [], note=True)
 
     def result_of(self, outcome: Outcome[Any]) -> str | Running:
         result = outcome.value

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from ..api import ApiError, ValidationFailed
 from ..api.models import BuildItem, StockItem
@@ -23,9 +24,11 @@ from ..format import qty
 from ..rules.allocation import is_expired
 from ..rules.kitting import ItemMove, KitPlan, Move, find_split, kit_locations, left_behind, over_allocated, plan_kit
 from .actions import BuildActions
+from .store import Store
 from .writes import Outcome, Result, Write
 
 log = logging.getLogger("buildtui.kitting")
+T = TypeVar("T")
 
 
 @dataclass
@@ -123,8 +126,11 @@ class Kitting:
         sending = plan.sending
 
         async def took() -> bool | None:
-            now = await asyncio.gather(*(self.client.get_stock(m.stock.pk) for m in sending))
-            seen = [_moved(m, s, plan.destination) for m, s in zip(sending, now, strict=True)]
+            now = await _bounded([lambda m=m: self.client.get_stock(m.stock.pk) for m in sending], self.store)  # type: ignore[misc]
+            for answer in now:
+                if isinstance(answer, BaseException):
+                    raise answer
+            seen = [_moved(m, s, plan.destination) for m, s in zip(sending, now, strict=True)]  # type: ignore[arg-type]
             if all(x is True for x in seen):
                 return True
             if all(x is False for x in seen):
@@ -141,14 +147,20 @@ class Kitting:
             affects=frozenset(f"l{a.build_line}" for m in sending for a in m.allocations),
         )
 
-    async def move(self, plan: KitPlan, notes: str = "") -> Outcome[KitResult]:
+    async def move(
+        self, plan: KitPlan, notes: str = "", progress: Callable[[str], None] | None = None
+    ) -> Outcome[KitResult]:
         """Transfer, re-point what the splits left behind, read the build again. Anything but "done" means the
-        transfer was not carried out (or cannot be told): the caller keeps the operator's choice."""
+        transfer was not carried out (or cannot be told): the caller keeps the operator's choice. ``progress``
+        hears a sentence at each step after the transfer (re-pointing a large kit takes a while)."""
+        tell = progress or (lambda _: None)
         scope = [a for m in plan.moves for a in m.allocations]
         outcome = await self.actions.run(self.transfer(plan, notes))
         if outcome.result is not Result.DONE:
             return Outcome(outcome.result, outcome.message, outcome.error)
-        reasons = await self._repoint(plan)
+        tell(f"Moved. Re-pointing {plan.repoints} allocation(s) to the items split off…" if plan.repoints else "")
+        reasons = await self._repoint(plan, tell)
+        tell("Reading the build again to check every allocation…")
         for m in plan.of(Move.HELD):
             for a in m.allocations:
                 reasons.setdefault(a.pk, f"not moved ({m.why})")
@@ -167,41 +179,45 @@ class Kitting:
         result.over = over_allocated([a for a in after if a.pk in wanted])
         return Outcome(Result.DONE, result.summary(), value=result)
 
-    async def _repoint(self, plan: KitPlan) -> dict[int, str]:
-        """Each split's allocations to the item split off (found among the original's children): the reason,
-        per allocation, when one could not follow."""
+    async def _repoint(self, plan: KitPlan, tell: Callable[[str], None]) -> dict[int, str]:
+        """Each split's allocations to the item split off, found in one read of the kit location (the server
+        does not say which items it made): the reason, per allocation, when one could not follow."""
         splits = plan.of(Move.SPLIT)
         if not splits:
             return {}
         reasons: dict[int, str] = {}
-        found = await asyncio.gather(
-            *(
-                self.store.call(lambda m=m: self.client.find_stock(ancestor=m.stock.pk, ordering="-pk"))  # type: ignore[misc]
-                for m in splits
-            ),
-            return_exceptions=True,
-        )
+        try:
+            at_kit: list[StockItem] = await self.store.call(
+                lambda: self.client.find_stock(location=plan.destination, cascade="false", ordering="-pk")
+            )
+        except ApiError as exc:
+            for m in splits:
+                for a in m.allocations:
+                    reasons[a.pk] = f"the kit location could not be read ({exc}); it stays on {m.stock.label}"
+            return reasons
         taken: set[int] = set()
         pairs: list[tuple[BuildItem, StockItem]] = []
-        for m, children in zip(splits, found, strict=True):
-            new = None if isinstance(children, BaseException) else find_split(children, m, plan.destination, taken)
+        for m in splits:
+            new = find_split(at_kit, m, plan.destination, taken)
             if new is None:
-                why = (
-                    f"the item split off could not be read ({children})"
-                    if isinstance(children, BaseException)
-                    else "the item split off could not be found at the kit location"
-                )
                 for a in m.allocations:
-                    reasons[a.pk] = f"{why}; it stays on {m.stock.label} at {m.source}"
+                    reasons[a.pk] = (
+                        f"the item split off was not found at the kit; it stays on {m.stock.label} at {m.source}"
+                    )
                 continue
             taken.add(new.pk)
             pairs += [(a, new) for a in m.allocations]
-        answers = await asyncio.gather(
-            *(
-                self.store.call(lambda a=a, new=new: self.client.repoint_allocation(a.pk, new.pk))  # type: ignore[misc]
-                for a, new in pairs
-            ),
-            return_exceptions=True,
+        done = [0]
+
+        def one_more() -> None:
+            done[0] += 1
+            if len(pairs) > AT_ONCE:
+                tell(f"Moved. Re-pointed {done[0]} of {len(pairs)} allocations…")
+
+        answers = await _bounded(
+            [lambda a=a, new=new: self.client.repoint_allocation(a.pk, new.pk) for a, new in pairs],  # type: ignore[misc]
+            self.store,
+            one_more,
         )
         for (a, new), answer in zip(pairs, answers, strict=True):
             if isinstance(answer, ValidationFailed) and not answer.outcome_unknown:
@@ -211,6 +227,28 @@ class Kitting:
             elif isinstance(answer, BaseException):
                 raise answer
         return reasons
+
+
+#: requests sent at once for one kit (re-points, checks): a real server has a few workers, not a hundred
+AT_ONCE = 6
+
+
+async def _bounded(
+    calls: Sequence[Callable[[], Awaitable[T]]], store: Store, each: Callable[[], None] | None = None
+) -> list[T | BaseException]:
+    """Each call through the store, ``AT_ONCE`` at a time (``each`` after every answer); an exception stands in
+    its call's place."""
+    gate = asyncio.Semaphore(AT_ONCE)
+
+    async def one(call: Callable[[], Awaitable[T]]) -> T:
+        async with gate:
+            try:
+                return await store.call(call)
+            finally:
+                if each is not None:
+                    each()
+
+    return list(await asyncio.gather(*(one(c) for c in calls), return_exceptions=True))
 
 
 def _where(a: BuildItem) -> str:
