@@ -561,7 +561,7 @@ class TestFooter:
         ("tab", "expected"),
         [
             ("1", "? Help a Alloc A Auto u Unalloc e Edit x Consume v Mark F Finish h Hold"),
-            ("2", "? Help u Unalloc e Edit x Consume F Finish h Hold C Cancel 1-5 Tabs Esc Back"),
+            ("2", "? Help k Kit v Mark u Unalloc e Edit x Consume F Finish h Hold C Cancel"),
             ("3", "? Help N New c Complete S Scrap D Delete a Alloc F Finish h Hold C Cancel"),
             ("4", "? Help Enter Open F Finish h Hold C Cancel 1-5 Tabs Esc Back"),
             ("5", "? Help F Finish h Hold C Cancel 1-5 Tabs Esc Back"),
