@@ -25,19 +25,15 @@ APP_WIDE_CLASSES = {"muted", "hidden", "-stale", "overdue"}
 
 def screen_classes() -> set[str]:
     """Every screen and dialog class of buildtui (the names a scoped rule starts with)."""
-    import buildtui.dialogs.allocate  # noqa: F401 - imported for their classes
-    import buildtui.dialogs.allocate_lines  # noqa: F401
-    import buildtui.dialogs.allocation_edits  # noqa: F401
-    import buildtui.dialogs.auto_allocate  # noqa: F401
-    import buildtui.dialogs.build_actions  # noqa: F401
-    import buildtui.dialogs.chooser  # noqa: F401
-    import buildtui.dialogs.goto  # noqa: F401
-    import buildtui.dialogs.info  # noqa: F401
-    import buildtui.dialogs.login  # noqa: F401
-    import buildtui.dialogs.outputs  # noqa: F401
-    import buildtui.dialogs.scan  # noqa: F401
-    import buildtui.screens.build_list  # noqa: F401
-    import buildtui.screens.help  # noqa: F401
+    import importlib
+    import pkgutil
+
+    import buildtui.dialogs
+    import buildtui.screens
+
+    for package in (buildtui.dialogs, buildtui.screens):  # every module, so that a new dialog is seen too
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
 
     found: set[str] = set()
     todo: list[type] = [Screen]
@@ -564,7 +560,7 @@ class TestFooter:
         ("tab", "expected"),
         [
             ("1", "? Help a Alloc A Auto u Unalloc e Edit x Consume v Mark F Finish h Hold"),
-            ("2", "? Help u Unalloc e Edit x Consume F Finish h Hold C Cancel 1-5 Tabs Esc Back"),
+            ("2", "? Help k Kit v Mark u Unalloc e Edit x Consume F Finish h Hold C Cancel"),
             ("3", "? Help N New c Complete S Scrap D Delete a Alloc F Finish h Hold C Cancel"),
             ("4", "? Help Enter Open F Finish h Hold C Cancel 1-5 Tabs Esc Back"),
             ("5", "? Help F Finish h Hold C Cancel 1-5 Tabs Esc Back"),

@@ -158,6 +158,7 @@ class StockItem(Model):
     consumed_by: int | None = None
     sales_order: int | None = None
     customer: int | None = None
+    parent: int | None = None  # the item this one was split from
     notes: str | None = ""
     updated: str | None = None
 

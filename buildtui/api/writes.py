@@ -193,6 +193,28 @@ class ClientWrites(ClientBase):
             ),
         )
 
+    async def repoint_allocation(self, pk: int, stock_item: int) -> BuildItem:
+        """``PATCH /api/build/item/<pk>/ {"stock_item": …}``: the allocation moves to another stock item (the
+        item a transfer split off); the server runs every allocation check again (build doc §3.4)."""
+        return self._model(
+            BuildItem,
+            await self._call(
+                "PATCH",
+                f"/api/build/item/{pk}/",
+                json_body={"stock_item": stock_item},
+                action="re-point this allocation",
+            ),
+        )
+
+    async def transfer_stock(self, items: Sequence[tuple[int, Decimal]], location: int, *, notes: str = "") -> None:
+        """``POST /api/stock/transfer/``: one request, all or nothing. A quantity below the item's splits it
+        (the new item's pk is not returned, and the item's allocations stay on the original); never send more
+        than the item holds: the server would move it whole without a word (scanning doc §5)."""
+        body: dict[str, Any] = {"items": [{"pk": pk, "quantity": _dec(q)} for pk, q in items], "location": location}
+        if notes:
+            body["notes"] = notes
+        await self._call("POST", "/api/stock/transfer/", json_body=body, action="move the stock")
+
     async def scan(self, barcode: str) -> BarcodeResult:
         """Resolve a barcode with ``POST /api/barcode/``; a non-match raises ``ValidationFailed``."""
         body = await self._call("POST", "/api/barcode/", json_body={"barcode": barcode}, action="scan", lookup=True)

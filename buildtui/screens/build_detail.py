@@ -48,6 +48,7 @@ class BuildDetailScreen(DetailScans):
         Binding("n", "toggle_needed", "Only lines needing stock", show=False),
         Binding("space", "expand", "Expand line", show=False),
         Binding("v", "mark_line", "Mark line (a allocates all marked)", show=False),
+        Binding("k", "kit", "Kit: move allocated stock to a location", show=False),
         Binding("1", "tab(0)", "Lines tab", show=False),
         Binding("2", "tab(1)", "Pick list tab", show=False),
         Binding("3", "tab(2)", "Outputs tab", show=False),
@@ -182,6 +183,8 @@ class BuildDetailScreen(DetailScans):
         model = self.model
         if model is None or model.build is None:
             return action in ("back", "refresh", "tab", "toggle_needed", "expand") or None
+        if action == "kit":
+            return self.kit_offered()
         b = model.build
         can_add = self.tui.store.can("add")
         change = {"issue", "hold", "finish", "cancel_build", *ALLOC_ACTIONS, *OUTPUT_ACTIONS}

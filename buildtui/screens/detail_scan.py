@@ -11,21 +11,23 @@ from ..format import qty
 from ..rules import scan as rules
 from ..rules.allocation import is_expired
 from ..state.actions import Result
-from ..state.scan import BuildScanned, ScanAllocation, Scanned, ScanRefused, ScanReply, StockScanned
+from ..state.scan import BuildScanned, LocationScanned, ScanAllocation, Scanned, ScanRefused, ScanReply, StockScanned
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
-from .detail_actions import DetailActions
+from .detail_kit import DetailKit
 
 
-class DetailScans(DetailActions):
-    """Takes scans (the ``ScanTarget`` protocol, scanning.py): stock is allocated, this build is already open;
-    anything else is left to the app."""
+class DetailScans(DetailKit):
+    """Takes scans (the ``ScanTarget`` protocol, scanning.py): stock is allocated, a location on the pick list
+    moves the kit there (detail_kit.py), this build is already open; anything else is left to the app."""
 
     async def take_scan(self, scanned: Scanned) -> ScanReply | None:
         if isinstance(scanned, BuildScanned) and scanned.pk == self.pk:
             return ScanReply(f"{clean(scanned.reference)} is already open.")
         if isinstance(scanned, StockScanned):
             return await self._allocate_scanned(scanned)
+        if isinstance(scanned, LocationScanned):
+            return self.kit_scanned(scanned)
         return None
 
     async def _allocate_scanned(self, scanned: StockScanned) -> ScanReply:

@@ -55,6 +55,8 @@ FOOTER_PLAN: dict[str, list[tuple[str, str, str, str]]] = {
         *_LAST_KEYS,
     ],
     "tab-pick": [
+        ("k", "k", "Kit", "kit"),
+        ("v", "v", "Mark", "mark_line"),
         ("u", "u", "Unalloc", "unallocate"),
         ("e", "e", "Edit", "edit_allocation"),
         ("x", "x", "Consume", "consume"),
@@ -241,7 +243,7 @@ def pick_rows(model: BuildDetailModel, view: View) -> list[tuple[str, Cells]]:
                 f"a{a.pk}",
                 {
                     "loc": (clean(where) if where != last else "", "bold"),
-                    "part": (clean(ln.part_label), ""),
+                    "part": (("● " if ln.pk in view.marked else "") + clean(ln.part_label), ""),
                     "lot": (clean(lot), ""),
                     "qty": (qty(a.quantity), ""),
                     "line": (clean(ln.reference or ""), ""),

@@ -18,7 +18,7 @@ GENERAL = [
     ("F3", "Scan log: recent scans and results"),
     ("ctrl+z", "Undo the last allocation made by a scan"),
     ("ctrl+q", "Quit"),
-    ("(scan)", "Build: open · stock: allocate · location: fill"),
+    ("(scan)", "Build: open · stock: allocate · location: fill/kit"),
 ]
 
 
