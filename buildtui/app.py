@@ -44,7 +44,7 @@ HIGH_CONTRAST = Theme(
     boost="#262626",
 )
 
-STYLESHEETS = ("app", "build_list", "build_detail", "dialogs", "help")
+STYLESHEETS = ("app", "build_list", "build_detail", "dialogs", "help", "scan_session")
 
 
 class BuildTUI(App[None]):
