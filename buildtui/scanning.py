@@ -5,9 +5,9 @@ dialog on top through ``take_scan`` (the ``ScanTarget`` protocol); what none tak
 - on a build: a stock item is allocated to the line it fits (screens/build_detail.py);
 - in a dialog with a location field: a location fills it; in the output dialogs an output is marked; in the
   stock picker an item is chosen; in "Open build by reference" the build opens.
-Every scan is logged with its outcome; a failure rings the terminal bell (configurable). A screen that keeps
-every outcome itself (the scan session, ``ScanWatcher``) is told of each, and the bell rings for every scan
-there: once when it was carried out, twice when refused. A dialog that wants the scanned text itself, before
+Every scan is logged with its outcome; a failure rings the terminal bell (configurable). A screen that shows
+every outcome itself (the scan session, ``ScanWatcher``) is told of each instead of a toast, and says how often
+the bell rings: in the session once for every scan carried out, twice for a refusal. A dialog that wants the scanned text itself, before
 it is resolved (serial labels in create-outputs), implements ``CodeTarget``.
 """
 
@@ -68,9 +68,12 @@ class CodeTarget(Protocol):
 
 @runtime_checkable
 class ScanWatcher(Protocol):
-    """A screen that keeps the outcome of every scan made while it is on top, refusals included (the scan
-    session). Its list says what each scan did, so no toast is shown; the bell rings once for a scan carried
-    out and twice for a refusal, so that the operator hears which without looking."""
+    """A screen or dialog that shows the outcome of every scan made while it is on top, refusals included (the
+    scan session's list, create-outputs' serial field), so no toast covers it. ``SCAN_BELLS``: how many times
+    the bell rings for a scan carried out and for a refusal (the session: once and twice, so that the operator
+    hears which without looking)."""
+
+    SCAN_BELLS: tuple[int, int]
 
     def scan_finished(self, code: str, message: str, ok: bool, allocation: ScanAllocation | None) -> None: ...
 
@@ -108,7 +111,7 @@ class ScanHandler:
         if watcher is not None:
             watcher.scan_finished(clean(code), clean(outcome), ok, allocation)
             if bell:
-                self.ring(1 if ok else 2)
+                self.ring(watcher.SCAN_BELLS[0 if ok else 1])
             return
         if ok:
             self.app.notify(outcome, title="Scan", markup=False)
@@ -119,7 +122,7 @@ class ScanHandler:
 
     def ring(self, times: int) -> None:
         """The terminal's own bell (rings on the operator's terminal, also over SSH), ``times`` times."""
-        if not self.app.config.bell:
+        if not self.app.config.bell or times <= 0:
             return
         self.app.bell()
         for n in range(1, times):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -43,6 +44,7 @@ TALLY_COLUMNS = [
 ]
 SCAN_COLUMNS = [("n", "#"), ("mark", " "), ("code", "Code"), ("result", "Result")]
 MARKS = {"ok": "✓", "refused": "✗", "undone": "↶"}
+SCANS_TITLE = "Scans (u undoes the one selected)"
 
 
 def tally_rows(session: ScanSession, screen: DetailScans, width: int) -> list[tuple[str, Cells]]:
@@ -88,6 +90,7 @@ def scan_rows(session: ScanSession, width: int, undoing: set[int]) -> list[tuple
 class ScanSessionScreen(LiveScreen):
     """Scan after scan on one build. Dismissed with the summary (a few lines) when the operator ends it."""
 
+    SCAN_BELLS = (1, 2)  # scanning.py ScanWatcher: once for a scan carried out, twice for a refusal
     BINDINGS = [
         Binding("escape", "end", "End session"),
         Binding("u,delete", "undo_selected", "Undo the selected scan"),
@@ -102,6 +105,8 @@ class ScanSessionScreen(LiveScreen):
         self.ending = False
         #: the summary, once the operator has ended the session
         self.summary: str | None = None
+        #: what an undo said, shown under the list until the next scan
+        self.said: Text | None = None
 
     @property
     def pk(self) -> int:
@@ -111,7 +116,7 @@ class ScanSessionScreen(LiveScreen):
         yield QuietStatic("", id="session-header")
         yield QuietStatic("Tally per line", classes="session-title")
         yield KeyedTable(id="session-tally")
-        yield QuietStatic("Scans (u undoes the one selected)", classes="session-title")
+        yield QuietStatic(SCANS_TITLE, id="session-scans-title", classes="session-title")
         yield KeyedTable(id="session-scans")
         yield QuietStatic("", id="session-last")
         yield StatusLine(self.tui.store, self.tui.server_label, has_data=self.has_data, id="status-line")
@@ -119,12 +124,21 @@ class ScanSessionScreen(LiveScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self._last_answer = time.monotonic()  # the build screen has just read it: the first poll waits its turn
         tally = self.query_one("#session-tally", KeyedTable)
         tally.can_focus = False
         tally.set_columns(TALLY_COLUMNS)
-        self.query_one("#session-scans", KeyedTable).set_columns(SCAN_COLUMNS)
+        # the result takes what the width leaves (fit_rows cuts it), not the tables' usual 50-cell cap
+        self.query_one("#session-scans", KeyedTable).set_columns(SCAN_COLUMNS, caps={"result": 1000})
         self.query_one("#session-scans").focus()
         self._paint()
+        self.set_interval(0.25, self._show_waiting)
+
+    def _show_waiting(self) -> None:
+        """Scans read while the server answers the one before wait their turn: say how many."""
+        waiting = self.tui.scans.in_flight
+        title = f"{SCANS_TITLE} · {waiting} scan(s) being handled…" if waiting else SCANS_TITLE
+        self.query_one("#session-scans-title", QuietStatic).show(title)
 
     # -- LiveScreen: the session shows the build screen's model, read through that screen -----------------
     def has_data(self) -> bool:
@@ -170,7 +184,8 @@ class ScanSessionScreen(LiveScreen):
         if following and scans.row_count:
             scans.move_cursor(row=scans.row_count - 1, animate=False)
         last = self.session.scans[-1] if self.session.scans else None
-        self.query_one("#session-last", QuietStatic).show(self._last_text(last, width))
+        shown = self.said if self.said is not None else self._last_text(last, width)
+        self.query_one("#session-last", QuietStatic).show(shown)
 
     def _last_text(self, last: SessionScan | None, width: int) -> Text:
         if last is None:
@@ -205,6 +220,7 @@ class ScanSessionScreen(LiveScreen):
 
     def scan_finished(self, code: str, message: str, ok: bool, allocation: ScanAllocation | None) -> None:
         self.session.record(code, message, ok, allocation)
+        self.said = None  # the line under the list shows this scan now
         self._paint()
         if allocation is not None:
             self.query_one("#session-tally", KeyedTable).select_key(f"l{allocation.line}")
@@ -215,28 +231,29 @@ class ScanSessionScreen(LiveScreen):
         key = self.query_one("#session-scans", KeyedTable).current_key
         return self.session.entry(int(key)) if key else None
 
+    def _tell(self, message: str) -> None:
+        """A sentence under the list (where the last scan's result is), until the next scan."""
+        self.said = Text(message)
+        self._paint()
+
     def action_undo_selected(self) -> None:
         entry = self._selected()
         if entry is None:
-            self.notify("No scan selected.", markup=False)
+            self._tell("No scan selected: there is nothing to undo yet.")
             return
         self._start_undo(entry)
 
     def action_undo_last(self) -> None:
         entry = self.session.last_undoable()
         if entry is None:
-            self.notify("No scan of this session left to undo.", markup=False)
+            self._tell("No scan of this session is left to undo.")
             return
         self._start_undo(entry)
 
     def _start_undo(self, entry: SessionScan) -> None:
         if not entry.undoable:
             why = "was refused: it allocated nothing" if not entry.ok else "allocated nothing"
-            self.notify(
-                f"Scan {entry.number} {'is undone already' if entry.undone else why}.",
-                markup=False,
-                severity="warning",
-            )
+            self._tell(f"Scan {entry.number} {'is undone already' if entry.undone else why}.")
             return
         if entry.number in self.undoing or self.ending:
             return  # its undo is on its way: never twice
@@ -250,7 +267,7 @@ class ScanSessionScreen(LiveScreen):
         try:
             message = await scans.in_turn(lambda: self.session.undo(self.tui.store, entry))
         except (ScanRefused, ApiError) as exc:
-            self.notify(f"Scan {entry.number} not undone: {exc}", severity="error", markup=False)
+            self.said = Text(f"{MARKS['refused']} Scan {entry.number} not undone: {clean(exc)}", style="bold")
             scans.ring(1)
         except Exception:  # noqa: BLE001 - a bug: logged, told in a sentence, the session goes on
             log.exception("undoing scan %s failed", entry.number)
@@ -258,7 +275,7 @@ class ScanSessionScreen(LiveScreen):
         else:
             assert entry.allocation is not None
             scans.forget(entry.allocation)
-            self.notify(message, markup=False)
+            self.said = Text(f"{MARKS['undone']} Scan {entry.number}: {message}")
         finally:
             self.undoing.discard(entry.number)
         await self.detail.fresh("lines")
