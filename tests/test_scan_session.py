@@ -176,3 +176,30 @@ class TestScanSession:
             assert "end the session (Esc) to open another build" in outcomes[0][1]
             assert "a session allocates stock items only" in outcomes[1][1]
             assert "No match" in outcomes[2][1]
+
+    async def test_several_outputs_refuse_a_tracked_part_instead_of_asking(self, app: BuildTUI) -> None:
+        """On BO-0005 (two outputs in production, none selected) a tracked Wi-Fi module is refused with the
+        reason: which output is not asked in a session."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            session = await start_session(pilot, 5)
+            wifi = api(app).get("/api/stock/", params={"serial": "110"}).json()[0]["pk"]
+            await scan(pilot, f"INV-SI{wifi}")
+            assert isinstance(app.screen, ScanSessionScreen)
+            (entry,) = session.session.scans
+            assert not entry.ok and "2 outputs are in production" in entry.outcome
+
+    async def test_esc_waits_for_the_scan_in_flight(self, app: BuildTUI, server: SimulatorServer) -> None:
+        """Esc pressed while a scan is still with a slow server: the summary comes once it is done, and
+        counts it."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await start_session(pilot, 19)
+            server.sim.latency_ms = 300
+            app.scan("INV-SI13")
+            await pilot.pause(0.1)
+            assert app.scans.in_flight == 1
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, InfoDialog), "the summary")
+            server.sim.latency_ms = 0
+            await settle(pilot)
+            assert isinstance(app.screen, InfoDialog)
+            assert app.screen.body.startswith("1 scan(s): 1 allocated, 0 refused, 0 undone.")

@@ -206,8 +206,6 @@ class ScanSessionScreen(LiveScreen):
     async def take_scan(self, scanned: Scanned) -> ScanReply | None:
         """Stock is allocated (never a question: detail_scan.py ``allocate_in_session``); anything else is
         refused with the reason, so that the list says what each scan did."""
-        if self.ending:
-            raise ScanRefused("The session is ending: scan again on the build.")
         if isinstance(scanned, StockScanned):
             return await self.detail.allocate_in_session(scanned)
         if isinstance(scanned, BuildScanned):
