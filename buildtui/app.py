@@ -44,7 +44,7 @@ HIGH_CONTRAST = Theme(
     boost="#262626",
 )
 
-STYLESHEETS = ("app", "build_list", "build_detail", "dialogs", "help", "kitting")
+STYLESHEETS = ("app", "build_list", "build_detail", "dialogs", "help", "kitting", "scan_session")
 
 
 class BuildTUI(App[None]):

@@ -559,7 +559,7 @@ class TestFooter:
     @pytest.mark.parametrize(
         ("tab", "expected"),
         [
-            ("1", "? Help a Alloc A Auto u Unalloc e Edit x Consume v Mark F Finish h Hold"),
+            ("1", "? Help a Alloc A Auto s Session u Unalloc e Edit x Consume v Mark F Finish"),
             ("2", "? Help k Kit v Mark u Unalloc e Edit x Consume F Finish h Hold C Cancel"),
             ("3", "? Help N New c Complete S Scrap D Delete a Alloc F Finish h Hold C Cancel"),
             ("4", "? Help Enter Open F Finish h Hold C Cancel 1-5 Tabs Esc Back"),
@@ -590,7 +590,7 @@ class TestFooter:
             await settle(pilot)
             await open_build(pilot, 3)
             narrow = footer_text(app)
-            assert narrow == "? Help a Alloc A Auto u Unalloc e Edit"
+            assert narrow == "? Help a Alloc A Auto s Session u Unalloc"
             await pilot.resize_terminal(80, 24)
             await settle(pilot)
             assert "x Consume" in footer_text(app)

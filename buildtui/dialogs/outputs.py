@@ -22,12 +22,15 @@ from ..widgets.safe import clean, text
 from ..widgets.tick_box import FieldSelect, TickBox
 from .fields import MarkingTable, location_options, parse_quantity
 from .form import BuildDialog, FieldError, field
+from .serial_scan import SerialScanDialog
 
 if TYPE_CHECKING:
     from ..state import BuildDetailModel
 
 
-class CreateOutputDialog(BuildDialog):
+class CreateOutputDialog(SerialScanDialog):
+    """Quantity, serial numbers (prefilled; or scanned one by one: serial_scan.py), batch, location."""
+
     TITLE_TEXT = "Create build outputs"
     SUBMIT_LABEL = "Create"
     INITIAL_FOCUS = "#quantity"
@@ -45,11 +48,6 @@ class CreateOutputDialog(BuildDialog):
         self.latest_serial = serial_numbers.latest if serial_numbers else None
         self._serials_typed = False
 
-    @property
-    def trackable(self) -> bool:
-        b = self.model.build
-        return bool(b and b.part_detail and b.part_detail.trackable)
-
     def compose_fields(self) -> ComposeResult:
         b = self.model.build
         assert b is not None
@@ -57,7 +55,8 @@ class CreateOutputDialog(BuildDialog):
         yield from field("Quantity", Input(qty(remaining).replace(",", ""), id="quantity", max_length=12), "quantity")
         hint = "e.g. 101-105, 107, ~ (next free)" + ("" if self.trackable else "; optional for this part")
         serial = serials.prefill(self.next_serial, int(remaining)) if self.trackable else ""
-        yield from field("Serial numbers", Input(serial, id="serial_numbers", max_length=2000), "serial_numbers", hint)
+        yield from field("Serial numbers", Input(serial, id="serial_numbers", max_length=20000), "serial_numbers", hint)
+        yield from self.compose_serial_scan()
         yield from field("Batch code", Input(b.batch or "", id="batch_code", max_length=100), "batch_code")
         yield from field(
             "Location",
@@ -71,7 +70,7 @@ class CreateOutputDialog(BuildDialog):
 
     @on(Input.Changed, "#quantity")
     def _quantity_changed(self, event: Input.Changed) -> None:
-        if self.trackable and not self._serials_typed:
+        if self.trackable and not self._serials_typed and not self.scanned.serials:
             value, err = parse_quantity(event.value)
             if value is not None and not err and value == int(value):
                 box = self.query_one("#serial_numbers", Input)
@@ -98,6 +97,9 @@ class CreateOutputDialog(BuildDialog):
         """Read as the server reads it, as you type: its own messages, or which serials it will make; the
         server's answer still decides (a serial in use elsewhere)."""
         err = self.query_one("#err-serial_numbers", FieldError)
+        if self.scanned.serials:
+            err.show([self.scanned_note()], note=True)
+            return
         got = self._expanded()
         if got is None:
             err.show([])
@@ -112,6 +114,14 @@ class CreateOutputDialog(BuildDialog):
             err.show([warning])
         else:
             err.show([f"Will make: {shown}"], note=True)
+
+    def serials_cleared(self) -> None:
+        """No scanned serial left: the proposal for the quantity comes back."""
+        self._serials_typed = False
+        value, err = parse_quantity(self.query_one("#quantity", Input).value)
+        if value is not None and not err and value == int(value):
+            self.query_one("#serial_numbers", Input).value = serials.prefill(self.next_serial, int(value))
+        self._check_serials()
 
     def validate_local(self) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}

@@ -10,6 +10,7 @@ answer still decides. No Textual, no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 MAX_SERIALS = 1000
@@ -180,3 +181,26 @@ def prefill(next_serial: str | None, quantity: int) -> str:
     if quantity == 1 or "-" in serials[0]:  # a hyphenated serial cannot head a range: list them (one group each)
         return ", ".join(serials)
     return f"{serials[0]}-{serials[-1]}"
+
+
+_SPLIT_AT = re.compile(r"[\s,]")
+
+
+def literal_refusal(serial: str) -> str | None:
+    """Why ``serial`` cannot be sent as one serial of a list (``literal``), in an operator's words: the server
+    splits an expression at whitespace and commas, and replaces every ``~`` before it reads anything (§6.1
+    rules 4 and 5), so such a serial would become others. None when it can be sent as it is."""
+    if not serial.strip():
+        return "An empty serial number."
+    if _SPLIT_AT.search(serial):
+        return f"“{serial}” has a space or a comma: the server would read it as several serial numbers."
+    if "~" in serial:
+        return f"“{serial}” has a ~, which the server replaces with the next free serial number."
+    return None
+
+
+def literal(serials: Sequence[str]) -> str:
+    """The expression that makes exactly ``serials`` (none refused by ``literal_refusal``), sent with quantity
+    ``len(serials)``: one group per serial, so every group is taken as it is (§6.1 rule 6). "1-5" stays the
+    serial "1-5" and "10+3" stays "10+3", where alone with another quantity they would be five and four."""
+    return ", ".join(serials)

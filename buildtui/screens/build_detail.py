@@ -35,6 +35,7 @@ class BuildDetailScreen(DetailScans):
         Binding("A", "auto_allocate", "Auto-alloc"),
         Binding("c", "complete_outputs", "Complete"),
         Binding("N", "new_output", "New output"),
+        Binding("s", "scan_session", "Scan session: every scan allocates, Esc ends", show=False),
         Binding("i", "issue", "Issue"),
         Binding("h", "hold", "Hold"),
         Binding("F", "finish", "Finish"),

@@ -15,11 +15,28 @@ from ..state.scan import BuildScanned, LocationScanned, ScanAllocation, Scanned,
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
 from .detail_kit import DetailKit
+from .scan_session import ScanSessionScreen
 
 
 class DetailScans(DetailKit):
     """Takes scans (the ``ScanTarget`` protocol, scanning.py): stock is allocated, a location on the pick list
     moves the kit there (detail_kit.py), this build is already open; anything else is left to the app."""
+
+    def action_scan_session(self) -> None:
+        """Scan after scan, each allocated at once (screens/scan_session.py); Esc there ends it with a summary."""
+        from ..dialogs.info import InfoDialog
+
+        if self.model is None or self.model.build is None:
+            return
+        reference = self.model.build.reference
+        session = ScanSessionScreen(self)
+
+        def ended(_: None) -> None:
+            if session.summary is not None:
+                self.app.push_screen(InfoDialog(clean(f"Scan session on {reference} ended"), session.summary))
+            self.refresh_data()
+
+        self.app.push_screen(session, ended)
 
     async def take_scan(self, scanned: Scanned) -> ScanReply | None:
         if isinstance(scanned, BuildScanned) and scanned.pk == self.pk:
@@ -30,9 +47,16 @@ class DetailScans(DetailKit):
             return self.kit_scanned(scanned)
         return None
 
-    async def _allocate_scanned(self, scanned: StockScanned) -> ScanReply:
+    async def allocate_in_session(self, scanned: StockScanned) -> ScanReply:
+        """A scan in the scan session: allocated as any scan on this build, but nothing may wait for a key
+        (the next scan is coming): where a scan would ask, the session takes the one answer that is not a
+        guess, or refuses with the reason."""
+        return await self._allocate_scanned(scanned, ask=False)
+
+    async def _allocate_scanned(self, scanned: StockScanned, *, ask: bool = True) -> ScanReply:
         """quantity = min(what the line still needs, what the item has free); 1 for serialised stock; one output's
-        share, to the selected or only output, for tracked lines. ``ScanRefused`` with the reason otherwise."""
+        share, to the selected or only output, for tracked lines. ``ScanRefused`` with the reason otherwise.
+        ``ask=False`` (the scan session): several lines or outputs to choose from is a refusal, not a chooser."""
         from ..dialogs.chooser import ChooserDialog
 
         model, item = self.model, scanned.item
@@ -55,6 +79,11 @@ class DetailScans(DetailKit):
             raise ScanRefused(f"Wrong part: {name} is not on the BOM of {clean(model.build.reference)}.")
         candidates = rules.candidates(matches)
         line = candidates[0]
+        if len(candidates) > 1 and not ask:
+            which = ", ".join(f"{ln.part_label} {ln.reference or ''}".strip() for ln in candidates)
+            raise ScanRefused(
+                clean(f"{name} fits {len(candidates)} lines ({which}): allocate it with a after the session.")
+            )
         if len(candidates) > 1:
             choice = await self.app.push_screen_wait(
                 ChooserDialog(
@@ -69,7 +98,7 @@ class DetailScans(DetailKit):
         if refused:
             raise ScanRefused(clean(refused))
         quantity = rules.quantity(line, item, model.build.quantity)
-        output = await self._output_for_scan() if line.trackable else None
+        output = await self._output_for_scan(ask) if line.trackable else None
         outcome = await self.acts.run(
             self.acts.allocate(
                 [{"build_line": line.pk, "stock_item": item.pk, "quantity": quantity, "output": output}],
@@ -108,7 +137,7 @@ class DetailScans(DetailKit):
                 ancestors.append(pk)
         return rules.variant_lines(lines, ancestors)
 
-    async def _output_for_scan(self) -> int:
+    async def _output_for_scan(self, ask: bool = True) -> int:
         from ..dialogs.chooser import ChooserDialog
 
         assert self.model is not None
@@ -120,6 +149,11 @@ class DetailScans(DetailKit):
             raise ScanRefused("A tracked part needs an output in production: create one first (N).")
         if len(outs) == 1:
             return outs[0].pk
+        if not ask:
+            raise ScanRefused(
+                f"{len(outs)} outputs are in production: select the one this goes into on the outputs tab (3) "
+                "before starting the session."
+            )
         choice = await self.app.push_screen_wait(
             ChooserDialog(
                 "Which output does this part go into?", [o.serial or o.batch or f"output {o.pk}" for o in outs]

@@ -30,7 +30,16 @@ TAB_PARTS = {
     "tab-notes": ("build",),
 }
 OUTPUT_ACTIONS = {"new_output", "complete_outputs", "scrap_outputs", "delete_outputs"}
-ALLOC_ACTIONS = {"allocate", "auto_allocate", "unallocate", "unallocate_all", "consume", "edit_allocation", "mark_line"}
+ALLOC_ACTIONS = {
+    "allocate",
+    "auto_allocate",
+    "unallocate",
+    "unallocate_all",
+    "consume",
+    "edit_allocation",
+    "mark_line",
+    "scan_session",
+}
 
 #: what the footer offers on each tab, most important first: (key, as printed, label, action checked). At 80
 #: columns it shows as many as fit after "? Help"; every key is in the help screen (?) and the palette.
@@ -46,6 +55,7 @@ FOOTER_PLAN: dict[str, list[tuple[str, str, str, str]]] = {
         ("a", "a", "Alloc", "allocate"),
         ("i", "i", "Issue", "issue"),
         ("A", "A", "Auto", "auto_allocate"),
+        ("s", "s", "Session", "scan_session"),
         ("u", "u", "Unalloc", "unallocate"),
         ("e", "e", "Edit", "edit_allocation"),
         ("x", "x", "Consume", "consume"),

@@ -20,7 +20,12 @@ REFERENCE = re.compile(r"^[A-Za-z]{1,10}-?\d{1,10}$")
 
 
 class ScanRefused(Exception):
-    """The scan was understood but cannot be carried out here; the message says why."""
+    """The scan was understood but cannot be carried out here; the message says why. ``bell=False``: say it
+    without ringing (the same label read twice in a row by the scanner: one bell was enough)."""
+
+    def __init__(self, message: str, *, bell: bool = True) -> None:
+        super().__init__(message)
+        self.bell = bell
 
 
 @dataclass(frozen=True)
