@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
 import httpx
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 
 os.environ["BUILDTUI_TODAY"] = "2026-06-15"
@@ -50,6 +51,24 @@ def server() -> Iterator[SimulatorServer]:
     srv = SimulatorServer(build_simulator()).start()
     yield srv
     srv.stop()
+
+
+class SnapCompare(Protocol):
+    """The ``snap_compare`` fixture of pytest-textual-snapshot (the plugin ships no type information)."""
+
+    def __call__(
+        self,
+        app: str | Path | App[Any],
+        press: Iterable[str] = (),
+        terminal_size: tuple[int, int] = (80, 24),
+        run_before: Callable[[Pilot[Any]], Awaitable[None] | None] | None = None,
+    ) -> bool: ...
+
+
+class SimClient(httpx.Client):
+    """An admin httpx client of a simulator, with the simulator itself (``sim``) for looking into its database."""
+
+    sim: Simulator
 
 
 def get_token(url: str, user: str = "admin", password: str = "inventree") -> str:
