@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import App
+from textual.screen import Screen
 
 
 def screen_lines(app: App[Any]) -> list[str]:
@@ -21,3 +22,9 @@ def flat_text(app: App[Any]) -> str:
     """The screen's words as one line (borders dropped, wrapped lines joined): for sentences a dialog wraps."""
     words = " ".join(line.strip(" │╭╮╰╯─") for line in screen_lines(app))
     return " ".join(words.split())
+
+
+def on_top(app: App[Any]) -> Screen[Any]:
+    """The screen the operator sees now. A call, not ``app.screen``: mypy keeps an earlier narrowing of
+    ``app.screen`` (``is dialog``, ``isinstance``) past the keys pressed since, and would skip what follows."""
+    return app.screen

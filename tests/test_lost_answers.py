@@ -20,6 +20,7 @@ from buildtui.screens.build_list import BuildListScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.simulator.faults import DropHow, FaultKind
 from tests.conftest import make_app, open_allocate, open_build, outstanding, settle
+from tests.screen_text import on_top
 
 
 def notes(app: BuildTUI) -> list[str]:
@@ -122,7 +123,7 @@ class TestDroppedAnswers:
             assert "it did NOT" in str(dialog.query_one("#err-form").render())
             await pilot.press("enter")
             await settle(pilot)
-            assert isinstance(app.screen, BuildDetailScreen)
+            assert isinstance(on_top(app), BuildDetailScreen)
             allocs = api(server, token, "/api/build/item/", build_line=line.pk)
             assert sum(Decimal(str(a["quantity"])) for a in allocs) == line.allocated + 2
             assert posts(server, "/allocate/") == 2

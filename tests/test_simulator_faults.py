@@ -228,7 +228,7 @@ class TestLatency:
     def test_bad_rules_are_refused(self, server: SimulatorServer) -> None:
         """A rule with an unknown kind, a probability above 1 or a redirect without a URL is refused."""
         with pytest.raises(ValueError):
-            server.sim.faults.add("explode")  # type: ignore[arg-type]
+            server.sim.faults.add("explode")  # type: ignore[arg-type]  # an unknown kind, on purpose
         with pytest.raises(ValueError):
             server.sim.faults.add("drop", probability=2)
         with pytest.raises(ValueError):

@@ -81,7 +81,9 @@ async def test_footer_follows_the_width(server: SimulatorServer, token: str) -> 
         assert not footer.compact and footer.query(".-command-palette")
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
+        footer = app.screen.query_one(QuietFooter)  # read again: mypy would keep "not compact" from above
         assert footer.compact and not footer.query(".-command-palette")
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
+        footer = app.screen.query_one(QuietFooter)
         assert not footer.compact and footer.query(".-command-palette")
