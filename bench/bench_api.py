@@ -38,7 +38,7 @@ def main() -> None:
     token = http.get("/api/user/token/").json()["token"]
     http = httpx.Client(base_url=srv.url, headers={"Authorization": f"Token {token}"})
     big = http.get("/api/build/", params={"limit": 1, "reference": BIG_BUILD}).json()["results"][0]["pk"]
-    cases = {
+    cases: dict[str, tuple[str, dict[str, str | int]]] = {
         "GET /api/build/?limit=50 (outstanding)": ("/api/build/", {"limit": 50, "outstanding": "true"}),
         "GET /api/build/?limit=50&offset=5000": ("/api/build/", {"limit": 50, "offset": 5000}),
         "GET /api/build/line/?build=<3>&limit=50": ("/api/build/line/", {"build": 3, "limit": 50}),

@@ -253,7 +253,7 @@ class Bench:
 
     # simulator (issue 3) ---------------------------------------------------------------------------
     def api(self) -> None:
-        cases = {
+        cases: dict[str, tuple[str, dict[str, str | int]]] = {
             "/api/build/ 50 rows": ("/api/build/", {"limit": 50, "outstanding": "true"}),
             "/api/build/line/ 50 rows": (
                 "/api/build/line/",

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
 
 import httpx
 import pytest
+from textual.app import App
+from textual.pilot import Pilot
 
 os.environ["BUILDTUI_TODAY"] = "2026-06-15"
 os.environ.setdefault("BUILDTUI_CONFIG", "/nonexistent/buildtui-test/config.toml")
@@ -16,6 +20,10 @@ from buildtui.app import BuildTUI  # noqa: E402
 from buildtui.config import Config  # noqa: E402
 from buildtui.simulator import Simulator, SimulatorServer, build_simulator  # noqa: E402
 
+if TYPE_CHECKING:
+    from buildtui.dialogs.allocate import AllocateDialog
+    from buildtui.screens.build_detail import BuildDetailScreen
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -24,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_files(tmp_path, monkeypatch):
+def _isolated_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BUILDTUI_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("BUILDTUI_LOG_DIR", str(tmp_path / "logs"))
     for var in (
@@ -45,6 +53,24 @@ def server() -> Iterator[SimulatorServer]:
     srv.stop()
 
 
+class SnapCompare(Protocol):
+    """The ``snap_compare`` fixture of pytest-textual-snapshot (the plugin ships no type information)."""
+
+    def __call__(
+        self,
+        app: str | Path | App[Any],
+        press: Iterable[str] = (),
+        terminal_size: tuple[int, int] = (80, 24),
+        run_before: Callable[[Pilot[Any]], Awaitable[None] | None] | None = None,
+    ) -> bool: ...
+
+
+class SimClient(httpx.Client):
+    """An admin httpx client of a simulator, with the simulator itself (``sim``) for looking into its database."""
+
+    sim: Simulator
+
+
 def get_token(url: str, user: str = "admin", password: str = "inventree") -> str:
     """A token from GET /api/user/token/ with Basic auth (sync, usable inside async tests)."""
     r = httpx.get(url + "/api/user/token/", auth=(user, password), params={"name": "tests"})
@@ -54,7 +80,8 @@ def get_token(url: str, user: str = "admin", password: str = "inventree") -> str
 
 def build_count(url: str, **filters: object) -> int:
     """How many builds the server has for these filters (what a list showing them counts), over HTTP."""
-    r = httpx.get(url + "/api/build/", params={"limit": 1, **filters}, auth=("admin", "inventree"))
+    params: dict[str, Any] = {"limit": 1, **filters}
+    r = httpx.get(url + "/api/build/", params=params, auth=("admin", "inventree"))
     r.raise_for_status()
     return int(r.json()["count"])
 
@@ -98,16 +125,25 @@ async def client(server: SimulatorServer, token: str) -> AsyncIterator[InvenTree
     await c.aclose()
 
 
-def make_app(url: str, token: str | None, **config: object) -> BuildTUI:
+class ConfigOverrides(TypedDict, total=False):
+    """The settings a test may change from make_app's (Config's fields but the server, token and bell)."""
+
+    username: str
+    password: str
+    timeout: float
+    poll_interval: float
+    scan_gap_ms: float
+    scan_min_length: int
+    theme: str
+    ca_bundle: str
+    verify_tls: bool
+
+
+def make_app(url: str, token: str | None, **config: Unpack[ConfigOverrides]) -> BuildTUI:
     # scanner detection holds printable keys for a few ms; tests of it (test_scanning) turn it on
-    config.setdefault("scan_gap_ms", 0.0)
-    cfg = Config(
-        server=url,
-        token=token or "",
-        poll_interval=float(config.pop("poll_interval", 3600)),  # type: ignore[arg-type]
-        bell=False,
-        **config,
-    )  # type: ignore[arg-type]
+    settings: ConfigOverrides = {"poll_interval": 3600.0, "scan_gap_ms": 0.0, **config}
+    settings["poll_interval"] = float(settings["poll_interval"])
+    cfg = Config(server=url, token=token or "", bell=False, **settings)
     return BuildTUI(cfg, save_token=False, server_label="simulator")
 
 
@@ -116,7 +152,7 @@ def app(server: SimulatorServer, token: str) -> BuildTUI:
     return make_app(server.url, token)
 
 
-async def settle(pilot, times: int = 3) -> None:
+async def settle(pilot: Pilot[Any], times: int = 3) -> None:
     """Wait until the app's workers are done and the screen has caught up.
 
     A worker cancelled meanwhile (an exclusive refresh replaced by a newer one, as the app does on purpose)
@@ -134,17 +170,18 @@ async def settle(pilot, times: int = 3) -> None:
         await pilot.pause()
 
 
-async def open_build(pilot, pk: int):
+async def open_build(pilot: Pilot[None], pk: int) -> BuildDetailScreen:
     """Open build ``pk`` and wait for its detail screen to load."""
     from buildtui.screens.build_detail import BuildDetailScreen
 
+    assert isinstance(pilot.app, BuildTUI)
     pilot.app.open_build(pk)
     await settle(pilot)
     assert isinstance(pilot.app.screen, BuildDetailScreen)
     return pilot.app.screen
 
 
-async def open_allocate(pilot, build: int = 11, downs: int = 6):
+async def open_allocate(pilot: Pilot[None], build: int = 11, downs: int = 6) -> AllocateDialog:
     """Open ``build`` and the stock picker on its line ``downs`` rows down (build 11: the PCB line)."""
     from buildtui.dialogs.allocate import AllocateDialog
 

@@ -18,7 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
+from textual.worker import Worker
 
 #: actions never pressed: they end the app (quit) or leave the screen under test (back: pressed last)
 NEVER = {"quit", "back"}
@@ -29,7 +33,7 @@ NEVER_SUBMITTED = {"command_palette"}
 STEP_LIMIT_S = 20.0
 
 
-def quick_idle(monkeypatch: Any) -> None:
+def quick_idle(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pilot waits for "idle" (the process's CPU time not advancing) in steps of 20 ms, several times a key;
     a sweep presses hundreds of keys. Steps of 4 ms measure the same thing, sooner."""
     import textual._wait
@@ -70,6 +74,8 @@ class _Tracebacks(logging.Handler):
 class Watch:
     """Records every notification and logged traceback of ``app``; ``check()`` fails on a crash."""
 
+    # Any, not App: the watch replaces the app's notify method and reads private state that older versions of
+    # the app (which this file also runs on) may lack
     def __init__(self, app: Any) -> None:
         self.app = app
         self.trail: list[str] = []
@@ -114,12 +120,12 @@ class Watch:
             raise AssertionError(f"after: {self.where()}\n" + "\n".join(self.problems))
 
 
-def _in_screen(worker: Any, screen: Screen[Any]) -> bool:
+def _in_screen(worker: Worker[Any], screen: Screen[Any]) -> bool:
     node = worker.node
     return node is screen or getattr(node, "screen", None) is screen
 
 
-async def settle(pilot: Any, watch: Watch, limit: float = STEP_LIMIT_S) -> None:
+async def settle(pilot: Pilot[Any], watch: Watch, limit: float = STEP_LIMIT_S) -> None:
     """Wait until the app has done what the last key asked: its workers finished, or, while a dialog is on
     top, the dialog's own workers (a worker waiting for the operator's choice in that dialog never ends)."""
     app = pilot.app
@@ -140,7 +146,7 @@ async def settle(pilot: Any, watch: Watch, limit: float = STEP_LIMIT_S) -> None:
     watch.check()
 
 
-async def press(pilot: Any, watch: Watch, key: str) -> None:
+async def press(pilot: Pilot[Any], watch: Watch, key: str) -> None:
     watch.trail.append(key)
     started = time.perf_counter()
     await pilot.press(key)
@@ -165,7 +171,7 @@ def signature(screen: Screen[Any]) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def offered(app: Any, *, app_keys: bool = True) -> list[tuple[str, str]]:
+def offered(app: App[Any], *, app_keys: bool = True) -> list[tuple[str, str]]:
     """(key, action) of every key the top screen offers now: its own bindings and (``app_keys``) the app's;
     the footer and the help screen list these. Enabled ones, one key per action, in the order bound."""
     screen = app.screen
@@ -192,7 +198,7 @@ def offered(app: Any, *, app_keys: bool = True) -> list[tuple[str, str]]:
     return keys
 
 
-async def back_to(pilot: Any, watch: Watch, base: Screen[Any], *, what: str) -> None:
+async def back_to(pilot: Pilot[Any], watch: Watch, base: Screen[Any], *, what: str) -> None:
     """Esc until ``base`` is on top again; fails when a screen does not close with Esc."""
     for _ in range(4):
         if pilot.app.screen is base:

@@ -24,7 +24,8 @@ FIGURES = [
 ]
 
 
-def test_suite_prints_every_figure():
+def test_suite_prints_every_figure() -> None:
+    """`bench/suite.py --quick` exits 0 and prints a row for every figure the suite measures."""
     out = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "suite.py"), "--quick"],
         capture_output=True,

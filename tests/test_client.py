@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import httpx
@@ -21,11 +22,14 @@ from buildtui.api import (
     ValidationFailed,
 )
 from buildtui.api.errors import RequestTimeout
+from buildtui.api.models import TaskDetail
+from buildtui.simulator import SimulatorServer
 from tests.conftest import outstanding
 
 
 class TestReads:
-    async def test_session(self, client: InvenTreeClient, server):
+    async def test_session(self, client: InvenTreeClient, server: SimulatorServer) -> None:
+        """On connecting, the client learns the API version, who is signed in, their roles and the status labels."""
         info = await client.connect()
         assert info.apiVersion == server.sim.api.version == 530
         assert (await client.me()).username == "admin"
@@ -34,7 +38,8 @@ class TestReads:
         assert codes.label(25) == "On Hold"
         assert (await client.stock_status_codes()).label(65) == "Rejected"
 
-    async def test_list_filters_and_paging(self, client: InvenTreeClient, server):
+    async def test_list_filters_and_paging(self, client: InvenTreeClient, server: SimulatorServer) -> None:
+        """The build list's filters, search and paging give what the server counts; newest first."""
         page = await client.list_builds(BuildQuery(), limit=5)
         assert page.count == outstanding(server.url) and len(page.results) == 5
         refs = sorted(b.reference for b in (await client.list_builds(BuildQuery(), limit=100)).results)
@@ -45,9 +50,11 @@ class TestReads:
         assert all(b.responsible in (1, 3) for b in mine.results)
         found = await client.list_builds(BuildQuery(outstanding=None, search="Ölpumpe"), limit=50)
         assert found.count == 4
-        assert (await client.find_build("bo-0003")).pk == 3  # case-insensitive exact reference
+        build = await client.find_build("bo-0003")
+        assert build is not None and build.pk == 3  # case-insensitive exact reference
 
-    async def test_detail_reads(self, client: InvenTreeClient, server):
+    async def test_detail_reads(self, client: InvenTreeClient, server: SimulatorServer) -> None:
+        """Everything the build screen reads (lines, allocations, outputs, children, stock, serials) reads right."""
         b = await client.get_build(3)
         assert b.quantity == Decimal("25") and b.completed == Decimal("4")
         lines = await client.list_lines(3)
@@ -58,7 +65,8 @@ class TestReads:
         assert sorted(o.quantity for o in outs) == [Decimal(5), Decimal(6)]
         assert [c.reference for c in await client.child_builds(5)] == ["BO-0006", "BO-0007"]
         cands = await client.candidate_stock(lines[2])  # capacitor template: variants allowed
-        assert {s.part_detail.IPN for s in cands} >= {"C-100N-0603", "C-100N-0805"}
+        assert all(s.part_detail is not None for s in cands)
+        assert {s.part_detail.IPN for s in cands if s.part_detail is not None} >= {"C-100N-0603", "C-100N-0805"}
         assert (await client.get_stock(1)).pk == 1
         assert len(await client.list_locations()) == server.sim.db.scalar("SELECT COUNT(*) FROM location")
         assert (await client.get_location(7)).name == "Finished Goods"
@@ -69,11 +77,11 @@ class TestReads:
 
 
 class TestActions:
-    async def test_every_action(self, client: InvenTreeClient, server):
+    async def test_every_action(self, client: InvenTreeClient, server: SimulatorServer) -> None:
         """Every write the client makes, against the newest server (background tasks followed to the end)."""
         import asyncio
 
-        async def done(task) -> None:
+        async def done(task: TaskDetail | None) -> None:
             """Follow a task to its end (API 494+ answers complete, scrap and delete with one)."""
             while task is not None and task.running:
                 await asyncio.sleep(0.1)
@@ -89,7 +97,7 @@ class TestActions:
         assert (await client.get_build(11)).status == 25
         await client.issue(11)
         lines = await client.list_lines(11)
-        pcb = next(ln for ln in lines if ln.part_detail.IPN == "PCB-SB-C")
+        pcb = next(ln for ln in lines if ln.part_detail is not None and ln.part_detail.IPN == "PCB-SB-C")
         stock = (await client.candidate_stock(pcb))[0]
         await client.allocate(11, [{"build_line": pcb.pk, "stock_item": stock.pk, "quantity": Decimal(5)}])
         alloc = (await client.list_allocations(11))[0]
@@ -119,7 +127,8 @@ class TestActions:
         await client.cancel(12, remove_allocated_stock=False, remove_incomplete_outputs=True)
         assert (await client.get_build(12)).status == 30
 
-    async def test_scan(self, client: InvenTreeClient):
+    async def test_scan(self, client: InvenTreeClient) -> None:
+        """A scanned build or stock barcode resolves to that build or item; an unknown one is "No match found"."""
         result = await client.scan('{"build": 3}')
         assert result.model == "build" and result.pk == 3
         item = (await client.scan("INV-SI1")).stock_item()
@@ -130,7 +139,8 @@ class TestActions:
 
 
 class TestErrorsFromServer:
-    async def test_validation_nested_items(self, client: InvenTreeClient):
+    async def test_validation_nested_items(self, client: InvenTreeClient) -> None:
+        """A refusal of one allocation in a batch is found under that item's quantity, in the server's words."""
         lines = await client.list_lines(3)
         with pytest.raises(ValidationFailed) as err:
             await client.allocate(
@@ -144,7 +154,8 @@ class TestErrorsFromServer:
         assert exc.items["items"][0] == {}
         assert exc.for_field("quantity")[0].startswith("Available quantity (")
 
-    async def test_auth_permission_notfound(self, server, client: InvenTreeClient):
+    async def test_auth_permission_notfound(self, server: SimulatorServer, client: InvenTreeClient) -> None:
+        """A bad token, a user without the role and an unknown build each raise their own readable error."""
         bad = InvenTreeClient(server.url, "nope")
         with pytest.raises(AuthenticationRequired, match="Invalid token"):
             await bad.list_builds()
@@ -160,7 +171,8 @@ class TestErrorsFromServer:
         with pytest.raises(NotFound):  # the real server's 500-on-unknown-build quirk
             await client.issue(99999)
 
-    async def test_unreachable_and_server_down(self, server, client: InvenTreeClient):
+    async def test_unreachable_and_server_down(self, server: SimulatorServer, client: InvenTreeClient) -> None:
+        """A port nobody listens on is "refused", named; a server answering 502 is a server error."""
         dead = InvenTreeClient("http://127.0.0.1:9", "x", get_retries=0)
         with pytest.raises(Unreachable) as err:
             await dead.list_builds()
@@ -210,7 +222,8 @@ SHAPES = [
 
 class TestErrorShapes:
     @pytest.mark.parametrize(("body", "fields", "non_field"), SHAPES)
-    async def test_shape(self, body, fields, non_field):
+    async def test_shape(self, body: object, fields: set[str], non_field: list[str]) -> None:
+        """Each shape of InvenTree's 400 answer lands its messages on the right fields, none lost."""
         client = mock_client(400, body)
         with pytest.raises(ValidationFailed) as err:
             await client.finish(1)
@@ -219,27 +232,31 @@ class TestErrorShapes:
         for key in fields:
             assert err.value.fields[key]  # the messages are intact
 
-    async def test_html_proxy_page(self):
+    async def test_html_proxy_page(self) -> None:
+        """A proxy's HTML login page instead of JSON is a bad answer that says text/html."""
         client = mock_client(200, "<html>login</html>", content_type="text/html")
         with pytest.raises(BadResponse, match="text/html"):
             await client.get_build(1)
 
-    async def test_truncated_json_and_wrong_types(self):
+    async def test_truncated_json_and_wrong_types(self) -> None:
+        """Cut-off JSON, or fields of the wrong type, are a bad answer, not a crash."""
         with pytest.raises(BadResponse):
             await mock_client(200, b'{"pk": 1, "refer').get_build(1)
         with pytest.raises(BadResponse):
             await mock_client(200, {"pk": "x", "reference": None}).get_build(1)
 
-    async def test_server_500_body(self):
+    async def test_server_500_body(self) -> None:
+        """A server error 500 carries the server's detail (see the admin panel) into the message."""
         body = {"error": "ValueError", "detail": "Error details can be found in the admin panel", "status_code": 500}
         with pytest.raises(ServerError, match="admin panel"):
             await mock_client(500, body).get_build(1)
 
-    async def test_old_server(self):
+    async def test_old_server(self) -> None:
+        """A server older than the oldest supported API is refused, naming its API version."""
         with pytest.raises(UnsupportedServer, match="API 300"):
             await mock_client(200, {"server": "InvenTree", "apiVersion": 300}).connect()
 
-    async def test_old_server_reported_before_what_it_does_not_know(self):
+    async def test_old_server_reported_before_what_it_does_not_know(self) -> None:
         """The session requests go out together; the version check's verdict wins over their 404s."""
         from buildtui.state import Store
 
@@ -253,7 +270,8 @@ class TestErrorShapes:
             await store.bootstrap()
         assert not store.ready
 
-    async def test_post_timeout_is_not_retried(self):
+    async def test_post_timeout_is_not_retried(self) -> None:
+        """A write that timed out is never sent again (its outcome is unknown); reads are retried with backoff."""
         calls = []
 
         def handler(request: httpx.Request) -> httpx.Response:
@@ -268,7 +286,8 @@ class TestErrorShapes:
             await client.get_build(1)
         assert calls == ["POST", "GET", "GET", "GET"]  # GETs retry with backoff
 
-    async def test_token_never_in_repr(self):
+    async def test_token_never_in_repr(self) -> None:
+        """The client's repr never shows the token."""
         client = InvenTreeClient("http://test", "inv-secret-token")
         assert "secret" not in repr(client)
         await client.aclose()
@@ -277,14 +296,14 @@ class TestErrorShapes:
 class TestBoundedAnswers:
     """Whatever comes back, the client answers with a readable error, within its deadline and size cap."""
 
-    async def test_deeply_nested_answer_is_a_readable_error(self):
+    async def test_deeply_nested_answer_is_a_readable_error(self) -> None:
         """A reply nested 200,000 levels deep is 'nested too deeply', not an exception nobody catches."""
         client = mock_client(200, b"[" * 200_000 + b"]" * 200_000)
         with pytest.raises(BadResponse, match="nested too deeply"):
             await client.list_builds()
         await client.aclose()
 
-    async def test_oversized_answer_is_refused_unread(self):
+    async def test_oversized_answer_is_refused_unread(self) -> None:
         """An answer announcing 2 GB is refused from its headers, with the size in the message."""
 
         def handler(request: httpx.Request) -> httpx.Response:
@@ -295,11 +314,11 @@ class TestBoundedAnswers:
             await client.list_builds()
         await client.aclose()
 
-    async def test_streamed_answer_past_the_cap_is_cut(self):
+    async def test_streamed_answer_past_the_cap_is_cut(self) -> None:
         """An answer with no length that keeps coming is cut at the cap."""
         from buildtui.api.transport import HttpxSender
 
-        async def chunks():
+        async def chunks() -> AsyncIterator[bytes]:
             for _ in range(100):
                 yield b"x" * 100_000
 
@@ -320,7 +339,7 @@ class TestBoundedAnswers:
             await sender.send("GET", "/api/build/", params=None, json_body=None, headers={})
         await sender.aclose()
 
-    async def test_redirect_names_the_address_to_use(self):
+    async def test_redirect_names_the_address_to_use(self) -> None:
         """An http server redirecting to https: the message says which --server to use."""
 
         def handler(request: httpx.Request) -> httpx.Response:
@@ -336,7 +355,7 @@ class TestBoundedAnswers:
         await client.aclose()
 
     @pytest.mark.parametrize("failure", ["read", "protocol", "timeout", "502"])
-    async def test_lost_answer_to_a_write_is_outcome_unknown(self, failure):
+    async def test_lost_answer_to_a_write_is_outcome_unknown(self, failure: str) -> None:
         """Connection cut, closed mid-answer, timed out, or a proxy's 502 after a POST: 'may or may not have been
         carried out', never plain 'unreachable'; a refused connection is not unknown (nothing was sent)."""
 
@@ -360,7 +379,9 @@ class TestBoundedAnswers:
         assert not caught.value.outcome_unknown
         await client.aclose()
 
-    async def test_refused_write_was_not_sent(self):
+    async def test_refused_write_was_not_sent(self) -> None:
+        """A write whose connection was refused is known not to have happened: "connection refused", not unknown."""
+
         def handler(request: httpx.Request) -> httpx.Response:
             raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
 
@@ -370,7 +391,7 @@ class TestBoundedAnswers:
         assert not caught.value.outcome_unknown and "connection refused" in str(caught.value)
         await client.aclose()
 
-    async def test_trickling_answer_ends_at_the_deadline(self, server, token):
+    async def test_trickling_answer_ends_at_the_deadline(self, server: SimulatorServer, token: str) -> None:
         """A server sending one byte a second: the request ends at the overall deadline, not after minutes."""
         import socket
         import threading
@@ -402,7 +423,9 @@ class TestBoundedAnswers:
 
 
 class TestBarcodeLookup:
-    async def test_a_lost_lookup_is_retried_and_never_may_have_been_done(self, server, token) -> None:
+    async def test_a_lost_lookup_is_retried_and_never_may_have_been_done(
+        self, server: SimulatorServer, token: str
+    ) -> None:
         """A scan's lookup (POST /api/barcode/) changes nothing: a dropped answer is retried like a read, and
         when it still fails the operator never reads "may or may not have been carried out"."""
         client = InvenTreeClient(server.url, token, get_retries=1, backoff=0.01)

@@ -35,7 +35,7 @@ async def loaded(server: SimulatorServer, rows: int) -> BuildListModel:
 
 
 class TestListPolls:
-    async def test_poll_reads_the_visible_page_only(self, many):
+    async def test_poll_reads_the_visible_page_only(self, many: SimulatorServer) -> None:
         """With 250 rows loaded and rows 120-140 on screen, a poll asks for one page of 50 (offset 100), not 250."""
         model = await loaded(many, 250)
         mark = len(many.sim.log)
@@ -45,7 +45,7 @@ class TestListPolls:
         assert len(model.rows) == 250
         await model.store.client.aclose()
 
-    async def test_a_change_on_screen_is_shown(self, many):
+    async def test_a_change_on_screen_is_shown(self, many: SimulatorServer) -> None:
         """Another terminal changes a build on screen: the next poll shows it, still with one request."""
         model = await loaded(many, 100)
         target = model.rows[60]
@@ -61,7 +61,7 @@ class TestListPolls:
         assert next(b for b in model.rows if b.pk == target.pk).title == "changed elsewhere"
         await model.store.client.aclose()
 
-    async def test_a_moved_list_is_read_again_whole(self, many):
+    async def test_a_moved_list_is_read_again_whole(self, many: SimulatorServer) -> None:
         """A build added elsewhere shifts every row: the count differs, so everything loaded is read again
         (two requests), and the new build is in the list."""
         model = await loaded(many, 100)
@@ -80,7 +80,7 @@ class TestListPolls:
         assert len(model.rows) == 100 and model.count == before + 1
         await model.store.client.aclose()
 
-    async def test_rows_scrolled_into_view_are_stale_after_an_interval(self, many):
+    async def test_rows_scrolled_into_view_are_stale_after_an_interval(self, many: SimulatorServer) -> None:
         """Rows read long ago count as stale (the screen re-reads them when scrolled to); fresh ones do not."""
         model = await loaded(many, 150)
         assert not model.stale_pages(0, 20, older_than=60)

@@ -7,25 +7,33 @@ import signal
 import sys
 import time
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
 from textual.widgets import Input
 
+from buildtui.app import BuildTUI
+from buildtui.dialogs.allocate import AllocateDialog
 from buildtui.dialogs.outputs import CompleteOutputsDialog, CreateOutputDialog
 from buildtui.screens.build_detail import BuildDetailScreen
+from buildtui.screens.build_list import BuildListScreen
+from buildtui.simulator import SimulatorServer
+from buildtui.simulator.faults import DropHow, FaultKind
 from tests.conftest import make_app, open_allocate, open_build, outstanding, settle
+from tests.screen_text import on_top
 
 
-def notes(app) -> list[str]:
+def notes(app: BuildTUI) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-def posts(server, path: str) -> int:
+def posts(server: SimulatorServer, path: str) -> int:
     return len([p for m, p in server.sim.log if m == "POST" and p.endswith(path)])
 
 
-def api(server, token: str, path: str, **params) -> object:
+def api(server: SimulatorServer, token: str, path: str, **params: str | int) -> Any:
+    """The server's JSON answer to GET ``path`` (read as the operator's user)."""
     r = httpx.get(server.url + path, headers={"Authorization": f"Token {token}"}, params=params)
     r.raise_for_status()
     return r.json()
@@ -35,7 +43,7 @@ class TestDroppedAnswers:
     """The server carries the change out, then the connection is cut before the answer arrives."""
 
     @pytest.mark.parametrize("how", ["close", "reset", "partial"])
-    async def test_dropped_allocation_took_effect_once(self, server, token, how):
+    async def test_dropped_allocation_took_effect_once(self, server: SimulatorServer, token: str, how: DropHow) -> None:
         """Enter in the allocate dialog, answer lost: the operator reads "it took effect", the dialog closes,
         and the server holds exactly one new allocation of that quantity."""
         app = make_app(server.url, token)
@@ -52,9 +60,11 @@ class TestDroppedAnswers:
             assert posts(server, "/allocate/") == 1 and server.sim.faults.count("drop") == 1
             allocs = api(server, token, "/api/build/item/", build_line=line.pk)
             assert sum(Decimal(str(a["quantity"])) for a in allocs) == line.allocated + 3
-            assert app.screen.model.line(line.pk).allocated == line.allocated + 3
+            assert app.screen.model is not None
+            after = app.screen.model.line(line.pk)
+            assert after is not None and after.allocated == line.allocated + 3
 
-    async def test_dropped_output_creation_took_effect_once(self, server, token):
+    async def test_dropped_output_creation_took_effect_once(self, server: SimulatorServer, token: str) -> None:
         """N, Enter, answer lost: "it took effect", one output of 5 on the server, none created twice."""
         app = make_app(server.url, token)
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -62,7 +72,8 @@ class TestDroppedAnswers:
             screen = await open_build(pilot, 11)
             await pilot.press("N")
             await settle(pilot)
-            assert isinstance(app.screen, CreateOutputDialog)
+            dialog = app.screen
+            assert isinstance(dialog, CreateOutputDialog)
             server.sim.faults.add("drop", method="POST", path=r"/create-output/$", times=1)
             await pilot.press("enter")
             await settle(pilot)
@@ -72,7 +83,7 @@ class TestDroppedAnswers:
             outputs = api(server, token, "/api/stock/", build=11, is_building="true")
             assert [Decimal(str(o["quantity"])) for o in outputs] == [5]
 
-    async def test_dropped_output_completion_took_effect_once(self, server, token):
+    async def test_dropped_output_completion_took_effect_once(self, server: SimulatorServer, token: str) -> None:
         """c, Enter with a partial quantity, answer lost: "it took effect"; 2 of 5 completed, 3 still building."""
         app = make_app(server.url, token)
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -83,8 +94,9 @@ class TestDroppedAnswers:
             await settle(pilot)
             await pilot.press("c")
             await settle(pilot)
-            assert isinstance(app.screen, CompleteOutputsDialog)
-            app.screen.query_one("#quantity", Input).value = "2"
+            dialog = app.screen
+            assert isinstance(dialog, CompleteOutputsDialog)
+            dialog.query_one("#quantity", Input).value = "2"
             server.sim.faults.add("drop", method="POST", path=r"/complete/$", times=1, how="reset")
             await pilot.press("ctrl+s")
             await settle(pilot)
@@ -96,7 +108,7 @@ class TestDroppedAnswers:
                 Decimal(str(o["quantity"])) for o in api(server, token, "/api/stock/", build=11, is_building="true")
             ] == [3]
 
-    async def test_lost_write_is_not_done_and_enter_retries_once(self, server, token):
+    async def test_lost_write_is_not_done_and_enter_retries_once(self, server: SimulatorServer, token: str) -> None:
         """A proxy's 504 after holding the write (not carried out): "it did NOT allocate", input kept; Enter
         sends it once more and it is allocated once."""
         app = make_app(server.url, token)
@@ -112,12 +124,14 @@ class TestDroppedAnswers:
             assert "it did NOT" in str(dialog.query_one("#err-form").render())
             await pilot.press("enter")
             await settle(pilot)
-            assert isinstance(app.screen, BuildDetailScreen)
+            assert isinstance(on_top(app), BuildDetailScreen)
             allocs = api(server, token, "/api/build/item/", build_line=line.pk)
             assert sum(Decimal(str(a["quantity"])) for a in allocs) == line.allocated + 2
             assert posts(server, "/allocate/") == 2
 
-    async def test_a_stale_screen_never_reads_a_lost_allocation_as_not_done(self, server, token):
+    async def test_a_stale_screen_never_reads_a_lost_allocation_as_not_done(
+        self, server: SimulatorServer, token: str
+    ) -> None:
         """Another terminal removed the allocation the screen still shows; the operator allocates the same
         stock again and the answer is lost: the dialog says it cannot tell (never "it did NOT"), and Enter does
         not send it a second time. The server holds the one new allocation."""
@@ -135,13 +149,14 @@ class TestDroppedAnswers:
                 httpx.delete(f"{server.url}/api/build/item/{pk}/", headers={"Authorization": f"Token {token}"})
             await pilot.press("a")
             await settle(pilot)
-            dialog = app.screen
-            dialog.query_one("#quantity", Input).value = "3"
+            again = app.screen
+            assert isinstance(again, AllocateDialog)
+            again.query_one("#quantity", Input).value = "3"
             server.sim.faults.add("drop", method="POST", path=r"/allocate/$", times=1)
             await pilot.press("enter")
             await settle(pilot)
-            assert app.screen is dialog
-            said = str(dialog.query_one("#err-form").render())
+            assert app.screen is again
+            said = str(again.query_one("#err-form").render())
             assert "did NOT" not in said and "could not be checked" in said, said
             await pilot.press("enter")
             await settle(pilot)
@@ -149,7 +164,9 @@ class TestDroppedAnswers:
             allocs = api(server, token, "/api/build/item/", build_line=line.pk)
             assert [Decimal(str(a["quantity"])) for a in allocs] == [3]
 
-    async def test_unknown_outcome_is_never_sent_again(self, server, token, monkeypatch):
+    async def test_unknown_outcome_is_never_sent_again(
+        self, server: SimulatorServer, token: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """The answer is lost and the check itself fails: the dialog says it cannot tell, and Enter does not
         send the allocation a second time."""
         app = make_app(server.url, token)
@@ -170,7 +187,9 @@ class TestDroppedAnswers:
 
 
 class TestBadAnswers:
-    async def test_trickled_answer_ends_in_a_message_within_the_deadline(self, server, token):
+    async def test_trickled_answer_ends_in_a_message_within_the_deadline(
+        self, server: SimulatorServer, token: str
+    ) -> None:
         """A build read trickling one byte a second: after the 1 s deadline the screen says the server did
         not answer in time, instead of "Loading…" for minutes."""
         app = make_app(server.url, token, timeout=1.0)
@@ -186,7 +205,7 @@ class TestBadAnswers:
             assert "did not answer within 1 s" in header and "Retrying" in header
             assert "OFFLINE" in str(app.screen.query_one("#status-line").render())
 
-    async def test_oversized_answer_ends_in_a_message(self, server, token):
+    async def test_oversized_answer_ends_in_a_message(self, server: SimulatorServer, token: str) -> None:
         """A list answer announcing 2 GB: refused at once with its size, the list keeps its rows."""
         app = make_app(server.url, token)
         app.client.get_retries = 0
@@ -196,9 +215,10 @@ class TestBadAnswers:
             await pilot.press("a")
             await settle(pilot)
             assert "buildtui reads at most" in str(app.store.last_error)
+            assert isinstance(app.screen, BuildListScreen) and app.screen.model is not None
             assert len(app.screen.model.rows) == outstanding(server.url)
 
-    async def test_nested_answer_ends_in_a_message(self, server, token):
+    async def test_nested_answer_ends_in_a_message(self, server: SimulatorServer, token: str) -> None:
         """A reply nested 200,000 levels deep at start-up: a sentence on screen, a retry after the back-off,
         not a flood of requests."""
         server.sim.faults.add("nested", method="GET", path=r"^/api/build/$")
@@ -211,7 +231,7 @@ class TestBadAnswers:
             assert "nested too deeply" in message and "Retrying" in message
             assert len([p for m, p in server.sim.log if p.startswith("/api/build/?")]) == 1
 
-    async def test_redirect_names_the_address(self, server, token):
+    async def test_redirect_names_the_address(self, server: SimulatorServer, token: str) -> None:
         """An http address answering with a redirect to https: the list says which address to use."""
         server.sim.faults.add("redirect", to="https://inventree.example")
         app = make_app(server.url, token)
@@ -231,7 +251,10 @@ class TestAlwaysQuits:
         [("trickle", b"\x11"), ("oversize", b"\x11"), ("trickle", b"\x03")],
         ids=["trickle-ctrl+q", "oversize-ctrl+q", "trickle-ctrl+c"],
     )
-    def test_quits_within_a_second_during_a_bad_answer(self, server, token, fault, key):
+    def test_quits_within_a_second_during_a_bad_answer(
+        self, server: SimulatorServer, token: str, fault: FaultKind, key: bytes
+    ) -> None:
+        """ctrl+q or ctrl+c ends the app within a second while an answer trickles in or announces 2 GB."""
         from bench.harness import PtyApp
 
         server.sim.faults.add(fault, method="GET", path=r"^/api/build/$", interval_s=2.0, size=2 * 1024**3, commit=True)

@@ -12,14 +12,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_package_list_names_every_package_folder():
+def test_package_list_names_every_package_folder() -> None:
     """pyproject lists its packages (styles/ lives outside buildtui/); a new subpackage must be listed too."""
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "buildtui").rglob("__init__.py")}
     assert listed - {"buildtui.styles"} == found
 
 
-def test_wheel_install_has_styles_and_launches(tmp_path):
+def test_wheel_install_has_styles_and_launches(tmp_path: Path) -> None:
+    """A wheel built from a fresh clone installs every module and stylesheet and opens on the build list."""
     # Built from a copy as a fresh clone has it: a build/ folder left in the checkout hid a missing styles/.
     source = tmp_path / "source"
     shutil.copytree(

@@ -4,16 +4,24 @@ keep their columns, readable without colour, cut-offs said with "…"."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.app import App
 from textual.css.model import SelectorType
 from textual.css.stylesheet import Stylesheet
+from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Input
+from textual.widgets import Button, Checkbox, DataTable, Input, Select
 
+from buildtui.app import BuildTUI
+from buildtui.dialogs.allocate import AllocateDialog
+from buildtui.dialogs.allocation_edits import EditAllocationDialog
+from buildtui.dialogs.build_actions import FinishBuildDialog
 from buildtui.dialogs.form import FormDialog
+from buildtui.dialogs.outputs import CompleteOutputsDialog
 from buildtui.screens.build_detail import BuildDetailScreen
+from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from tests.conftest import make_app, open_build, outstanding, settle
 from tests.screen_text import flat_text, screen_text
@@ -36,7 +44,7 @@ def screen_classes() -> set[str]:
             importlib.import_module(f"{package.__name__}.{module.name}")
 
     found: set[str] = set()
-    todo: list[type] = [Screen]
+    todo: list[type[Screen[Any]]] = [Screen]
     while todo:
         cls = todo.pop()
         for sub in cls.__subclasses__():
@@ -47,7 +55,7 @@ def screen_classes() -> set[str]:
 
 
 class TestStyles:
-    def test_no_rule_reaches_another_screen(self):
+    def test_no_rule_reaches_another_screen(self) -> None:
         """Every rule naming an id or a screen's own class starts with the screen or dialog it is for."""
         owners = screen_classes() | {"App"}
         leaks = []
@@ -69,7 +77,7 @@ class TestStyles:
                         leaks.append(f"{path.name}: {' '.join(p.name for p in parts)}")
         assert not leaks, leaks
 
-    async def test_build_notes_style_does_not_reach_the_notes_fields(self, server, token):
+    async def test_build_notes_style_does_not_reach_the_notes_fields(self, server: SimulatorServer, token: str) -> None:
         """The build's Notes tab is padded; the complete dialog's Notes field is a one-row field that shows
         what is typed (the old #notes rule hid it)."""
         app = make_app(server.url, token)
@@ -96,7 +104,7 @@ TYPED = {
 }
 
 
-async def open_dialog(pilot, builds: list[int], keys: list[str]) -> FormDialog:
+async def open_dialog(pilot: Pilot[None], builds: list[int], keys: list[str]) -> FormDialog[Any]:
     await settle(pilot)
     for pk in builds:
         await open_build(pilot, pk)
@@ -110,7 +118,7 @@ async def open_dialog(pilot, builds: list[int], keys: list[str]) -> FormDialog:
 
 class TestTypedText:
     @pytest.mark.parametrize("case", list(TYPED))
-    async def test_typed_text_shows_in_every_field(self, server, token, case):
+    async def test_typed_text_shows_in_every_field(self, server: SimulatorServer, token: str, case: str) -> None:
         """Whatever is typed in a dialog's text field is on the screen as typed, at 80x24."""
         builds, keys, fields = TYPED[case]
         app = make_app(server.url, token)
@@ -125,7 +133,7 @@ class TestTypedText:
                 assert box.value == typed
                 assert typed in screen_text(app), f"{field_id}: {typed!r} not on screen"
 
-    async def test_password_shows_as_dots(self, server):
+    async def test_password_shows_as_dots(self, server: SimulatorServer) -> None:
         """The sign-in dialog shows the username as typed and the password as one dot per character."""
         app = make_app(server.url, "not-a-token")
         async with app.run_test(size=(80, 24)) as pilot:
@@ -139,7 +147,7 @@ class TestTypedText:
 
 
 class TestNotesTab:
-    async def test_multi_line_notes_are_lines(self, server, token):
+    async def test_multi_line_notes_are_lines(self, server: SimulatorServer, token: str) -> None:
         """Notes written on several lines show on several lines, in order, nothing joined."""
         server.sim.db.update("build", 3, notes="Line 2 only.\r\nUse the *new* stencil.\n\n- check U1\tfirst")
         app = make_app(server.url, token)
@@ -153,7 +161,7 @@ class TestNotesTab:
             assert lines[at + 1].strip() == "Use the *new* stencil."
             assert lines[at + 2].strip() == "" and lines[at + 3].strip() == "- check U1    first"
 
-    async def test_no_notes_says_so(self, app):
+    async def test_no_notes_says_so(self, app: BuildTUI) -> None:
         """A build without notes says "(no notes)"."""
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -163,14 +171,14 @@ class TestNotesTab:
             assert "(no notes)" in screen_text(app)
 
 
-def focused_id(app) -> str | None:
+def focused_id(app: BuildTUI) -> str | None:
     focused = app.screen.focused
     return focused.id if focused is not None else None
 
 
 class TestOneRuleForEveryDialog:
     @pytest.mark.parametrize("case", list(TYPED))
-    async def test_every_dialog_says_its_rule(self, server, token, case):
+    async def test_every_dialog_says_its_rule(self, server: SimulatorServer, token: str, case: str) -> None:
         """Each dialog has a line saying what Enter does and that Esc closes."""
         builds, keys, _ = TYPED[case]
         app = make_app(server.url, token)
@@ -179,7 +187,7 @@ class TestOneRuleForEveryDialog:
             hint = str(app.screen.query_one("#dialog-hint").render())
             assert "Enter" in hint and "Esc" in hint and hint in flat_text(app)
 
-    async def test_enter_on_a_box_submits_and_does_not_tick_it(self, app):
+    async def test_enter_on_a_box_submits_and_does_not_tick_it(self, app: BuildTUI) -> None:
         """Auto-allocate: Tab to "Optional lines too" and press Enter: the box stays unticked and the dialog
         is sent (the summary opens)."""
         from buildtui.dialogs.auto_allocate import AutoAllocateDialog
@@ -195,7 +203,7 @@ class TestOneRuleForEveryDialog:
             assert box.value is False
             assert isinstance(app.screen, InfoDialog)
 
-    async def test_finish_opens_on_its_button_and_enter_sends_it(self, app):
+    async def test_finish_opens_on_its_button_and_enter_sends_it(self, app: BuildTUI) -> None:
         """Finish opens on «Finish», never on a box: Enter sends it (here refused: not in production), and the
         accept boxes stay unticked; the focus is where it was."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -206,8 +214,8 @@ class TestOneRuleForEveryDialog:
             await settle(pilot)
             await pilot.press("F")
             await settle(pilot)
+            assert isinstance(app.screen, FinishBuildDialog) and focused_id(app) == "submit"
             dialog = app.screen
-            assert focused_id(app) == "submit"
             await pilot.press("enter")
             await settle(pilot)
             assert app.screen is dialog and dialog.sent_count == 1
@@ -217,24 +225,25 @@ class TestOneRuleForEveryDialog:
             assert not dialog.query_one("#accept_unallocated", Checkbox).value
             assert focused_id(app) == "submit"
 
-    async def test_edit_allocation_opens_in_quantity(self, app):
+    async def test_edit_allocation_opens_in_quantity(self, app: BuildTUI) -> None:
         """e opens with the cursor in Quantity: typing replaces nothing else, Enter saves it."""
         async with app.run_test(size=(80, 24)) as pilot:
             dialog = await open_dialog(pilot, [3], ["space", "down", "e"])
-            assert focused_id(app) == "quantity"
+            assert isinstance(dialog, EditAllocationDialog) and focused_id(app) == "quantity"
             dialog.query_one("#quantity", Input).value = ""
             await pilot.press("1", "2", "enter")
             await settle(pilot)
             screen = app.screen
-            assert isinstance(screen, BuildDetailScreen)
-            assert screen.model.allocation(dialog.allocation.pk).quantity == 12
+            assert isinstance(screen, BuildDetailScreen) and screen.model is not None
+            edited = screen.model.allocation(dialog.allocation.pk)
+            assert edited is not None and edited.quantity == 12
 
-    async def test_allocate_opens_in_quantity_with_the_list_in_reach(self, app):
+    async def test_allocate_opens_in_quantity_with_the_list_in_reach(self, app: BuildTUI) -> None:
         """a opens with the cursor in Quantity: typing 3 sets it; ↓ moves through the stock list from there;
         Shift+Tab reaches the list, where Space marks an item."""
         async with app.run_test(size=(80, 24)) as pilot:
             dialog = await open_dialog(pilot, [3], ["a"])
-            assert focused_id(app) == "quantity"
+            assert isinstance(dialog, AllocateDialog) and focused_id(app) == "quantity"
             table = dialog.query_one("#candidates", KeyedTable)
             first = table.current_key
             box = dialog.query_one("#quantity", Input)
@@ -250,7 +259,7 @@ class TestOneRuleForEveryDialog:
             await pilot.press("space")
             assert len(dialog.marked) == 1
 
-    async def test_refusal_puts_the_cursor_in_the_field_named(self, app):
+    async def test_refusal_puts_the_cursor_in_the_field_named(self, app: BuildTUI) -> None:
         """A serial number that exists is refused by the server; the cursor goes to Serial numbers, with the
         server's message under it, from wherever it was."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -268,7 +277,7 @@ class TestOneRuleForEveryDialog:
             assert app.screen is dialog and "already exist" in str(dialog.query_one("#err-serial_numbers").render())
             assert focused_id(app) == "serial_numbers"
 
-    async def test_typing_after_a_refusal_never_ticks_a_box(self, app):
+    async def test_typing_after_a_refusal_never_ticks_a_box(self, app: BuildTUI) -> None:
         """Scrap: Enter without a reason names the Reason field and puts the cursor there; the words typed
         next go into it, and neither the discard box nor the marks change."""
         from buildtui.dialogs.outputs import ScrapOutputsDialog
@@ -277,7 +286,7 @@ class TestOneRuleForEveryDialog:
             dialog = await open_dialog(pilot, [3], ["3", "S"])
             assert isinstance(dialog, ScrapOutputsDialog) and focused_id(app) == "notes"
             marked = set(dialog.marked)
-            dialog.query_one("#location").value = 8
+            dialog.query_one("#location", Select).value = 8
             dialog.query_one("#discard", Checkbox).focus()
             await pilot.press("ctrl+s")
             await settle(pilot)
@@ -286,11 +295,12 @@ class TestOneRuleForEveryDialog:
             assert dialog.query_one("#notes", Input).value == "a bad weld"
             assert dialog.marked == marked and dialog.query_one("#discard", Checkbox).value is False
 
-    async def test_space_and_letters_act_only_on_the_list_with_the_focus(self, app):
+    async def test_space_and_letters_act_only_on_the_list_with_the_focus(self, app: BuildTUI) -> None:
         """Complete outputs: a space or an "a" typed in Notes is text; on the outputs list, Space marks and a
         marks all."""
         async with app.run_test(size=(80, 24)) as pilot:
             dialog = await open_dialog(pilot, [3], ["c"])
+            assert isinstance(dialog, CompleteOutputsDialog)
             marked = set(dialog.marked)
             dialog.query_one("#notes", Input).focus()
             await pilot.press(*"a a")
@@ -301,39 +311,41 @@ class TestOneRuleForEveryDialog:
 
 
 class TestDestructiveDialogs:
-    async def test_scrap_needs_enter_on_its_button(self, app):
+    async def test_scrap_needs_enter_on_its_button(self, app: BuildTUI) -> None:
         """Scrap: Enter in the reason moves to «Scrap» and says so; only Enter there scraps."""
         async with app.run_test(size=(80, 24)) as pilot:
             dialog = await open_dialog(pilot, [3], ["3", "S"])
             screen = pilot.app.screen_stack[-2]
-            dialog.query_one("#location").value = 8
+            assert isinstance(screen, BuildDetailScreen) and screen.model is not None
+            dialog.query_one("#location", Select).value = 8
             await pilot.press(*"Cracked", "enter")
             await settle(pilot)
             assert app.screen is dialog and dialog.sent_count == 0 and focused_id(app) == "submit"
             assert "Enter again on «Scrap»" in flat_text(app)
             await pilot.press("enter")
             await settle(pilot)
-            assert app.screen is screen and dialog.sent_count == 1
+            assert isinstance(app.screen, BuildDetailScreen) and app.screen is screen and dialog.sent_count == 1
             assert len(screen.model.incomplete_outputs) == 1
 
-    async def test_cancel_build_opens_on_its_button(self, app):
+    async def test_cancel_build_opens_on_its_button(self, app: BuildTUI) -> None:
         """C opens with the focus on «Cancel the build»: the dialog says only Enter there does it."""
         async with app.run_test(size=(80, 24)) as pilot:
             await open_dialog(pilot, [3], ["C"])
             assert focused_id(app) == "submit"
             assert "Only Enter on «Cancel the build» cancels it" in flat_text(app)
 
-    async def test_typing_in_a_confirmation_disarms_it(self, app):
+    async def test_typing_in_a_confirmation_disarms_it(self, app: BuildTUI) -> None:
         """A search typed on the detail screen by mistake ("/harness" + Enter) does not hold the build: h asks,
         the letters after it move the focus to Close, and Enter closes the question."""
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_build(pilot, 3)
+            assert screen.model is not None
             await pilot.press(*"/harness", "enter")
             await settle(pilot)
-            assert app.screen is screen and screen.model.build.status == 20
+            assert app.screen is screen and screen.model.build is not None and screen.model.build.status == 20
             assert len(screen.model.lines[0].allocations or []) == 1  # and nothing allocated or removed
 
-    async def test_a_burst_typed_at_the_screen_never_answers_the_question(self, app):
+    async def test_a_burst_typed_at_the_screen_never_answers_the_question(self, app: BuildTUI) -> None:
         """ "/harness" + Enter read in one go (typed fast or pasted): h asks, and neither the letters nor the
         Enter, typed before the question was on screen, answer it; the build stays in production."""
         from textual import events
@@ -345,18 +357,21 @@ class TestDestructiveDialogs:
             for key, char in [("slash", "/"), *[(c, c) for c in "harness"], ("enter", "\r")]:
                 app.post_message(events.Key(key, char))
             await settle(pilot)
-            assert isinstance(app.screen, ConfirmDialog) and focused_id(app) == "cancel"
-            assert screen.model.build.status == 20 and app.screen.sent_count == 0
+            dialog = app.screen
+            assert isinstance(dialog, ConfirmDialog) and focused_id(app) == "cancel"
+            assert screen.model is not None and screen.model.build is not None
+            assert screen.model.build.status == 20 and dialog.sent_count == 0
             await pilot.press("enter")  # Enter now, on Close: the question goes, nothing changes
             await settle(pilot)
             assert app.screen is screen and screen.model.build.status == 20
 
-    async def test_hold_and_issue_ask_first(self, app):
+    async def test_hold_and_issue_ask_first(self, app: BuildTUI) -> None:
         """h asks "Put BO-0003 on hold" and says how to undo it; Esc leaves it in production, Enter holds it."""
         from buildtui.dialogs.build_actions import ConfirmDialog
 
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_build(pilot, 3)
+            assert screen.model is not None
             await pilot.press("h")
             await settle(pilot)
             assert isinstance(app.screen, ConfirmDialog) and focused_id(app) == "submit"
@@ -364,18 +379,18 @@ class TestDestructiveDialogs:
             assert "Put BO-0003 on hold" in shown and "(i issues it again.)" in shown
             await pilot.press("escape")
             await settle(pilot)
-            assert screen.model.build.status == 20
+            assert screen.model.build is not None and screen.model.build.status == 20
             await pilot.press("h", "enter")
             await settle(pilot)
-            assert screen.model.build.status == 25
+            assert screen.model.build is not None and screen.model.build.status == 25
             await pilot.press("i")
             await settle(pilot)
             assert "Issue BO-0003" in flat_text(app)
             await pilot.press("enter")
             await settle(pilot)
-            assert screen.model.build.status == 20
+            assert screen.model.build is not None and screen.model.build.status == 20
 
-    async def test_unallocate_all_opens_on_its_button(self, app):
+    async def test_unallocate_all_opens_on_its_button(self, app: BuildTUI) -> None:
         """U asks, with the focus on «Remove all»; typing moves it to Close."""
         async with app.run_test(size=(80, 24)) as pilot:
             dialog = await open_dialog(pilot, [3], ["U"])
@@ -388,7 +403,7 @@ class TestDestructiveDialogs:
             assert isinstance(app.screen.focused, Button) is False
 
 
-def table_lines(app, selector: str) -> list[str]:
+def table_lines(app: BuildTUI, selector: str) -> list[str]:
     """The rows of a table as the operator reads them (header first)."""
     table = app.screen.query_one(selector, KeyedTable)
     region = table.region
@@ -396,7 +411,7 @@ def table_lines(app, selector: str) -> list[str]:
 
 
 class TestTablesKeepTheirColumns:
-    async def test_widths_are_right_before_the_first_paint(self):
+    async def test_widths_are_right_before_the_first_paint(self) -> None:
         """Rows synced into a table have their full widths at once, not when the app is next idle (the
         first paint of the list showed "HAR-" and "Produc"); a row removed shrinks them at once too."""
         from rich.text import Text
@@ -421,7 +436,7 @@ class TestTablesKeepTheirColumns:
             table.sync([("2", (Text("BO-0020"), Text("OPS-7"), Text("Pending")))])
             assert [c.content_width for c in table.columns.values()] == [9, 5, 7]
 
-    async def test_allocating_with_a_line_expanded(self, app):
+    async def test_allocating_with_a_line_expanded(self, app: BuildTUI) -> None:
         """BO-0021: expand the wire line and allocate 6: the line keeps its whole name and figures, and its
         allocation shows under it."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -435,7 +450,7 @@ class TestTablesKeepTheirColumns:
             assert rows[1].split() == ["✓", "W-05-RD", "Wire", "0.5mm²", "red", "6", "6", "0", "244", "██████"]
             assert "└ batch WIRE-R-2401 @ Wareho" in rows[2]
 
-    async def test_deleting_an_output_keeps_the_columns(self, app):
+    async def test_deleting_an_output_keeps_the_columns(self, app: BuildTUI) -> None:
         """Create two serialised outputs on BO-0005 and delete one: every row still reads in full."""
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -446,12 +461,12 @@ class TestTablesKeepTheirColumns:
             await settle(pilot)
             await pilot.press("down", "down", "D", "enter")
             await settle(pilot)
-            assert len(screen.model.incomplete_outputs) == 3
+            assert screen.model is not None and len(screen.model.incomplete_outputs) == 3
             rows = table_lines(app, "#outputs")
             assert rows[0].split() == ["State", "Serial/batch", "Qty", "Location", "Status"]
             assert all(r.split()[0] == "building" and "Finished Goods" in r for r in rows[1:4]), rows
 
-    async def test_a_huge_reference_is_cut_and_the_rest_stays(self, server, token):
+    async def test_a_huge_reference_is_cut_and_the_rest_stays(self, server: SimulatorServer, token: str) -> None:
         """A 100,000-character reference is cut with "…" in the list and the header; every other column of
         the list stays in sight and nothing scrolls sideways."""
         server.sim.db.update("build", 21, reference="BO-" + "9" * 100_000)
@@ -472,7 +487,7 @@ class TestTablesKeepTheirColumns:
             assert "…" in first and len(first) <= 80
             assert screen_text(app).splitlines()[1].startswith(" Qty 10")
 
-    async def test_one_malformed_row_does_not_blank_the_list(self, server, token):
+    async def test_one_malformed_row_does_not_blank_the_list(self, server: SimulatorServer, token: str) -> None:
         """One build the client cannot read (a target date "soon") shows as "unreadable row"; the others are
         listed as usual, the count says so, and Enter on it says it could not be read."""
         server.sim.db.update("build", 27, target_date="soon")
@@ -492,7 +507,7 @@ class TestTablesKeepTheirColumns:
                 str(n.message) for n in app._notifications
             )
 
-    async def test_long_names_end_with_an_ellipsis(self, app):
+    async def test_long_names_end_with_an_ellipsis(self, app: BuildTUI) -> None:
         """At 80 columns a part name longer than its column ends with "…" (not "…ATmeg" cut silently)."""
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -504,14 +519,14 @@ class TestTablesKeepTheirColumns:
 
 
 class TestHeader:
-    async def test_overdue_and_priority_keep_their_separator(self, app):
+    async def test_overdue_and_priority_keep_their_separator(self, app: BuildTUI) -> None:
         """BO-0003 at 80 columns: "target 2026-06-12 OVERDUE · priority 2" on one line."""
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await open_build(pilot, 3)
             assert "target 2026-06-12 OVERDUE · priority 2" in screen_text(app)
 
-    async def test_priority_zero_is_not_said(self, app):
+    async def test_priority_zero_is_not_said(self, app: BuildTUI) -> None:
         """BO-0021 (priority 0, no start date): the figures and the target fit on one line, no "priority 0"."""
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -520,7 +535,7 @@ class TestHeader:
             assert "priority" not in screen_text(app)
             assert lines[1].strip() == "Qty 10 · done 0 · left 10 ░░░░░░░░░░ · target 2026-03-17 OVERDUE"
 
-    async def test_children_tab_names_the_parent_by_reference(self, app):
+    async def test_children_tab_names_the_parent_by_reference(self, app: BuildTUI) -> None:
         """BO-0006, a child of BO-0005: the header says "parent BO-0005" and the children tab lists it first;
         Enter there opens it."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -535,7 +550,7 @@ class TestHeader:
             await settle(pilot)
             assert isinstance(app.screen, BuildDetailScreen) and app.screen.pk == 5
 
-    def test_other_rows_still_fail_the_answer(self):
+    def test_other_rows_still_fail_the_answer(self) -> None:
         """Only build rows stand in as "unreadable row": a malformed line or stock row fails the whole answer
         (a missing line would hide stock that is needed)."""
         from buildtui.api import InvenTreeClient
@@ -551,7 +566,7 @@ class TestHeader:
             client._models(BuildLine, [{"pk": "not a number"}])
 
 
-def footer_text(app) -> str:
+def footer_text(app: BuildTUI) -> str:
     return screen_text(app).splitlines()[-1]
 
 
@@ -566,7 +581,7 @@ class TestFooter:
             ("5", "? Help F Finish h Hold C Cancel 1-5 Tabs Esc Back"),
         ],
     )
-    async def test_each_tab_shows_what_matters_there(self, app, tab, expected):
+    async def test_each_tab_shows_what_matters_there(self, app: BuildTUI, tab: str, expected: str) -> None:
         """At 80 columns the footer of BO-0003 (in production) shows, after "? Help", the actions of the tab
         shown in a fixed order, as many as fit, and nothing cut in the middle."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -576,7 +591,7 @@ class TestFooter:
             await settle(pilot)
             assert footer_text(app).strip() == expected
 
-    async def test_a_pending_build_offers_issue_early(self, app):
+    async def test_a_pending_build_offers_issue_early(self, app: BuildTUI) -> None:
         """BO-0011 (pending): Issue is the second action on the lines tab; Finish, not offered, is not shown."""
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -584,7 +599,7 @@ class TestFooter:
             shown = footer_text(app)
             assert shown.startswith("? Help a Alloc i Issue A Auto") and "Finish" not in shown
 
-    async def test_help_is_always_there(self, app):
+    async def test_help_is_always_there(self, app: BuildTUI) -> None:
         """At 45 columns the footer still starts with "? Help"; wider, more keys come back."""
         async with app.run_test(size=(45, 24)) as pilot:
             await settle(pilot)
@@ -595,7 +610,7 @@ class TestFooter:
             await settle(pilot)
             assert "x Consume" in footer_text(app)
 
-    async def test_the_list_shows_all_its_keys_at_80_columns(self, app):
+    async def test_the_list_shows_all_its_keys_at_80_columns(self, app: BuildTUI) -> None:
         """The list's footer at 80 columns: every filter, the sort and Quit."""
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
@@ -605,7 +620,7 @@ class TestFooter:
 
 
 class TestScanLog:
-    async def test_results_wrap_instead_of_being_cut(self, app):
+    async def test_results_wrap_instead_of_being_cut(self, app: BuildTUI) -> None:
         """F3 at 80 columns: a long result is shown whole, over several lines."""
         from buildtui.scanning import ScanEntry
 
@@ -620,11 +635,11 @@ class TestScanLog:
             await settle(pilot)
             shown = flat_text(app)
             assert outcome.split(" ")[-6:] == shown.split(" ✗ ")[-1].split("Esc closes")[0].split()[-6:]
-            assert app.screen.query_one("#scan-log").row_count == 1
+            assert app.screen.query_one("#scan-log", DataTable).row_count == 1
 
 
 class TestToasts:
-    async def test_a_notification_does_not_cover_the_columns(self, app):
+    async def test_a_notification_does_not_cover_the_columns(self, app: BuildTUI) -> None:
         """A notification on the detail screen lies over the status line and footer, the full width: the
         table rows above it, with Avail and Progress, stay in sight."""
         from textual.widgets._toast import Toast
@@ -642,7 +657,7 @@ class TestToasts:
 
 
 class TestPalette:
-    async def test_keys_are_named_as_printed(self, app):
+    async def test_keys_are_named_as_printed(self, app: BuildTUI) -> None:
         """The palette names keys as on the keyboard: "Esc", "ctrl+r, F5", not "key escape"."""
         from buildtui.commands import ActionCommands
 
@@ -656,7 +671,9 @@ class TestPalette:
 
 
 class TestWithoutColour:
-    async def test_ticked_and_unticked_boxes_differ_by_glyph(self, server, token, monkeypatch):
+    async def test_ticked_and_unticked_boxes_differ_by_glyph(
+        self, server: SimulatorServer, token: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """Under NO_COLOR, auto-allocate's ticked boxes read "▐X▌" and the unticked one "▐ ▌"."""
         monkeypatch.setenv("NO_COLOR", "1")
         app = make_app(server.url, token)
@@ -667,7 +684,9 @@ class TestWithoutColour:
             assert "▐ ▌ Optional lines too" in shown
 
     @pytest.mark.parametrize("mode", ["NO_COLOR", "TEXTUAL_COLOR_SYSTEM"])
-    async def test_the_cursor_row_is_reverse_video(self, server, token, monkeypatch, mode):
+    async def test_the_cursor_row_is_reverse_video(
+        self, server: SimulatorServer, token: str, monkeypatch: pytest.MonkeyPatch, mode: str
+    ) -> None:
         """Without colour (NO_COLOR) the list's cursor row is drawn in reverse video, not a shade of grey; with
         16 colours it is still marked."""
         monkeypatch.setenv(mode, "1" if mode == "NO_COLOR" else "standard")

@@ -6,25 +6,33 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input, Select
 
+from buildtui.api.models import BuildLine
+from buildtui.app import BuildTUI
+from buildtui.dialogs.allocate import AllocateDialog
 from buildtui.dialogs.outputs import CompleteOutputsDialog, CreateOutputDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer, build_simulator
+from buildtui.simulator.db import Row
 from buildtui.widgets.keyed_table import KeyedTable
 from tests.conftest import get_token, make_app, open_build, settle
+from tests.screen_text import on_top
 
 
-def outputs_on_server(server, build: int, *, building: bool) -> list[dict]:
+def outputs_on_server(server: SimulatorServer, build: int, *, building: bool) -> list[Row]:
     return server.sim.db.all("SELECT * FROM stock WHERE build = ? AND is_building = ?", (build, int(building)))
 
 
 class TestNoDestination:
-    async def test_new_output_on_a_build_with_no_destination(self, server, app):
+    async def test_new_output_on_a_build_with_no_destination(self, server: SimulatorServer, app: BuildTUI) -> None:
         """N on BO-0022 (no source, no destination): Create outputs opens with the location blank and the rest
         of the quantity proposed; Enter creates the output and the outputs tab lists it."""
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_build(pilot, 22)
+            assert screen.model is not None and screen.model.build is not None
             assert screen.model.build.destination is None and screen.model.build.take_from is None
             await pilot.press("N")
             await settle(pilot)
@@ -40,7 +48,7 @@ class TestNoDestination:
             await settle(pilot)
             assert len(app.screen.query_one("#outputs", KeyedTable).row_keys) == 2
 
-    async def test_complete_the_only_output_with_no_destination(self, server, app):
+    async def test_complete_the_only_output_with_no_destination(self, server: SimulatorServer, app: BuildTUI) -> None:
         """c on BO-0029 (one output, every line allocated, no destination): the output is marked and the
         location blank; Enter asks for a location, scanning LOC-FG fills it, Enter completes the output."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -58,30 +66,33 @@ class TestNoDestination:
             assert dialog.query_one("#location", Select).value == 7
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, BuildDetailScreen)
+            assert isinstance(on_top(app), BuildDetailScreen)
             assert outputs_on_server(server, 29, building=True) == []
             assert [o["location"] for o in outputs_on_server(server, 29, building=False)] == [7]
 
 
-def line_of(screen, ipn: str):
+def line_of(screen: BuildDetailScreen, ipn: str) -> BuildLine:
     """The build line of part ``ipn`` on the open build."""
+    assert screen.model is not None
     return next(ln for ln in screen.model.lines if ln.part_detail and ln.part_detail.IPN == ipn)
 
 
-async def picker_on(pilot, screen, ipn: str):
+async def picker_on(pilot: Pilot[None], screen: BuildDetailScreen, ipn: str) -> AllocateDialog:
     """Select the line of part ``ipn`` (as the arrow keys would) and press a: the stock picker."""
     screen.query_one("#lines", KeyedTable).select_key(f"l{line_of(screen, ipn).pk}")
     await pilot.press("a")
     await settle(pilot)
-    return pilot.app.screen
+    dialog = pilot.app.screen
+    assert isinstance(dialog, AllocateDialog)
+    return dialog
 
 
-def text_of(dialog, selector: str) -> str:
+def text_of(dialog: Widget, selector: str) -> str:
     return str(dialog.query_one(selector).render())
 
 
 class TestLongBom:
-    async def test_auto_allocate_with_no_source_location(self, server, app):
+    async def test_auto_allocate_with_no_source_location(self, server: SimulatorServer, app: BuildTUI) -> None:
         """A on BO-0022 (45 lines, no source location): the dialog opens with "anywhere" as the source;
         submitted, the summary lists what was allocated and says which lines have no stock at all."""
         from buildtui.dialogs.auto_allocate import AutoAllocateDialog
@@ -89,7 +100,7 @@ class TestLongBom:
 
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_build(pilot, 22)
-            assert len(screen.model.lines) == 45
+            assert screen.model is not None and len(screen.model.lines) == 45
             await pilot.press("A")
             await settle(pilot)
             dialog = app.screen
@@ -103,7 +114,7 @@ class TestLongBom:
             assert "U-INA240A2 Current sense amplifier INA240A2: no stock available" in said
             assert "J-USB-C USB-C receptacle 16-pin: no stock available" in said
 
-    async def test_full_and_over_allocated_lines_propose_nothing(self, app):
+    async def test_full_and_over_allocated_lines_propose_nothing(self, app: BuildTUI) -> None:
         """On BO-0022 the 1k resistors are allocated exactly and the terminal blocks 60 for 50: the picker says
         so on each and proposes no quantity."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -119,7 +130,7 @@ class TestLongBom:
             assert "over-allocated by 10: nothing more is needed" in text_of(dialog, "#alloc-line")
             assert dialog.query_one("#quantity", Input).value == ""
 
-    async def test_expired_and_quarantined_batches(self, app):
+    async def test_expired_and_quarantined_batches(self, app: BuildTUI) -> None:
         """The 470 µF capacitors of BO-0022: the expired batch is listed last, marked, and not the default;
         the quarantined MOSFET batch is not offered at all."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -127,7 +138,8 @@ class TestLongBom:
             dialog = await picker_on(pilot, screen, "C-470U-35V")
             batches = [s.batch for s in dialog.candidates]
             assert batches == ["EL470-2404", "EL470-2301"]
-            assert dialog.current().batch == "EL470-2404"
+            item = dialog.current()
+            assert item is not None and item.batch == "EL470-2404"
             assert "EXPIRED" in str(dialog.query_one("#candidates", KeyedTable).get_row(str(dialog.candidates[1].pk)))
             await pilot.press("escape")
             await settle(pilot)
@@ -136,12 +148,12 @@ class TestLongBom:
 
 
 class TestSerialisedProduct:
-    async def test_tracked_line_with_no_outputs(self, server, app):
+    async def test_tracked_line_with_no_outputs(self, server: SimulatorServer, app: BuildTUI) -> None:
         """a on the transformer line of BO-0026 (tracked, no outputs yet): the picker opens with no output to
         choose, and Allocate says to choose one instead of allocating."""
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_build(pilot, 26)
-            assert screen.model.outputs == []
+            assert screen.model is not None and screen.model.outputs == []
             dialog = await picker_on(pilot, screen, "TR-24-100")
             assert dialog.query_one("#output", Select).is_blank()
             await pilot.press("ctrl+s")
@@ -155,7 +167,7 @@ class TestSerialisedProduct:
                 == 0
             )
 
-    async def test_new_outputs_skip_serials_in_use(self, server, app):
+    async def test_new_outputs_skip_serials_in_use(self, server: SimulatorServer, app: BuildTUI) -> None:
         """N on BO-0026: serials 1001-1028 are taken by earlier PSU-24 builds, so 1029-1030 are proposed, and
         Enter creates those two outputs."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -170,7 +182,7 @@ class TestSerialisedProduct:
             assert isinstance(app.screen, BuildDetailScreen)
             assert sorted(o["serial"] for o in outputs_on_server(server, 26, building=True)) == ["1029", "1030"]
 
-    async def test_supplier_label_allocates_the_board(self, server, app):
+    async def test_supplier_label_allocates_the_board(self, server: SimulatorServer, app: BuildTUI) -> None:
         """On BO-0026, scanning the supplier label on the PSU boards (MOUSER:PCB-PSU-A:30) allocates the two
         boards the build needs."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -180,7 +192,7 @@ class TestSerialisedProduct:
             assert app.scans.log[-1].ok, app.scans.log[-1].outcome
             assert line_of(screen, "PCB-PSU-A").allocated == 2
 
-    async def test_twenty_four_outputs_all_marked(self, app):
+    async def test_twenty_four_outputs_all_marked(self, app: BuildTUI) -> None:
         """BO-0025 has 24 outputs in production: the outputs tab lists them; Complete opens with the output under
         the cursor marked and the focus on Quantity; shift+tab to the list, and a marks all 24."""
         async with app.run_test(size=(80, 24)) as pilot:
@@ -199,13 +211,14 @@ class TestSerialisedProduct:
 
 
 class TestConsumablesOnly:
-    async def test_nothing_to_allocate(self, app):
+    async def test_nothing_to_allocate(self, app: BuildTUI) -> None:
         """BO-0028 has only consumable lines: a says they are not allocated, and auto-allocation allocates
         nothing without calling any line short."""
         from buildtui.dialogs.info import InfoDialog
 
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             screen = await open_build(pilot, 28)
+            assert screen.model is not None
             assert screen.model.lines and all(ln.consumable for ln in screen.model.lines)
             await pilot.press("a")
             await settle(pilot)
@@ -219,14 +232,14 @@ class TestConsumablesOnly:
 
 
 @pytest.fixture(params=[425, 530], ids=["api425", "api530"])
-def versioned(request) -> Iterator[SimulatorServer]:
+def versioned(request: pytest.FixtureRequest) -> Iterator[SimulatorServer]:
     """The simulator as API 425 or 530 (background tasks of 0.3 s)."""
     srv = SimulatorServer(build_simulator(api=request.param, task_delay_s=0.3)).start()
     yield srv
     srv.stop()
 
 
-async def test_one_output_completed_and_the_build_finished(versioned):
+async def test_one_output_completed_and_the_build_finished(versioned: SimulatorServer) -> None:
     """BO-0029 on API 425 and 530: c, LOC-FG scanned, Enter completes its one output; F then shows nothing
     blocking, and Enter finishes the build, whose header reads Complete."""
     from buildtui.dialogs.build_actions import FinishBuildDialog
@@ -240,6 +253,7 @@ async def test_one_output_completed_and_the_build_finished(versioned):
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert screen.model is not None and screen.model.build is not None
         assert screen.model.build.completed == 1 and not screen.model.incomplete_outputs
         await pilot.press("F")
         await settle(pilot)
@@ -248,12 +262,13 @@ async def test_one_output_completed_and_the_build_finished(versioned):
         assert text_of(dialog, "#blockers") == "Nothing blocks completion."
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is screen and screen.model.build.status == 40
+        assert app.screen is screen
+        assert screen.model.build is not None and screen.model.build.status == 40
         assert "Complete" in text_of(screen, "#detail-header")
 
 
 class TestShowcaseStays:
-    async def test_readme_demo_codes(self, app):
+    async def test_readme_demo_codes(self, app: BuildTUI) -> None:
         """The README's walk-through, code by code: BO-0019 opens; INV-SI1 allocates to the resistor line
         (ctrl+z undoes it), and so does the reel's supplier label; INV-SI13 goes to the PCB line; INV-SI5 is
         refused (used up by BO-0001); in the complete-outputs dialog (on BO-0003) LOC-FG fills the location."""
@@ -277,7 +292,8 @@ class TestShowcaseStays:
             assert line_of(screen, "PCB-SB-C").allocated == 15
             app.scan("INV-SI5")
             await settle(pilot)
-            assert not app.scans.log[-1].ok and line_of(screen, "M-PASTE").allocated == 0
+            refused = app.scans.log[-1]  # a fresh read: mypy keeps the ".ok" of the first scan's check above
+            assert not refused.ok and line_of(screen, "M-PASTE").allocated == 0
             await pilot.press("escape")
             await settle(pilot)
             app.open_build(3)
@@ -291,7 +307,7 @@ class TestShowcaseStays:
 
 
 class TestSeed:
-    def test_workshop_has_the_shapes_real_data_has(self, server):
+    def test_workshop_has_the_shapes_real_data_has(self, server: SimulatorServer) -> None:
         """Builds 22-31 have what the seed's docstring promises, read back from the server's database."""
         from buildtui.simulator.seed_workshop import WORKSHOP_BUILDS
 
@@ -337,7 +353,7 @@ class TestSeed:
             == 28
         )  # 1001-1028 in use
 
-    def test_generated_builds_start_after_the_demo(self):
+    def test_generated_builds_start_after_the_demo(self) -> None:
         """``--builds N`` numbers its builds after the demo's; the first, BIG_BUILD, has 200 lines."""
         from buildtui.simulator.db import Database
         from buildtui.simulator.seed import BIG_BUILD, DEMO_BUILDS, seed_demo, seed_large

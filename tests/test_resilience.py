@@ -14,11 +14,14 @@ from textual.widgets import Input
 
 from buildtui.api import BadResponse, InvenTreeClient, RequestTimeout, ValidationFailed
 from buildtui.api.models import Build, BuildItem, BuildLine, StockItem
+from buildtui.app import BuildTUI
 from buildtui.screens.build_detail import BuildDetailScreen
+from buildtui.screens.build_list import BuildListScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.safe import clean, text
 from tests.conftest import make_app, open_allocate, outstanding_in, settle
+from tests.screen_text import on_top
 
 HOSTILE = [
     "[@click=app.quit]x",
@@ -51,13 +54,14 @@ build_like = st.fixed_dictionaries(
 
 class TestHostileText:
     @given(st.text())
-    def test_clean_leaves_no_control_characters(self, s):
+    def test_clean_leaves_no_control_characters(self, s: str) -> None:
+        """Whatever text the server sends, what reaches the screen has no escape, BEL or other control character."""
         out = clean(s)
         assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
         assert not [ch for ch in out if unicodedata.category(ch) in ("Cc", "Cf") and ch != "\u200d"]
 
     @given(st.text() | st.sampled_from(HOSTILE))
-    def test_cells_render_literally(self, s):
+    def test_cells_render_literally(self, s: str) -> None:
         """A DataTable cell renders the text itself: no markup applied, no escape sequence written."""
         console = Console(width=200, color_system=None, record=True, file=open("/dev/null", "w"))
         console.print(text(s))
@@ -66,7 +70,7 @@ class TestHostileText:
         if "[" in s and s.isprintable():
             assert s.split("[", 1)[1][:3] in rendered
 
-    async def test_hostile_names_shown_literally_everywhere(self, server, token):
+    async def test_hostile_names_shown_literally_everywhere(self, server: SimulatorServer, token: str) -> None:
         """Titles with markup, OSC 52 and BEL: literal in the list, the header and a notification; app keeps running."""
         http = httpx.Client(base_url=server.url, headers={"Authorization": f"Token {token}"})
         title = "[@click=app.quit]Q \x1b]52;c;aGk=\x07 [b]B[/b]"
@@ -91,7 +95,8 @@ class TestHostileText:
 class TestRandomJson:
     @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
     @given(st.one_of(json_values, build_like))
-    def test_models_raise_only_bad_response(self, data):
+    def test_models_raise_only_bad_response(self, data: object) -> None:
+        """Any JSON in place of a build, line, allocation or stock item is a readable bad answer, never a crash."""
         for model in (Build, BuildLine, BuildItem, StockItem):
             try:
                 InvenTreeClient._model(model, data)
@@ -99,13 +104,14 @@ class TestRandomJson:
                 pass
 
     @given(json_values)
-    def test_any_error_body_gives_a_sentence(self, body):
+    def test_any_error_body_gives_a_sentence(self, body: object) -> None:
+        """Any JSON error body turns into a non-empty sentence for the operator."""
         exc = ValidationFailed(body)
         assert isinstance(str(exc), str) and str(exc)
 
 
 class TestServerFaults:
-    async def test_server_stops_and_returns(self, server, token):
+    async def test_server_stops_and_returns(self, server: SimulatorServer, token: str) -> None:
         """Rows stay (marked stale) and the status line says offline; on return everything refreshes."""
         app = make_app(server.url, token)
         app.client.get_retries = 0
@@ -129,7 +135,7 @@ class TestServerFaults:
             finally:
                 again.stop()
 
-    async def test_no_double_submit(self, server, token):
+    async def test_no_double_submit(self, server: SimulatorServer, token: str) -> None:
         """A second Enter while the allocation is in flight sends nothing."""
         app = make_app(server.url, token)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -150,7 +156,8 @@ class TestServerFaults:
         ["-5", "0", "abc", "1e99", "9" * 30, "5" * 10_000],
         ids=["negative", "zero", "text", "exponent", "enormous", "paste-10k"],
     )
-    async def test_bad_quantity_is_never_sent(self, server, token, value):
+    async def test_bad_quantity_is_never_sent(self, server: SimulatorServer, token: str, value: str) -> None:
+        """A negative, zero, non-numeric or absurd quantity is refused beside the field and never sent."""
         app = make_app(server.url, token)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
@@ -166,7 +173,7 @@ class TestServerFaults:
 
 
 class TestAuthentication:
-    async def test_401_login_then_back_where_you_were(self, server):
+    async def test_401_login_then_back_where_you_were(self, server: SimulatorServer) -> None:
         """A wrong token opens the sign-in dialog over the list; after signing in, the list loads in place."""
         from buildtui.dialogs.login import LoginDialog
         from buildtui.screens.build_list import BuildListScreen
@@ -189,18 +196,19 @@ class TestAuthentication:
             assert app.client.has_token and "revoked" not in repr(app.client)
 
 
-def notes(app) -> list[str]:
+def notes(app: BuildTUI) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-def posts(server) -> list[str]:
+def posts(server: SimulatorServer) -> list[str]:
     return [p for m, p in server.sim.log if m in ("POST", "PUT", "PATCH", "DELETE")]
 
 
 class TestWriteTimeouts:
     """A write that times out is never re-sent by itself; the app re-reads and says whether it took effect."""
 
-    async def test_client_never_retries_a_post(self, server, token):
+    async def test_client_never_retries_a_post(self, server: SimulatorServer, token: str) -> None:
+        """A write that timed out is not sent again and is said to have maybe been carried out."""
         server.sim.late_answer_ms = 800
         async with InvenTreeClient(server.url, token, timeout=0.3, get_retries=2) as c:
             with pytest.raises(RequestTimeout) as caught:
@@ -210,7 +218,8 @@ class TestWriteTimeouts:
             server.sim.late_answer_ms = 0
             assert (await c.get_build(11)).status == 25  # it was carried out, only the answer was late
 
-    async def test_late_answer_that_took_effect_closes_the_dialog(self, server, token):
+    async def test_late_answer_that_took_effect_closes_the_dialog(self, server: SimulatorServer, token: str) -> None:
+        """A late answer to an allocation that took effect: the dialog closes, "it took effect", allocated once."""
         app = make_app(server.url, token, timeout=0.4)
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
@@ -223,9 +232,12 @@ class TestWriteTimeouts:
             assert isinstance(app.screen, BuildDetailScreen)
             assert any("answer was lost, but it took effect" in m for m in notes(app))
             assert len(posts(server)) == 1 and dialog.sent_count == 1
-            assert app.screen.model.line(line.pk).allocated == line.allocated + 5
+            assert app.screen.model is not None
+            after = app.screen.model.line(line.pk)
+            assert after is not None and after.allocated == line.allocated + 5
 
-    async def test_lost_write_keeps_the_dialog_and_says_not_done(self, server, token):
+    async def test_lost_write_keeps_the_dialog_and_says_not_done(self, server: SimulatorServer, token: str) -> None:
+        """A lost allocation: the dialog stays with the input and says it was NOT done; Enter then allocates once."""
         app = make_app(server.url, token, timeout=0.4)
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
@@ -243,7 +255,7 @@ class TestWriteTimeouts:
             server.sim.lost_write_ms = 0
             await pilot.press("enter")
             await settle(pilot)
-            assert isinstance(app.screen, BuildDetailScreen)
+            assert isinstance(on_top(app), BuildDetailScreen)
             assert len(posts(server)) == 2
             allocs = httpx.get(
                 server.url + "/api/build/item/",
@@ -253,7 +265,7 @@ class TestWriteTimeouts:
             assert sum(float(a["quantity"]) for a in allocs) == float(line.allocated) + 3
 
     @pytest.mark.parametrize("lost", [False, True], ids=["late-answer", "lost"])
-    async def test_one_key_action_rechecks(self, server, token, lost):
+    async def test_one_key_action_rechecks(self, server: SimulatorServer, token: str, lost: bool) -> None:
         """Hold (h, Enter on its confirmation): after a timeout the operator is told whether the build is on hold
         (not done: in the confirmation, which stays open for Enter to retry; done: in a notification)."""
         app = make_app(server.url, token, timeout=0.4)
@@ -266,6 +278,7 @@ class TestWriteTimeouts:
             else:
                 server.sim.late_answer_ms = 1200
             screen = app.screen
+            assert isinstance(screen, BuildDetailScreen) and screen.model is not None
             await pilot.press("h", "enter")
             await settle(pilot)
             server.sim.lost_write_ms = server.sim.late_answer_ms = 0
@@ -273,12 +286,14 @@ class TestWriteTimeouts:
             if lost:
                 said += str(app.screen.query_one("#err-form").render())
                 assert "it did NOT put the build on hold" in said
-                assert screen.model.build.status == 20
+                assert screen.model.build is not None and screen.model.build.status == 20
             else:
                 assert "answer was lost, but it took effect" in said
                 await pilot.press("ctrl+r")
                 await settle(pilot)
-                assert app.screen.model.build.status == 25
+                shown = app.screen
+                assert isinstance(shown, BuildDetailScreen) and shown.model is not None
+                assert shown.model.build is not None and shown.model.build.status == 25
             assert len(posts(server)) == 1
 
 
@@ -286,7 +301,9 @@ class TestUnexpectedErrors:
     """A bug (an exception nobody planned for) is logged with its traceback, told in one sentence, and leaves
     the screen or dialog usable."""
 
-    async def test_a_read_that_breaks_is_told_and_logged(self, server, token, monkeypatch):
+    async def test_a_read_that_breaks_is_told_and_logged(
+        self, server: SimulatorServer, token: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """The list's refresh raises: the operator reads one sentence naming the log; the traceback is in the
         log file; once the cause is gone, the next refresh works and Enter still opens a build."""
         from buildtui.logs import log_path, setup_logging
@@ -294,7 +311,7 @@ class TestUnexpectedErrors:
 
         setup_logging()
 
-        async def broken(self, *args):
+        async def broken(self: BuildListModel, *args: object) -> None:
             raise RuntimeError("boom in refresh")
 
         app = make_app(server.url, token)
@@ -308,15 +325,19 @@ class TestUnexpectedErrors:
             logged = open(log_path(), encoding="utf-8").read()
             assert "Traceback" in logged and "RuntimeError: boom in refresh" in logged
             monkeypatch.undo()
-            before = app.screen.reads_done
+            listed = app.screen
+            assert isinstance(listed, BuildListScreen)
+            before = listed.reads_done
             await pilot.press("ctrl+r")
             await settle(pilot)
-            assert app.screen.reads_done == before + 1
+            assert listed.reads_done == before + 1
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, BuildDetailScreen)
 
-    async def test_a_dialog_whose_send_breaks_stays_editable(self, server, token, monkeypatch):
+    async def test_a_dialog_whose_send_breaks_stays_editable(
+        self, server: SimulatorServer, token: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """The allocation request raises something unexpected: the dialog says so, keeps what was typed, takes
         input again and Esc closes it."""
         from buildtui.logs import log_path, setup_logging
@@ -328,7 +349,7 @@ class TestUnexpectedErrors:
             dialog = await open_allocate(pilot)
             dialog.query_one("#quantity", Input).value = "3"
 
-            async def broken(*args, **kwargs):
+            async def broken(*args: object, **kwargs: object) -> None:
                 raise RecursionError("maximum recursion depth exceeded")
 
             monkeypatch.setattr(app.client, "allocate", broken)
@@ -340,4 +361,4 @@ class TestUnexpectedErrors:
             assert "RecursionError" in open(log_path(), encoding="utf-8").read()
             await pilot.press("escape")
             await settle(pilot)
-            assert isinstance(app.screen, BuildDetailScreen)
+            assert isinstance(on_top(app), BuildDetailScreen)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from buildtui.api.models import BuildLine, PartBrief
 from buildtui.rules.auto_allocate import auto_summary
 
 
-def line(pk: int, name: str, quantity: int, allocated: int, **kw) -> BuildLine:
+def line(pk: int, name: str, quantity: int, allocated: int, **kw: Any) -> BuildLine:
     return BuildLine(
         pk=pk,
         build=1,
@@ -21,7 +22,8 @@ def line(pk: int, name: str, quantity: int, allocated: int, **kw) -> BuildLine:
     )
 
 
-def test_summary_names_each_short_line_and_why():
+def test_summary_names_each_short_line_and_why() -> None:
+    """After auto-allocation the summary lists what was allocated and each line still short, with why."""
     before = {1: Decimal(0), 2: Decimal(0), 3: Decimal(0), 4: Decimal(0), 5: Decimal(0)}
     after = [
         line(1, "Resistor", 10, 10),
@@ -43,5 +45,6 @@ def test_summary_names_each_short_line_and_why():
     ]
 
 
-def test_nothing_allocated_says_so():
+def test_nothing_allocated_says_so() -> None:
+    """Auto-allocation that allocated nothing says so in one line."""
     assert auto_summary({}, [], optional=False, interchangeable=True) == "Auto-allocation allocated nothing."

@@ -20,7 +20,8 @@ from buildtui.rules.serials import expand, increment, literal_warning, prefill
         ("SN-0999", "SN-1000"),
     ],
 )
-def test_increment_keeps_padding(value, after):
+def test_increment_keeps_padding(value: str, after: str) -> None:
+    """The next serial after 0009 is 0010 and after A99 is A100: padding and prefix kept."""
     assert increment(value) == after
 
 
@@ -41,7 +42,8 @@ def test_increment_keeps_padding(value, after):
         ("abc xyz", 2, None, ["abc", "xyz"]),
     ],
 )
-def test_expressions(text, quantity, latest, serials):
+def test_expressions(text: str, quantity: int, latest: str | None, serials: list[str]) -> None:
+    """Each serial expression an operator types gives the serials InvenTree would make."""
     got = expand(text, quantity, latest)
     assert got.ok and got.serials == serials
 
@@ -61,13 +63,16 @@ def test_expressions(text, quantity, latest, serials):
         ("1", 1001, "Cannot serialize more than 1000 items at once"),
     ],
 )
-def test_refusals_in_the_servers_words(text, quantity, message):
+def test_refusals_in_the_servers_words(text: str, quantity: int, message: str) -> None:
+    """A bad serial expression is refused in InvenTree's own words."""
     got = expand(text, quantity)
     assert not got.ok and message in got.errors and not got.serials
 
 
-def test_literal_warning():
-    assert literal_warning("1-5", 1) is not None and "“1-5” will be one serial" in literal_warning("1-5", 1)
+def test_literal_warning() -> None:
+    """ "1-5" for one output is warned about as one literal serial; for five outputs it is a range."""
+    warning = literal_warning("1-5", 1)
+    assert warning is not None and "“1-5” will be one serial" in warning
     assert literal_warning("1-5", 5) is None
 
 
@@ -82,7 +87,7 @@ def test_literal_warning():
         ("ABC", 2, "~, ~"),
     ],
 )
-def test_prefill_names_what_the_server_will_make(next_serial, quantity, text):
+def test_prefill_names_what_the_server_will_make(next_serial: str | None, quantity: int, text: str) -> None:
     """The pre-filled range reads back, through the server's grammar, as exactly ``quantity`` serials."""
     assert prefill(next_serial, quantity) == text
     if next_serial and next_serial[-1].isdigit():
@@ -90,7 +95,7 @@ def test_prefill_names_what_the_server_will_make(next_serial, quantity, text):
         assert got.ok and len(got.serials) == quantity and got.serials[0] == next_serial
 
 
-def test_the_client_reads_expressions_as_the_simulated_server_does():
+def test_the_client_reads_expressions_as_the_simulated_server_does() -> None:
     """Differential: 3,000 random expressions read by the client and by the simulator (which follows InvenTree's
     own code) give the same serials or the same messages."""
     import random
@@ -107,6 +112,7 @@ def test_the_client_reads_expressions_as_the_simulated_server_does():
         quantity = rng.randint(1, 6)
         latest = rng.choice([None, "1008", "0099", "QQQ"])
         mine = expand(text, quantity, latest)
+        server: tuple[list[str], list[str]]
         try:
             server = (extract_serial_numbers(text, quantity, latest), [])
         except ValueError as exc:
@@ -114,7 +120,7 @@ def test_the_client_reads_expressions_as_the_simulated_server_does():
         assert (mine.serials, mine.errors) == server, (text, quantity, latest)
 
 
-def test_a_huge_sequence_is_counted_not_listed():
+def test_a_huge_sequence_is_counted_not_listed() -> None:
     """ "1+99999999" for 3 outputs: refused in the server's words without listing a hundred million serials."""
     got = expand("1+99999999", 3)
     assert got.errors == ["Number of unique serial numbers (100000000) must match quantity (3)"]

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import httpx
+import pytest
 from textual.widgets import Input
 
 from buildtui import config as config_mod
@@ -16,6 +17,7 @@ from buildtui.cli import sign_in_at_start
 from buildtui.config import Config
 from buildtui.dialogs.login import LoginDialog
 from buildtui.screens.build_list import BuildListScreen
+from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.status_line import StatusLine
 from tests.conftest import get_token, outstanding_in, settle
@@ -49,12 +51,14 @@ def who(url: str, token: str) -> str:
     return str(r.json()["username"])
 
 
-def token_requests(server) -> int:
+def token_requests(server: SimulatorServer) -> int:
     return sum(1 for m, p in server.sim.log if m == "GET" and p.startswith("/api/user/token/"))
 
 
 class TestCredentialsFromTheEnvironment:
-    async def test_environment_credentials_open_the_list_without_a_dialog(self, server, monkeypatch):
+    async def test_environment_credentials_open_the_list_without_a_dialog(
+        self, server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """INVENTREE_API_USERNAME/PASSWORD set, no token: the list opens signed in as that user, no dialog."""
         monkeypatch.setenv("INVENTREE_API_HOST", server.url)
         monkeypatch.setenv("INVENTREE_API_USERNAME", "operator")
@@ -68,7 +72,9 @@ class TestCredentialsFromTheEnvironment:
             assert "operator" in status(app)
         assert not config_file().exists()  # the environment is the source of truth: nothing written
 
-    async def test_expired_token_is_replaced_from_the_environment(self, server, monkeypatch):
+    async def test_expired_token_is_replaced_from_the_environment(
+        self, server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """A token that stops working mid-session: the app gets a new one with the environment's credentials
         and the list loads, without a dialog and without writing the token to the config file."""
         monkeypatch.setenv("INVENTREE_API_PASSWORD", "operator")
@@ -81,7 +87,9 @@ class TestCredentialsFromTheEnvironment:
             assert token_requests(server) == 1
         assert not config_file().exists()
 
-    async def test_refused_environment_credentials_open_a_prefilled_dialog(self, server, monkeypatch):
+    async def test_refused_environment_credentials_open_a_prefilled_dialog(
+        self, server: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """The environment's password is refused: the sign-in dialog says which credentials failed, with the
         username filled in and the cursor in Password."""
         monkeypatch.setenv("INVENTREE_API_USERNAME", "operator")
@@ -104,7 +112,7 @@ class TestCredentialsFromTheEnvironment:
 
 
 class TestStoredUsernameFollowsTheToken:
-    async def test_signing_in_as_someone_else_is_said_and_stored(self, server):
+    async def test_signing_in_as_someone_else_is_said_and_stored(self, server: SimulatorServer) -> None:
         """A stored token for admin stops working; signing in as operator says "Signed in as operator (was
         admin)", and the config file then holds operator's token with username operator."""
         config_mod.save({"server": server.url, "token": "inv-expired", "username": "admin"})
@@ -125,7 +133,7 @@ class TestStoredUsernameFollowsTheToken:
         stored = config_mod.load({})
         assert stored.username == "operator" and who(server.url, stored.token) == "operator"
 
-    async def test_signing_in_again_as_the_same_user_says_nothing_more(self, server):
+    async def test_signing_in_again_as_the_same_user_says_nothing_more(self, server: SimulatorServer) -> None:
         """Signing in again as the same user stores the new token under the same name and shows no switch."""
         config_mod.save({"server": server.url, "token": "inv-expired", "username": "admin"})
         app = floor_app(config_mod.load({}))
@@ -139,7 +147,7 @@ class TestStoredUsernameFollowsTheToken:
         stored = config_mod.load({})
         assert stored.username == "admin" and who(server.url, stored.token) == "admin"
 
-    async def test_unknown_username_starts_in_the_username_field(self, server):
+    async def test_unknown_username_starts_in_the_username_field(self, server: SimulatorServer) -> None:
         """With no username known the dialog opens empty, the cursor in Username."""
         app = floor_app(Config(server=server.url, token="inv-expired"))
         async with app.run_test(size=(80, 24)) as pilot:
@@ -149,7 +157,7 @@ class TestStoredUsernameFollowsTheToken:
             assert dialog.query_one("#username", Input).value == ""
             assert app.focused is dialog.query_one("#username", Input)
 
-    async def test_signed_in_user_is_what_the_dialog_offers_mid_session(self, server):
+    async def test_signed_in_user_is_what_the_dialog_offers_mid_session(self, server: SimulatorServer) -> None:
         """Mid-session the dialog offers the user the app runs as (from the server), not an older stored name."""
         token = get_token(server.url, "reader", "readonly")
         app = floor_app(Config(server=server.url, token=token, username="admin"))
@@ -164,7 +172,7 @@ class TestStoredUsernameFollowsTheToken:
             assert dialog.query_one("#username", Input).value == "reader"
 
 
-def test_credentials_are_not_in_the_repr():
+def test_credentials_are_not_in_the_repr() -> None:
     """The password never shows in a printed config or credentials object."""
     from buildtui.signin import Credentials
 

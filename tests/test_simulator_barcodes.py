@@ -13,6 +13,7 @@ import pytest
 from buildtui.simulator import SimulatorServer, build_simulator
 from buildtui.simulator.barcodes import barcode_hash
 from buildtui.simulator.seed_suppliers import DIGIKEY_MCU, DIGIKEY_R10K, without_controls
+from tests.conftest import SimClient
 
 LABELS = ["build", "supplierpart", "manufacturerpart", "purchaseorder", "salesorder", "salesordershipment",
           "returnorder", "part", "stockitem", "stocklocation"]  # fmt: skip
@@ -24,10 +25,10 @@ DOC_DIGIKEY = (
 
 
 @contextmanager
-def served() -> Iterator[httpx.Client]:
+def served() -> Iterator[SimClient]:
     srv = SimulatorServer(build_simulator(api=425)).start()
-    client = httpx.Client(base_url=srv.url, auth=("admin", "inventree"))
-    client.sim = srv.sim  # type: ignore[attr-defined]
+    client = SimClient(base_url=srv.url, auth=("admin", "inventree"))
+    client.sim = srv.sim
     try:
         yield client
     finally:
@@ -36,13 +37,13 @@ def served() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def http() -> Iterator[httpx.Client]:
+def http() -> Iterator[SimClient]:
     with served() as client:
         yield client
 
 
 @pytest.fixture
-def fresh() -> Iterator[httpx.Client]:
+def fresh() -> Iterator[SimClient]:
     with served() as client:
         yield client
 
@@ -56,7 +57,7 @@ def as_user(http: httpx.Client, user: str, password: str) -> httpx.Client:
 
 
 class TestHash:
-    def test_the_documented_hash(self):
+    def test_the_documented_hash(self) -> None:
         """The DigiKey example hashes to the documented d261fafb..., with or without its control characters."""
         assert barcode_hash(DOC_DIGIKEY) == "d261fafb60f9aded74e82b4a6d3439df"
         assert barcode_hash(without_controls(DOC_DIGIKEY)) == "d261fafb60f9aded74e82b4a6d3439df"
@@ -76,22 +77,22 @@ class TestScanInput:
         ],
         ids=["missing", "empty", "whitespace", "null", "nul", "too-long"],
     )
-    def test_refusals(self, http, body, message):
+    def test_refusals(self, http: httpx.Client, body: dict[str, object], message: str) -> None:
         """Each bad barcode field gets InvenTree's message under "barcode"."""
         r = http.post("/api/barcode/", json=body)
         assert r.status_code == 400 and r.json() == {"barcode": [message]}
 
-    def test_stripped_before_the_length_check(self, http):
+    def test_stripped_before_the_length_check(self, http: httpx.Client) -> None:
         """4095 characters plus trailing whitespace and separators are accepted, and echoed stripped."""
         r = scan(http, "y" * 4095 + " \x1e\x1d")
         assert r.status_code == 400 and r.json()["barcode_data"] == "y" * 4095  # no match, but accepted
 
-    def test_trailing_rs_eot_is_kept(self, http):
+    def test_trailing_rs_eot_is_kept(self, http: httpx.Client) -> None:
         """A trailing RS is whitespace to strip(); RS followed by EOT is kept (EOT is not whitespace)."""
         assert scan(http, "abc\x1e").json()["barcode_data"] == "abc"
         assert scan(http, "abc\x1e\x04").json()["barcode_data"] == "abc\x1e\x04"
 
-    def test_no_match_body(self, http):
+    def test_no_match_body(self, http: httpx.Client) -> None:
         """No match is a 400 whose plugin is the string "None", with the data and its hash."""
         r = scan(http, "random-text")
         assert r.status_code == 400
@@ -99,14 +100,14 @@ class TestScanInput:
                             "barcode_hash": hashlib.md5(b"random-text").hexdigest(),
                             "error": "No match found for barcode data"}  # fmt: skip
 
-    def test_a_view_only_user_may_scan(self, http):
+    def test_a_view_only_user_may_scan(self, http: httpx.Client) -> None:
         """The reader gets 200 and the whole instance: scanning needs no role."""
         r = as_user(http, "reader", "readonly").post("/api/barcode/", json={"barcode": "INV-SI1"})
         assert r.status_code == 200 and r.json()["stockitem"]["instance"]["pk"] == 1
 
 
 class TestInvenTreeFormats:
-    def test_short_format(self, http):
+    def test_short_format(self, http: httpx.Client) -> None:
         """INV-SI1 and INV-SI001 are stock item 1 (answer has no plugin-made success, the view's is added)."""
         for code in ("INV-SI1", "INV-SI001"):
             body = scan(http, code).json()
@@ -116,20 +117,20 @@ class TestInvenTreeFormats:
                 body["stockitem"]["api_url"] == "/api/stock/1/" and body["stockitem"]["web_url"] == "/web/stock/item/1"
             )
 
-    def test_short_format_is_case_sensitive_and_unknown_codes_stop_everything(self, fresh):
+    def test_short_format_is_case_sensitive_and_unknown_codes_stop_everything(self, fresh: SimClient) -> None:
         """inv-si1 is no match; INV-XX12 is never found, even when exactly that text was linked to an item."""
         assert scan(fresh, "inv-si1").status_code == 400
         r = fresh.post("/api/barcode/link/", json={"barcode": "INV-XX12", "stockitem": 2})
         assert r.status_code == 200
         assert scan(fresh, "INV-XX12").status_code == 400
 
-    def test_short_codes_of_the_new_models(self, http):
+    def test_short_codes_of_the_new_models(self, http: httpx.Client) -> None:
         """INV-SP1, INV-MP1 and INV-PO1 resolve to the supplier part, manufacturer part and purchase order."""
         assert scan(http, "INV-SP1").json()["supplierpart"]["instance"]["SKU"] == "ATMEGA328P-AU-ND"
         assert "web_url" not in scan(http, "INV-MP1").json()["manufacturerpart"]
         assert scan(http, "INV-PO1").json()["purchaseorder"]["api_url"] == "/api/order/po/1/"
 
-    def test_json_first_key_in_model_order(self, http):
+    def test_json_first_key_in_model_order(self, http: httpx.Client) -> None:
         """{"stockitem": 38, "part": 1} is part 1 (part comes first); a bad key moves on; "1" is cast."""
         assert set(scan(http, '{"stockitem": 3, "part": 1}').json()) >= {"part"}
         assert scan(http, '{"stockitem": 3, "part": 1}').json()["part"]["pk"] == 1
@@ -138,7 +139,7 @@ class TestInvenTreeFormats:
         assert scan(http, '{"foo": 1, "stockitem": 99999}').status_code == 400
         assert scan(http, "[1, 2]").status_code == 400
 
-    def test_json_value_that_int_rejects_skips_the_plugin(self, fresh):
+    def test_json_value_that_int_rejects_skips_the_plugin(self, fresh: SimClient) -> None:
         """{"stockitem": null} makes InvenTree's plugin raise: no match even when that text's hash is on an item,
         and linking it is a 500."""
         text = '{"stockitem": null}'
@@ -149,7 +150,7 @@ class TestInvenTreeFormats:
 
 
 class TestLink:
-    def test_link_then_scan_finds_the_item(self, fresh):
+    def test_link_then_scan_finds_the_item(self, fresh: SimClient) -> None:
         """Linking a DigiKey label to a stock item: 200 with the hash; the label (and its wedge form) then resolve
         to that item before any supplier plugin is asked."""
         r = fresh.post("/api/barcode/link/", json={"barcode": DIGIKEY_MCU, "stockitem": 2})
@@ -161,7 +162,7 @@ class TestLink:
             assert body["plugin"] == "InvenTreeBarcode" and body["stockitem"]["pk"] == 2
         assert fresh.get("/api/stock/2/").json()["barcode_hash"] == barcode_hash(DIGIKEY_MCU)
 
-    def test_a_known_barcode_cannot_be_linked(self, fresh):
+    def test_a_known_barcode_cannot_be_linked(self, fresh: SimClient) -> None:
         """An InvenTree code or an already-linked text is refused with the match, every leaf a string, no hash."""
         r = fresh.post("/api/barcode/link/", json={"barcode": "INV-SI1", "stockitem": 2})
         body = r.json()
@@ -176,12 +177,12 @@ class TestLink:
             "pk"
         ] == str(7)
 
-    def test_supplier_plugins_are_not_consulted(self, fresh):
+    def test_supplier_plugins_are_not_consulted(self, fresh: SimClient) -> None:
         """A supplier label the DigiKey plugin resolves can still be linked (only InvenTree's plugin is asked)."""
         assert scan(fresh, DIGIKEY_R10K).json()["plugin"] == "DigiKeyBarcodePlugin"
         assert fresh.post("/api/barcode/link/", json={"barcode": DIGIKEY_R10K, "stockitem": 1}).status_code == 200
 
-    def test_first_model_in_order_wins_and_relinking_replaces(self, fresh):
+    def test_first_model_in_order_wins_and_relinking_replaces(self, fresh: SimClient) -> None:
         """{"stockitem": 2, "part": 3} links part 3; linking part 3 again replaces its old text, which stops
         resolving."""
         r = fresh.post("/api/barcode/link/", json={"barcode": "LABEL-A", "stockitem": 2, "part": 3})
@@ -190,7 +191,7 @@ class TestLink:
         assert scan(fresh, "LABEL-A").status_code == 400
         assert scan(fresh, "LABEL-B").json()["part"]["pk"] == 3
 
-    def test_refusals(self, fresh):
+    def test_refusals(self, fresh: SimClient) -> None:
         """No model: the Python list printed in quotes; an unknown pk; a view-only user's 403 names the class."""
         r = fresh.post("/api/barcode/link/", json={"barcode": "NEW-1"})
         assert r.status_code == 400 and r.json() == {"error": f"Missing data: provide one of '{LABELS}'"}
@@ -202,7 +203,7 @@ class TestLink:
         assert r.status_code == 403
         assert r.json() == {"error": "You do not have the required permissions for <class 'stock.models.StockItem'>"}
 
-    def test_operator_may_link_stock_but_not_supplier_parts(self, fresh):
+    def test_operator_may_link_stock_but_not_supplier_parts(self, fresh: SimClient) -> None:
         """The operator's build rights include changing stock items, not supplier parts."""
         operator = as_user(fresh, "operator", "operator")
         assert operator.post("/api/barcode/link/", json={"barcode": "NEW-2", "stockitem": 2}).status_code == 200
@@ -212,7 +213,7 @@ class TestLink:
 
 
 class TestUnlink:
-    def test_unlink(self, fresh):
+    def test_unlink(self, fresh: SimClient) -> None:
         """Unlinking clears the link (200, even when there was none) and the label no longer resolves."""
         assert fresh.post("/api/barcode/link/", json={"barcode": "NEW-4", "stockitem": 3}).status_code == 200
         r = fresh.post("/api/barcode/unlink/", json={"stockitem": 3})
@@ -221,7 +222,7 @@ class TestUnlink:
         assert fresh.get("/api/stock/3/").json()["barcode_hash"] == ""
         assert fresh.post("/api/barcode/unlink/", json={"stockitem": 3}).status_code == 200
 
-    def test_refusals(self, fresh):
+    def test_refusals(self, fresh: SimClient) -> None:
         """None, two, or an unknown pk are refused with InvenTree's messages (the full list, not the names sent)."""
         names = ", ".join(LABELS)
         assert fresh.post("/api/barcode/unlink/", json={}).json() == {

@@ -25,6 +25,9 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 class Running:
     """A simulator process, up and answering; its output once stopped."""
 
+    stdout: str
+    stderr: str
+
     def __init__(self, *args: str) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
@@ -81,13 +84,13 @@ class TestRangesChecked:
             (("--supplier-plugins", "digikey,mousr"), "--supplier-plugins takes all, none or some of"),
         ],
     )
-    def test_refused_in_one_line(self, args, says):
+    def test_refused_in_one_line(self, args: tuple[str, ...], says: str) -> None:
         """A value out of range is refused with one line naming the option, exit status 2, no traceback."""
         done = run(*args)
         assert done.returncode == 2 and done.stdout == ""
         assert done.stderr.count("\n") == 1 and says in done.stderr and done.stderr.startswith("buildtui: ")
 
-    def test_port_in_use(self):
+    def test_port_in_use(self) -> None:
         """A port already taken is said in one line, not with uvicorn's traceback."""
         with socket.socket() as taken:
             taken.bind(("127.0.0.1", 0))
@@ -96,7 +99,7 @@ class TestRangesChecked:
         assert done.returncode == 2 and "Traceback" not in done.stderr
         assert done.stderr.startswith("buildtui: cannot listen on 127.0.0.1:") and done.stderr.count("\n") == 1
 
-    def test_help_documents_every_fault(self):
+    def test_help_documents_every_fault(self) -> None:
         """``--help`` names every fault flag with what it does."""
         out = run("--help").stdout
         for flag in (
@@ -118,7 +121,7 @@ class TestRangesChecked:
 
 
 class TestRunning:
-    def test_banner_lists_users_and_faults(self):
+    def test_banner_lists_users_and_faults(self) -> None:
         """The banner names all three users with their passwords and every fault switched on."""
         sim = Running("--latency", "10-20", "--fail-rate", "0.1", "--drop-writes", "0.05", "--nested", "^/api/x/$")
         sim.stop()
@@ -128,7 +131,7 @@ class TestRunning:
         for fault in ("latency 10-20 ms", "502 for 10% of requests", "5% of writes", "nested 200,000 deep"):
             assert fault in banner
 
-    def test_quiet_when_clients_leave_mid_request(self, slow_sim):
+    def test_quiet_when_clients_leave_mid_request(self, slow_sim: Running) -> None:
         """Clients that hang up while the simulator waits out its latency leave no traceback in its log."""
         auth = base64.b64encode(b"admin:inventree").decode()
         for method, body in (("POST", b'{"items": []}'), ("GET", b""), ("POST", b"")):
@@ -148,7 +151,7 @@ class TestRunning:
         assert "Traceback" not in slow_sim.stderr and "ClientDisconnect" not in slow_sim.stderr
         assert "Exception" not in slow_sim.stderr
 
-    def test_injected_faults_are_logged(self):
+    def test_injected_faults_are_logged(self) -> None:
         """Each injected fault is one line on the simulator's standard error."""
         sim = Running("--nested", "^/api/build/$")
         try:
@@ -157,7 +160,7 @@ class TestRunning:
             sim.stop()
         assert "buildtui simulator: fault injected: nested on GET /api/build/" in sim.stderr
 
-    def test_api_version_flags(self):
+    def test_api_version_flags(self) -> None:
         """``--api 530 --task-delay 0.2 --fail-tasks 1``: reports 530, and the first task fails after 0.2 s."""
         sim = Running("--api", "530", "--task-delay", "0.2", "--fail-tasks", "1")
         try:
@@ -177,7 +180,7 @@ class TestRunning:
         assert "Traceback" not in sim.stderr
 
 
-def test_supplier_plugins_flag():
+def test_supplier_plugins_flag() -> None:
     """``--supplier-plugins mouser``: the banner names only Mouser's plugin, and a Mouser label goes to it."""
     from buildtui.simulator.seed_suppliers import MOUSER_MCU
 

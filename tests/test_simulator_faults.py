@@ -7,6 +7,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -22,8 +23,8 @@ def http(server: SimulatorServer) -> Iterator[httpx.Client]:
     c.close()
 
 
-def allocations(http: httpx.Client, build: int, stock_item: int) -> list[dict]:
-    return http.get("/api/build/item/", params={"build": build, "stock_item": stock_item}).json()
+def allocations(http: httpx.Client, build: int, stock_item: int) -> list[dict[str, Any]]:
+    return list(http.get("/api/build/item/", params={"build": build, "stock_item": stock_item}).json())
 
 
 def raw_get(server: SimulatorServer, path: str) -> socket.socket:
@@ -35,7 +36,7 @@ def raw_get(server: SimulatorServer, path: str) -> socket.socket:
 
 
 class TestDrop:
-    def test_dropped_allocation_is_committed_exactly_once(self, server, http):
+    def test_dropped_allocation_is_committed_exactly_once(self, server: SimulatorServer, http: httpx.Client) -> None:
         """An allocation whose answer is lost to a cut connection is on the server once, with its quantity."""
         server.sim.faults.add("drop", method="POST", path=r"/allocate/$", times=1)
         line = http.get("/api/build/line/", params={"build": 3, "part_detail": "true"}).json()
@@ -55,7 +56,7 @@ class TestDrop:
         )
         assert r.status_code == 201 and sum(a["quantity"] for a in allocations(http, 3, 1)) == before + 4
 
-    def test_reset_and_partial_answers(self, server, http):
+    def test_reset_and_partial_answers(self, server: SimulatorServer, http: httpx.Client) -> None:
         """A reset reads as a connection reset; a half-sent answer as a body cut short; both writes are done."""
         server.sim.faults.add("drop", method="POST", path=r"/hold/$", times=1, how="reset")
         with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
@@ -67,14 +68,14 @@ class TestDrop:
         assert http.get("/api/build/3/").json()["status"] == 20
         assert server.sim.faults.count("drop") == 2
 
-    def test_method_and_path_target_the_rule(self, server, http):
+    def test_method_and_path_target_the_rule(self, server: SimulatorServer, http: httpx.Client) -> None:
         """A rule for POSTs to allocate/ leaves reads and other writes alone."""
         server.sim.faults.add("drop", method="POST", path=r"/allocate/$")
         assert http.get("/api/build/3/").status_code == 200
         assert http.post("/api/build/3/hold/", json={}).status_code == 201
         assert server.sim.faults.count() == 0
 
-    def test_write_probability(self, server, http):
+    def test_write_probability(self, server: SimulatorServer, http: httpx.Client) -> None:
         """``method="WRITE"`` with a probability cuts about that share of writes and no read."""
         server.sim.faults.add("drop", method="WRITE", probability=0.5)
         cut = 0
@@ -88,7 +89,7 @@ class TestDrop:
 
 
 class TestSlowAndBadAnswers:
-    def test_trickle_sends_the_status_line_byte_by_byte(self, server):
+    def test_trickle_sends_the_status_line_byte_by_byte(self, server: SimulatorServer) -> None:
         """The whole answer, status line first, comes one byte at a time, then the connection closes."""
         server.sim.faults.add("trickle", path=r"^/api/user/me/$", interval_s=0.003)
         sock = raw_get(server, "/api/user/me/")
@@ -104,7 +105,7 @@ class TestSlowAndBadAnswers:
         assert max(len(p) for p in pieces) <= 2 and len(pieces) > len(data) // 2
         assert time.monotonic() - started >= len(data) * 0.003
 
-    def test_trickle_body_only(self, server):
+    def test_trickle_body_only(self, server: SimulatorServer) -> None:
         """With ``body_only`` the headers arrive at once and only the body trickles."""
         server.sim.faults.add("trickle", path=r"^/api/user/me/$", interval_s=0.01, body_only=True)
         sock = raw_get(server, "/api/user/me/")
@@ -123,7 +124,7 @@ class TestSlowAndBadAnswers:
         assert len(rest) < length and len(pieces) >= length // 3, (len(rest), length, len(pieces))
         assert json.loads(b"".join(pieces))["username"] == "admin"
 
-    def test_each_trickled_byte_beats_a_read_timeout(self, server):
+    def test_each_trickled_byte_beats_a_read_timeout(self, server: SimulatorServer) -> None:
         """Bytes come well within a 0.5 s read timeout, so only an overall deadline would end the wait."""
         server.sim.faults.add("trickle", path=r"^/api/build/$", interval_s=0.05, body_only=True, times=1)
         with (
@@ -138,7 +139,9 @@ class TestSlowAndBadAnswers:
                     break
         assert r.status_code == 200 and 5 < got < 60
 
-    def test_oversize_announces_two_gigabytes_and_streams_fast(self, server, http):
+    def test_oversize_announces_two_gigabytes_and_streams_fast(
+        self, server: SimulatorServer, http: httpx.Client
+    ) -> None:
         """A 200 answer announcing 2 GiB streams filler as fast as it is read; the server stays responsive."""
         server.sim.faults.add("oversize", path=r"^/api/build/$", times=1)
         started = time.monotonic()
@@ -154,7 +157,7 @@ class TestSlowAndBadAnswers:
         assert http.get("/api/build/3/").status_code == 200
         assert server.sim.faults.count("oversize") == 1
 
-    def test_nested_body(self, server, http):
+    def test_nested_body(self, server: SimulatorServer, http: httpx.Client) -> None:
         """A 200 answer nested 200,000 levels deep: a JSON parser gives up on it."""
         server.sim.faults.add("nested", path=r"^/api/build/$", times=1)
         r = http.get("/api/build/", params={"limit": 5})
@@ -162,7 +165,7 @@ class TestSlowAndBadAnswers:
         with pytest.raises(RecursionError):
             json.loads(r.content)
 
-    def test_redirect_to_https_is_not_carried_out(self, server, http):
+    def test_redirect_to_https_is_not_carried_out(self, server: SimulatorServer, http: httpx.Client) -> None:
         """A proxy's 301 to the same path and query on https; the write behind it never happens."""
         server.sim.faults.add("redirect", to="https://inventree.example.com", times=2)
         r = http.get("/api/build/", params={"limit": 2})
@@ -172,7 +175,7 @@ class TestSlowAndBadAnswers:
         assert http.get("/api/build/3/").json()["status"] == 20
         assert ("POST", "/api/build/3/hold/") in server.sim.log  # the log still lists every request
 
-    def test_late_lost_and_error_rules(self, server, http):
+    def test_late_lost_and_error_rules(self, server: SimulatorServer, http: httpx.Client) -> None:
         """late: done, answered late; lost: 504 after a wait, not done; error: 502 at once, not done."""
         server.sim.faults.add("late", method="POST", path="/hold/$", delay_s=0.4, times=1)
         started = time.monotonic()
@@ -186,7 +189,7 @@ class TestSlowAndBadAnswers:
         assert http.get("/api/build/3/").json()["status"] == 25
         assert [i.kind for i in server.sim.faults.injected] == ["late", "lost", "error"]
 
-    def test_plain_knobs_are_counted(self, server, http):
+    def test_plain_knobs_are_counted(self, server: SimulatorServer, http: httpx.Client) -> None:
         """``down`` and ``lost_write_ms`` still work as before, and what they inject is counted."""
         server.sim.down = True
         assert http.get("/api/build/3/").status_code == 502
@@ -196,7 +199,7 @@ class TestSlowAndBadAnswers:
         server.sim.lost_write_ms = 0
         assert server.sim.faults.count("error") == 1 and server.sim.faults.count("lost") == 1
 
-    def test_clear_removes_rules(self, server, http):
+    def test_clear_removes_rules(self, server: SimulatorServer, http: httpx.Client) -> None:
         """After ``clear()`` requests are answered normally; what was injected stays counted."""
         server.sim.faults.add("error")
         assert http.get("/api/build/3/").status_code == 502
@@ -205,7 +208,7 @@ class TestSlowAndBadAnswers:
 
 
 class TestLatency:
-    def test_range_draws_per_request(self, server, http):
+    def test_range_draws_per_request(self, server: SimulatorServer, http: httpx.Client) -> None:
         """``latency_ms = (low, high)`` delays each answer by a draw between the two."""
         server.sim.latency_ms = (100, 250)
         times = []
@@ -216,17 +219,17 @@ class TestLatency:
         server.sim.latency_ms = 0
         assert all(0.1 <= t < 0.6 for t in times)
 
-    def test_parse(self):
+    def test_parse(self) -> None:
         """The command line's latency: a number or a low-high range, never negative or upside down."""
         assert parse_latency("850") == 850.0 and parse_latency("200-1200") == (200.0, 1200.0)
         for bad in ("-5", "1200-200", "abc", "", "5-", "nan"):
             with pytest.raises(ValueError):
                 parse_latency(bad)
 
-    def test_bad_rules_are_refused(self, server):
+    def test_bad_rules_are_refused(self, server: SimulatorServer) -> None:
         """A rule with an unknown kind, a probability above 1 or a redirect without a URL is refused."""
         with pytest.raises(ValueError):
-            server.sim.faults.add("explode")  # type: ignore[arg-type]
+            server.sim.faults.add("explode")  # type: ignore[arg-type]  # an unknown kind, on purpose
         with pytest.raises(ValueError):
             server.sim.faults.add("drop", probability=2)
         with pytest.raises(ValueError):

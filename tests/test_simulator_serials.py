@@ -3,7 +3,7 @@ checks against the part's existing serials, and ``GET /api/part/<pk>/serial-numb
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import httpx
 import pytest
@@ -14,7 +14,8 @@ from buildtui.simulator.serials import extract_serial_numbers, increment, serial
 CONTROLLER_BUILD, SENSOR_BUILD = 5, 11
 
 
-def serials(text: str, quantity: int, latest: str | None = None) -> list[str] | list[str | list[str]]:
+def serials(text: str, quantity: int, latest: str | None = None) -> Sequence[object]:
+    """The serials the simulator makes of ``text``, or ["error", its messages]."""
     try:
         return extract_serial_numbers(text, quantity, latest)
     except ValueError as exc:
@@ -52,7 +53,7 @@ class TestGrammar:
             ("1,2,", 3, None, ["1", "2"]),  # three groups for three outputs, the blank one dropped
         ],
     )
-    def test_expressions(self, text, quantity, latest, expected):
+    def test_expressions(self, text: str, quantity: int, latest: str | None, expected: list[str]) -> None:
         """Each documented expression gives the documented serials."""
         assert serials(text, quantity, latest) == expected
 
@@ -71,23 +72,23 @@ class TestGrammar:
             (", ,", 1, "No serial numbers found"),
         ],
     )
-    def test_errors(self, text, quantity, message):
+    def test_errors(self, text: str, quantity: int, message: str) -> None:
         """Each documented error has InvenTree's wording."""
         assert serials(text, quantity) == ["error", [message]]
 
-    def test_increment_and_serial_int(self):
+    def test_increment_and_serial_int(self) -> None:
         """AB01 -> AB02 keeps the padding, QQQ does not change; serial_int takes leading, else trailing digits."""
         assert (increment("AB01"), increment("A99"), increment("QQQ"), increment(None)) == ("AB02", "A100", "QQQ", "1")
         assert (serial_int("1008"), serial_int("12AB34"), serial_int("AB34"), serial_int("QQQ")) == (1008, 12, 34, 0)
 
-    def test_a_huge_sequence_answers_at_once(self):
+    def test_a_huge_sequence_answers_at_once(self) -> None:
         """1+99999999 for 3 outputs is the count mismatch, answered without making a hundred million serials."""
         assert serials("1+99999999", 3) == ["error", ["Number of unique serial numbers (100000000) must match "
                                                       "quantity (3)"]]  # fmt: skip
 
 
 class TestSerialNumbersEndpoint:
-    def test_latest_and_next(self, http):
+    def test_latest_and_next(self, http: httpx.Client) -> None:
         """The modules' latest is 112 and next 113; a part with no serials says latest null, next "1"."""
         parts = {p["IPN"]: p["pk"] for p in http.get("/api/part/").json()}
         assert http.get(f"/api/part/{parts['MOD-WIFI']}/serial-numbers/").json() == {"latest": "112", "next": "113"}
@@ -97,7 +98,7 @@ class TestSerialNumbersEndpoint:
 
 
 class TestCreateOutput:
-    def test_plus_n_makes_n_plus_one_outputs(self, http):
+    def test_plus_n_makes_n_plus_one_outputs(self, http: httpx.Client) -> None:
         """10+3 for 4 controllers creates serials 10-13, one output each; the next serial is then 14."""
         r = create(http, CONTROLLER_BUILD, 4, "10+3")
         assert r.status_code == 201 and [o["serial"] for o in r.json()] == ["10", "11", "12", "13"]
@@ -105,25 +106,25 @@ class TestCreateOutput:
         part = r.json()[0]["part"]
         assert http.get(f"/api/part/{part}/serial-numbers/").json()["next"] == "103"  # 101/102 exist already
 
-    def test_literal_range(self, http):
+    def test_literal_range(self, http: httpx.Client) -> None:
         """1-5 with quantity 1 is one output with the serial "1-5"."""
         r = create(http, CONTROLLER_BUILD, 1, "1-5")
         assert r.status_code == 201 and [o["serial"] for o in r.json()] == ["1-5"]
 
-    def test_existing_serials_are_refused(self, http):
+    def test_existing_serials_are_refused(self, http: httpx.Client) -> None:
         """101 is taken (an output of the build): refused with InvenTree's message, space before the colon."""
         r = create(http, CONTROLLER_BUILD, 2, "101,150")
         assert r.status_code == 400
         assert r.json() == {"serial_numbers": ["The following serial numbers already exist or are invalid : 101"]}
 
-    def test_tilde_continues_from_the_latest(self, http):
+    def test_tilde_continues_from_the_latest(self, http: httpx.Client) -> None:
         """~,~ after 101/102 gives 103 and 104; on a tree with no serials the first ~ is 2 while next says 1."""
         r = create(http, CONTROLLER_BUILD, 2, "~,~")
         assert [o["serial"] for o in r.json()] == ["103", "104"]
         r = create(http, SENSOR_BUILD, 1, "~")
         assert r.status_code == 201 and [o["serial"] for o in r.json()] == ["2"]
 
-    def test_grammar_errors_under_serial_numbers(self, http):
+    def test_grammar_errors_under_serial_numbers(self, http: httpx.Client) -> None:
         """Grammar errors and the 1000 limit come back under serial_numbers; trackable parts need serials."""
         assert create(http, CONTROLLER_BUILD, 3, "3-1").json() == {
             "serial_numbers": ["Group range 3-1 exceeds allowed quantity (3)"]

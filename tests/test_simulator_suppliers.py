@@ -3,8 +3,9 @@ supplier and manufacturer parts with their filters, and the four supplier barcod
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from buildtui.simulator.seed_suppliers import (
     without_controls,
 )
 from buildtui.simulator.suppliers import parse_ecia, parse_lcsc, parse_tme
+from tests.conftest import SimClient
 
 INVALID_CHOICE = ["Select a valid choice. That choice is not one of the available choices."]
 #: the examples of the semantics document (§2.3, §2.4, §2.6)
@@ -38,11 +40,11 @@ DOC_TME_OLD = "PWBP-302 1PMPNWBP-302 Q1 K19361337/1"
 
 
 @contextmanager
-def served(**options: object) -> Iterator[httpx.Client]:
+def served(supplier_plugins: Iterable[str] | None = None) -> Iterator[SimClient]:
     """An admin client of a new API 425 simulator (``client.sim`` is the simulator)."""
-    srv = SimulatorServer(build_simulator(api=425, **options)).start()  # type: ignore[arg-type]
-    client = httpx.Client(base_url=srv.url, auth=("admin", "inventree"))
-    client.sim = srv.sim  # type: ignore[attr-defined]
+    srv = SimulatorServer(build_simulator(api=425, supplier_plugins=supplier_plugins)).start()
+    client = SimClient(base_url=srv.url, auth=("admin", "inventree"))
+    client.sim = srv.sim
     try:
         yield client
     finally:
@@ -51,14 +53,14 @@ def served(**options: object) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def http() -> Iterator[httpx.Client]:
+def http() -> Iterator[SimClient]:
     """A server that only reads (scans of unlinked labels write nothing but the plugins' SUPPLIER_ID)."""
     with served() as client:
         yield client
 
 
 @pytest.fixture
-def fresh() -> Iterator[httpx.Client]:
+def fresh() -> Iterator[SimClient]:
     with served() as client:
         yield client
 
@@ -67,18 +69,18 @@ def scan(http: httpx.Client, text: str) -> httpx.Response:
     return http.post("/api/barcode/", json={"barcode": text})
 
 
-def sku_of(body: dict) -> str:
+def sku_of(body: dict[str, Any]) -> str:
     return str(body["supplierpart"]["instance"]["SKU"])
 
 
-def supplier_part(http: httpx.Client, sku: str) -> dict:
+def supplier_part(http: httpx.Client, sku: str) -> dict[str, Any]:
     rows = http.get("/api/company/part/", params={"SKU": sku}).json()
     assert len(rows) == 1, rows
-    return rows[0]
+    return dict(rows[0])
 
 
 class TestLabelParsing:
-    def test_ecia_fields_first_prefix_wins(self):
+    def test_ecia_fields_first_prefix_wins(self) -> None:
         """The DigiKey example reads as SKU, MPN, empty K, 1K, quantity; 10K/11Z/12Z/13Z/20Z are ignored."""
         fields = parse_ecia(DOC_DIGIKEY)
         assert fields == {
@@ -91,7 +93,7 @@ class TestLabelParsing:
             "quantity": "10",
         }
 
-    def test_ecia_needs_the_exact_header(self):
+    def test_ecia_needs_the_exact_header(self) -> None:
         """A label whose RS/GS were dropped, or with RS dropped and GS kept, or an AIM prefix, is not read."""
         assert parse_ecia(without_controls(DOC_DIGIKEY)) == {}
         assert parse_ecia(DOC_DIGIKEY.replace("\x1e", "", 1)) == {}
@@ -99,7 +101,7 @@ class TestLabelParsing:
         assert parse_ecia(DOC_DIGIKEY[:-2])["supplier_part_number"] == "296-LM358BIDDFRCT-ND"  # trailer optional
         assert parse_ecia(">[)>06\x1d1PMC34063ADR\x1dQ3")["quantity"] == "3"  # the old Mouser header
 
-    def test_lcsc_and_tme(self):
+    def test_lcsc_and_tme(self) -> None:
         """LCSC's QR gives pc/pm/qty/on; TME's QR and old DataMatrix give PN/MPN/QTY, the order cut at '/'."""
         assert parse_lcsc(DOC_LCSC) == {
             "manufacturer_part_number": "ST-1-102-A01-T000-RS",
@@ -118,7 +120,7 @@ class TestLabelParsing:
 
 
 class TestCompaniesAndParts:
-    def test_supplier_part_row(self, http):
+    def test_supplier_part_row(self, http: httpx.Client) -> None:
         """A supplier-part row has the documented fields, supplier_detail by default, in_stock of its own stock."""
         row = supplier_part(http, "ATMEGA328P-AU-ND")
         assert {
@@ -162,7 +164,7 @@ class TestCompaniesAndParts:
         assert all(s["SKU"] == "ATMEGA328P-AU-ND" and s["MPN"] == "ATMEGA328P-AU" for s in stock)
         assert all(s["purchase_order_reference"] == "PO-0001" for s in stock)
 
-    def test_detail_flags(self, http):
+    def test_detail_flags(self, http: httpx.Client) -> None:
         """part_detail, manufacturer_detail (both manufacturer keys) and pretty add fields; supplier_detail=false
         removes it."""
         pk = supplier_part(http, "556-ATMEGA328P-AU")["pk"]
@@ -176,7 +178,7 @@ class TestCompaniesAndParts:
         assert row["pretty_name"] == "Mouser Electronics | 556-ATMEGA328P-AU | ATMEGA328P-AU"
         assert http.get("/api/company/part/99999/").json() == {"detail": "No SupplierPart matches the given query."}
 
-    def test_filters(self, http):
+    def test_filters(self, http: httpx.Client) -> None:
         """SKU is exact and case-sensitive, MPN case-insensitive; a part two suppliers supply lists both."""
         assert http.get("/api/company/part/", params={"SKU": "atmega328p-au-nd"}).json() == []
         by_mpn = http.get("/api/company/part/", params={"MPN": "atmega328p-au"}).json()
@@ -195,7 +197,7 @@ class TestCompaniesAndParts:
             r["SKU"] for r in http.get("/api/company/part/", params={"part": mcu, "has_stock": "false"}).json()
         ] == ["C14877"]
 
-    def test_bad_company_filters_are_400(self, http):
+    def test_bad_company_filters_are_400(self, http: httpx.Client) -> None:
         """A non-supplier id as supplier, or an unknown id, is InvenTree's 'Select a valid choice' 400."""
         maker = http.get("/api/company/", params={"is_manufacturer": "true"}).json()[0]["pk"]
         r = http.get("/api/company/part/", params={"supplier": maker})
@@ -203,14 +205,14 @@ class TestCompaniesAndParts:
         r = http.get("/api/stock/", params={"supplier_part": 99999})
         assert r.status_code == 400 and r.json() == {"supplier_part": INVALID_CHOICE}
 
-    def test_stock_by_supplier_misses_stock_entered_without_one(self, http):
+    def test_stock_by_supplier_misses_stock_entered_without_one(self, http: httpx.Client) -> None:
         """stock?supplier_part= finds only stock received as that supplier part; the part has more."""
         sp = supplier_part(http, "C14877")  # LCSC's MCU: nothing was received as it
         assert http.get("/api/stock/", params={"supplier_part": sp["pk"]}).json() == []
         part_stock = http.get("/api/stock/", params={"part": sp["part"]}).json()
         assert any(s["supplier_part"] is None for s in part_stock)  # the quarantined tray came in without one
 
-    def test_stock_supplier_filters(self, http):
+    def test_stock_supplier_filters(self, http: httpx.Client) -> None:
         """stock?supplier=, ?manufacturer= and ?company= follow the supplier part; supplier_part_detail is opt-in."""
         companies = {c["name"]: c["pk"] for c in http.get("/api/company/").json()}
         mouser = http.get(
@@ -226,7 +228,7 @@ class TestCompaniesAndParts:
         plain = http.get("/api/stock/", params={"limit": 1}).json()["results"][0]
         assert plain["supplier_part_detail"] is None
 
-    def test_company_rows_and_filters(self, http):
+    def test_company_rows_and_filters(self, http: httpx.Client) -> None:
         """/api/company/ rows have the documented fields, ordered by name, filterable by role and exact name."""
         rows = http.get("/api/company/").json()
         assert [r["name"] for r in rows] == sorted(r["name"] for r in rows)
@@ -263,7 +265,7 @@ class TestCompaniesAndParts:
         assert [r["parts_supplied"] for r in http.get("/api/company/", params={"name": "DigiKey"}).json()] == [4]
         assert http.get("/api/company/", params={"name": "digikey"}).json() == []
 
-    def test_manufacturer_parts(self, http):
+    def test_manufacturer_parts(self, http: httpx.Client) -> None:
         """ManufacturerPart rows and filters; an unknown pk is 404."""
         rows = http.get(
             "/api/company/part/manufacturer/",
@@ -277,7 +279,7 @@ class TestCompaniesAndParts:
         r = http.get("/api/company/part/manufacturer/99999/")
         assert r.status_code == 404 and r.json() == {"detail": "No ManufacturerPart matches the given query."}
 
-    def test_roles(self, http):
+    def test_roles(self, http: httpx.Client) -> None:
         """The reader (part view, no purchasing role) reads supplier parts but not companies (403)."""
         reader = httpx.Client(base_url=str(http.base_url), auth=("reader", "readonly"))
         assert reader.get("/api/company/part/").status_code == 200
@@ -286,7 +288,7 @@ class TestCompaniesAndParts:
 
 
 class TestSupplierPlugins:
-    def test_digikey_label(self, http):
+    def test_digikey_label(self, http: httpx.Client) -> None:
         """A DigiKey label resolves to DigiKey's supplier part, the manufacturer part and the PO, never to stock."""
         r = scan(http, DIGIKEY_MCU)
         body = r.json()
@@ -315,7 +317,7 @@ class TestSupplierPlugins:
         assert body["purchaseorder"]["instance"]["reference"] == "PO-0001"
         assert body["company"] == {"pk": sp["instance"]["supplier"]}
 
-    def test_wedge_that_drops_control_characters(self, http):
+    def test_wedge_that_drops_control_characters(self, http: httpx.Client) -> None:
         """The same DigiKey label without its GS/RS/EOT is not parsed: 400 no match, plugin "None"."""
         text = without_controls(DIGIKEY_MCU)
         r = scan(http, text)
@@ -327,13 +329,13 @@ class TestSupplierPlugins:
             "error": "No match found for barcode data",
         }
 
-    def test_trailer_variants_still_parse(self, http):
+    def test_trailer_variants_still_parse(self, http: httpx.Client) -> None:
         """Without EOT, without the trailer, or with spaces and CR/LF around it, the DigiKey label still parses."""
         for text in (DIGIKEY_MCU[:-1], DIGIKEY_MCU[:-2], "  " + DIGIKEY_MCU + "\r\n"):
             r = scan(http, text)
             assert r.status_code == 200 and sku_of(r.json()) == "ATMEGA328P-AU-ND", repr(text)
 
-    def test_mouser_label_claimed_by_digikey(self, http):
+    def test_mouser_label_claimed_by_digikey(self, http: httpx.Client) -> None:
         """A Mouser label (no SKU field) for a part DigiKey also supplies is answered by the DigiKey plugin with
         DigiKey's supplier part: the quirk of §2.5."""
         body = scan(http, MOUSER_MCU).json()
@@ -341,7 +343,7 @@ class TestSupplierPlugins:
         assert body["supplierpart"]["instance"]["supplier_detail"]["name"] == "DigiKey"
         assert "purchaseorder" not in body  # its K names Mouser's PO-0002, which DigiKey's filter excludes
 
-    def test_mouser_label_for_a_part_only_mouser_supplies(self, fresh):
+    def test_mouser_label_for_a_part_only_mouser_supplies(self, fresh: SimClient) -> None:
         """Unlinked, Mouser's fuse label passes DigiKey by and is answered by the Mouser plugin with its PO."""
         box = fresh.get("/api/stock/", params={"batch": "F2A-2406"}).json()[0]["pk"]
         assert fresh.post("/api/barcode/unlink/", json={"stockitem": box}).status_code == 200
@@ -349,7 +351,7 @@ class TestSupplierPlugins:
         assert body["plugin"] == "MouserBarcodePlugin" and sku_of(body) == "576-0218002.MXP"
         assert body["purchaseorder"]["instance"]["reference"] == "PO-0002"
 
-    def test_lcsc_and_tme(self, http):
+    def test_lcsc_and_tme(self, http: httpx.Client) -> None:
         """LCSC's QR and TME's QR resolve through their own plugins to their supplier parts and orders."""
         lcsc = scan(http, LCSC_LED).json()
         assert lcsc["plugin"] == "LCSCBarcodePlugin" and sku_of(lcsc) == "C72043"
@@ -359,25 +361,25 @@ class TestSupplierPlugins:
         assert tme["plugin"] == "TMEBarcodePlugin" and sku_of(tme) == "CL10B104KB8NNNC"
         assert tme["purchaseorder"]["instance"]["reference"] == "PO-0004"
 
-    def test_linked_label_resolves_to_the_stock_item(self, http):
+    def test_linked_label_resolves_to_the_stock_item(self, http: httpx.Client) -> None:
         """Mouser's fuse label, linked in the demo, resolves to its box, with and without control characters."""
         for text in (MOUSER_FUSE, without_controls(MOUSER_FUSE)):
             body = scan(http, text).json()
             assert body["plugin"] == "InvenTreeBarcode" and body["stockitem"]["instance"]["batch"] == "F2A-2406"
 
-    def test_unknown_sku_and_unknown_format(self, http):
+    def test_unknown_sku_and_unknown_format(self, http: httpx.Client) -> None:
         """A well-formed label for a SKU nobody has, and plain text, are both 400 no match."""
         assert scan(http, ecia("PNOPE-ND", "Q1")).status_code == 400
         assert scan(http, "random-text").json()["error"] == "No match found for barcode data"
 
-    def test_supplier_found_by_name_is_remembered(self, fresh):
+    def test_supplier_found_by_name_is_remembered(self, fresh: SimClient) -> None:
         """With no SUPPLIER_ID set, the plugin takes the one supplier whose name contains its own, and saves it."""
         db = fresh.sim.db
         assert db.setting("plugin:digikeyplugin:SUPPLIER_ID") == ""
         body = scan(fresh, DIGIKEY_MCU).json()
         assert db.setting("plugin:digikeyplugin:SUPPLIER_ID") == str(body["company"]["pk"])
 
-    def test_no_supplier_means_no_filter(self, fresh):
+    def test_no_supplier_means_no_filter(self, fresh: SimClient) -> None:
         """Renamed so that no supplier matches 'DigiKey', the plugin filters by nobody: DigiKey's SKU still matches
         and the answer carries no company."""
         fresh.sim.db.conn.execute("UPDATE company SET name = 'Digi-Key' WHERE name = 'DigiKey'")
@@ -386,14 +388,14 @@ class TestSupplierPlugins:
 
 
 class TestPluginsOnAndOff:
-    def test_all_off_is_a_plain_no_match(self):
+    def test_all_off_is_a_plain_no_match(self) -> None:
         """With every supplier plugin off (as InvenTree ships), each unlinked supplier label is 400."""
         with served(supplier_plugins=()) as http:
             for text in (DIGIKEY_MCU, MOUSER_MCU, LCSC_LED, TME_C100N):
                 assert scan(http, text).status_code == 400
             assert scan(http, MOUSER_FUSE).json()["plugin"] == "InvenTreeBarcode"  # linked: still found
 
-    def test_without_digikey_mouser_answers_its_own_label(self):
+    def test_without_digikey_mouser_answers_its_own_label(self) -> None:
         """With the DigiKey plugin off, the Mouser label goes to the Mouser plugin and Mouser's supplier part; a
         DigiKey label then only finds, through Mouser, the manufacturer part (its SKU is not Mouser's)."""
         with served(supplier_plugins=("lcsc", "mouser", "tme")) as http:
@@ -403,7 +405,7 @@ class TestPluginsOnAndOff:
             assert digikey["plugin"] == "MouserBarcodePlugin" and "supplierpart" not in digikey
             assert digikey["manufacturerpart"]["instance"]["MPN"] == "ATMEGA328P-AU"
 
-    def test_activate_endpoint(self, fresh):
+    def test_activate_endpoint(self, fresh: SimClient) -> None:
         """PATCH /api/plugins/<slug>/activate/ switches a plugin (superuser only); InvenTree's own is mandatory."""
         r = fresh.patch("/api/plugins/digikeyplugin/activate/", json={"active": False})
         assert r.status_code == 200 and r.json() == {"active": False}
@@ -417,7 +419,7 @@ class TestPluginsOnAndOff:
         assert operator.patch("/api/plugins/mouserplugin/activate/", json={"active": False}).status_code == 403
         assert fresh.patch("/api/plugins/nope/activate/", json={}).status_code == 404
 
-    def test_option_parsing(self):
+    def test_option_parsing(self) -> None:
         """--supplier-plugins takes all, none or names in any order; a typo is refused in one line."""
         assert parse_supplier_plugins("mouser,digikey") == ("digikey", "mouser")
         assert parse_supplier_plugins("none") == () and parse_supplier_plugins("all") == (

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from buildtui.simulator import SimulatorServer, build_simulator
-from buildtui.simulator.versions import DEFAULT_API, PROFILES
+from buildtui.simulator.versions import DEFAULT_API, PROFILES, ApiChoice
 
 TASK_KEYS = {"task_id", "exists", "pending", "complete", "success", "http_status"}
 DELAY = 0.3
@@ -18,16 +19,18 @@ DELAY = 0.3
 class Sim:
     """A running simulator of one version and an admin's client for it."""
 
-    def __init__(self, api: object, **kw: object) -> None:
-        self.server = SimulatorServer(build_simulator(api=api, task_delay_s=DELAY, **kw)).start()
+    def __init__(self, api: ApiChoice, substitutes_in_line_detail: bool | None = None) -> None:
+        self.server = SimulatorServer(
+            build_simulator(api=api, task_delay_s=DELAY, substitutes_in_line_detail=substitutes_in_line_detail)
+        ).start()
         self.sim = self.server.sim
         self.http = httpx.Client(base_url=self.server.url, auth=("admin", "inventree"), timeout=10)
 
     def post(self, build: int, action: str, body: object) -> httpx.Response:
         return self.http.post(f"/api/build/{build}/{action}/", json=body)
 
-    def build(self, pk: int) -> dict:
-        return self.http.get(f"/api/build/{pk}/").json()
+    def build(self, pk: int) -> dict[str, Any]:
+        return dict(self.http.get(f"/api/build/{pk}/").json())
 
     def new_build(self, part: int = 24, quantity: int = 2) -> int:
         r = self.http.post("/api/build/", json={"part": part, "quantity": quantity})
@@ -39,17 +42,17 @@ class Sim:
         assert r.status_code == 201, r.text
         return int(r.json()[0]["pk"])
 
-    def wait_task(self, task_id: str, timeout: float = 5) -> dict:
+    def wait_task(self, task_id: str, timeout: float = 5) -> dict[str, Any]:
         """Follow a task as a client must: GET /api/background-task/<id>/ until it is complete."""
         deadline = time.monotonic() + timeout
         while True:
             body = self.http.get(f"/api/background-task/{task_id}/").json()
             if body["complete"] or time.monotonic() > deadline:
-                return body
+                return dict(body)
             time.sleep(0.05)
 
-    def allocations(self, build: int) -> list[dict]:
-        return self.http.get("/api/build/item/", params={"build": build}).json()
+    def allocations(self, build: int) -> list[dict[str, Any]]:
+        return list(self.http.get("/api/build/item/", params={"build": build}).json())
 
     def close(self) -> None:
         self.http.close()
@@ -77,7 +80,7 @@ def v425() -> Iterator[Sim]:
     s.close()
 
 
-def test_default_follows_versions_default_api():
+def test_default_follows_versions_default_api() -> None:
     """``build_simulator()`` is versions.DEFAULT_API ("legacy" until the app's client follows background tasks)."""
     assert build_simulator().api is PROFILES[DEFAULT_API]
 
@@ -91,7 +94,7 @@ def test_default_follows_versions_default_api():
         ("legacy", 477, "1.3.0 dev (buildtui simulator)", False),
     ],
 )
-def test_info_reports_the_version(api, version, server, worker):
+def test_info_reports_the_version(api: ApiChoice, version: int, server: str, worker: bool) -> None:
     """``GET /api/`` names the chosen API version, a matching server version and whether a worker runs."""
     s = Sim(api)
     try:
@@ -105,7 +108,7 @@ class TestStatusCodes:
     @pytest.mark.parametrize(
         "api, code, shape", [(425, 201, "echo"), (477, 200, "task"), (530, 200, "task"), ("legacy", 201, "done")]
     )
-    def test_auto_allocate(self, api, code, shape):
+    def test_auto_allocate(self, api: ApiChoice, code: int, shape: str) -> None:
         """auto-allocate/: 425 echoes its options; 477 and 530 answer 200 with a pending task; legacy 201, done."""
         s = Sim(api)
         try:
@@ -129,7 +132,7 @@ class TestStatusCodes:
             s.close()
 
     @pytest.mark.parametrize("api, code", [(425, 201), (477, 201), (530, 200), ("legacy", 201)])
-    def test_complete_output(self, api, code):
+    def test_complete_output(self, api: ApiChoice, code: int) -> None:
         """complete/ answers 201 with its echo up to 477, 200 with a TaskDetail on 530."""
         s = Sim(api)
         try:
@@ -141,7 +144,7 @@ class TestStatusCodes:
         finally:
             s.close()
 
-    def test_refusals_are_400_on_every_version(self, v530):
+    def test_refusals_are_400_on_every_version(self, v530: Sim) -> None:
         """A task endpoint still checks in the request: a bad body is a 400 with InvenTree's message, no task."""
         b = v530.new_build()
         r = v530.post(b, "complete", {"outputs": [{"output": 99999}], "location": 7})
@@ -152,7 +155,7 @@ class TestStatusCodes:
 
 
 class TestTaskLifecycle:
-    def test_complete_runs_later(self, v530):
+    def test_complete_runs_later(self, v530: Sim) -> None:
         """530: the output still reads as building right after the answer, and completed once the task is done."""
         b = v530.new_build()
         out = v530.new_output(b)
@@ -166,7 +169,7 @@ class TestTaskLifecycle:
         assert v530.http.get(f"/api/stock/{out}/").json()["is_building"] is False
         assert v530.build(b)["completed"] == 2
 
-    def test_a_failing_task_does_nothing(self, v530):
+    def test_a_failing_task_does_nothing(self, v530: Sim) -> None:
         """``fail_next_tasks``: the next task ends complete, success false, and the output is still building."""
         v530.sim.fail_next_tasks = 1
         b = v530.new_build()
@@ -179,7 +182,7 @@ class TestTaskLifecycle:
         again = v530.post(b, "complete", {"outputs": [{"output": out}], "location": 7}).json()
         assert v530.wait_task(again["task_id"])["success"] is True and v530.build(b)["completed"] == 2
 
-    def test_duplicates_share_one_task(self, v530):
+    def test_duplicates_share_one_task(self, v530: Sim) -> None:
         """The same action posted while the first is queued gets the same id, and is done once."""
         b = v530.new_build()
         out = v530.new_output(b)
@@ -192,7 +195,7 @@ class TestTaskLifecycle:
         assert r.status_code == 400
         assert r.json() == {"outputs": [{"output": ["This build output has already been completed"]}]}
 
-    def test_scrap_delete_consume_and_auto_allocate(self, v530):
+    def test_scrap_delete_consume_and_auto_allocate(self, v530: Sim) -> None:
         """Each TaskDetail endpoint does its work after the delay: scrap, delete, auto-allocate, consume."""
         b = v530.new_build(quantity=4)
         v530.post(b, "issue", {})
@@ -210,7 +213,7 @@ class TestTaskLifecycle:
         assert t4.status_code == 200 and len(v530.allocations(b)) == len(items)
         assert v530.wait_task(t4.json()["task_id"])["success"] and len(v530.allocations(b)) == len(items) - 1
 
-    def test_477_offloads_only_allocation_work(self, v477):
+    def test_477_offloads_only_allocation_work(self, v477: Sim) -> None:
         """477: auto-allocate is a task; complete/ is still done before its 201."""
         b = v477.new_build(quantity=1)
         task = v477.post(b, "auto-allocate", {"interchangeable": True}).json()
@@ -227,7 +230,7 @@ class TestTaskLifecycle:
 
 
 class TestTaskEndpoint:
-    def test_any_signed_in_user_may_read_a_task(self, v530):
+    def test_any_signed_in_user_may_read_a_task(self, v530: Sim) -> None:
         """A reader follows a task; an unknown id is 404 with exists false; no credentials is 401."""
         b = v530.new_build()
         out = v530.new_output(b)
@@ -238,7 +241,7 @@ class TestTaskEndpoint:
         assert r.status_code == 404 and r.json()["exists"] is False and r.json()["http_status"] == 404
         assert httpx.get(url).status_code == 401
 
-    def test_overview_is_for_admins(self, v530):
+    def test_overview_is_for_admins(self, v530: Sim) -> None:
         """``GET /api/background-task/`` answers an admin, and refuses a reader with 403."""
         assert set(v530.http.get("/api/background-task/").json()) == {
             "is_running",
@@ -248,14 +251,14 @@ class TestTaskEndpoint:
         }
         assert httpx.get(v530.server.url + "/api/background-task/", auth=("reader", "readonly")).status_code == 403
 
-    def test_no_task_endpoint_on_425(self, v425):
+    def test_no_task_endpoint_on_425(self, v425: Sim) -> None:
         """425 has no per-task endpoint."""
         r = v425.http.get("/api/background-task/0123abcd/")
         assert r.status_code == 404 and r.json()["detail"] == "API endpoint not found"
 
 
 class TestFinishAndCancel:
-    def test_530_finish_sets_complete_in_the_worker(self, v530):
+    def test_530_finish_sets_complete_in_the_worker(self, v530: Sim) -> None:
         """530: finish answers 201 while the build still reads Production; Complete and consumed a moment later."""
         b = v530.new_build(part=29, quantity=1)
         v530.post(b, "issue", {})
@@ -269,7 +272,7 @@ class TestFinishAndCancel:
         assert v530.sim.tasks.wait_idle(5)
         assert v530.build(b)["status"] == 40 and v530.allocations(b) == []
 
-    def test_477_finish_sets_complete_at_once(self, v477):
+    def test_477_finish_sets_complete_at_once(self, v477: Sim) -> None:
         """477: Complete at once; the allocations are carried out by the worker a moment later."""
         b = v477.new_build(part=29, quantity=1)
         v477.post(b, "issue", {})
@@ -280,7 +283,7 @@ class TestFinishAndCancel:
         assert v477.build(b)["status"] == 40 and v477.allocations(b)
         assert v477.sim.tasks.wait_idle(5) and v477.allocations(b) == []
 
-    def test_530_cancel_now_allocations_later_and_once(self, v530):
+    def test_530_cancel_now_allocations_later_and_once(self, v530: Sim) -> None:
         """530: Cancelled at once, allocations gone a moment later; a second cancel changes nothing."""
         b = v530.new_build(quantity=1)
         v530.post(b, "issue", {})
@@ -297,7 +300,7 @@ class TestFinishAndCancel:
         assert v530.http.get(f"/api/stock/{out}/").json()["is_building"] is True  # a no-op: the output stays
         assert v530.sim.tasks.pending_count() == 0
 
-    def test_425_cancel_runs_again(self, v425):
+    def test_425_cancel_runs_again(self, v425: Sim) -> None:
         """425: a second cancel runs again (here: removing the output that is still in production)."""
         b = v425.new_build(quantity=1)
         v425.post(b, "cancel", {})
@@ -310,24 +313,24 @@ class TestUnknownBuild:
     @pytest.mark.parametrize(
         "action", ["auto-allocate", "consume", "complete", "scrap-outputs", "delete-outputs", "create-output"]
     )
-    def test_530_task_endpoints_404(self, v530, action):
+    def test_530_task_endpoints_404(self, v530: Sim, action: str) -> None:
         """530: the TaskDetail endpoints and create-output say 404 Build not found."""
         r = v530.post(99999, action, {})
         assert r.status_code == 404 and r.json() == {"detail": "Build not found"}
 
     @pytest.mark.parametrize("action", ["issue", "hold", "cancel", "finish"])
-    def test_530_state_actions_still_500(self, v530, action):
+    def test_530_state_actions_still_500(self, v530: Sim, action: str) -> None:
         """530: issue, hold, cancel and finish still fail with 500 KeyError."""
         r = v530.post(99999, action, {})
         assert r.status_code == 500 and r.json()["error"] == "KeyError"
 
-    def test_425_is_500(self, v425):
+    def test_425_is_500(self, v425: Sim) -> None:
         """425: an unknown build on complete/ is a 500 KeyError."""
         assert v425.post(99999, "complete", {}).status_code == 500
 
 
 class TestOptInFields:
-    def test_425_lines_carry_details_by_default(self, v425):
+    def test_425_lines_carry_details_by_default(self, v425: Sim) -> None:
         """425: a line has part, BOM item, assembly details and allocations unless told otherwise."""
         ln = v425.http.get("/api/build/line/", params={"build": 3}).json()[0]
         assert ln["part_detail"]["pk"] == ln["part"] and ln["bom_item_detail"]["pk"] == ln["bom_item"]
@@ -336,7 +339,7 @@ class TestOptInFields:
         off = v425.http.get("/api/build/line/", params={"build": 3, "part_detail": "false"}).json()[0]
         assert "part_detail" not in off
 
-    def test_530_lines_opt_in(self, v530):
+    def test_530_lines_opt_in(self, v530: Sim) -> None:
         """530: part, BOM item, assembly and category details only when asked; allocations and build by default."""
         ln = v530.http.get("/api/build/line/", params={"build": 3}).json()[0]
         for name in ("part_detail", "bom_item_detail", "assembly_detail", "category_detail"):
@@ -347,21 +350,21 @@ class TestOptInFields:
         ).json()
         assert asked["part_detail"]["pk"] == asked["part"] and asked["bom_item_detail"]["pk"] == asked["bom_item"]
 
-    def test_477_lines_and_items_opt_in(self, v477):
+    def test_477_lines_and_items_opt_in(self, v477: Sim) -> None:
         """477 (the schema seed): every line and allocation detail is opt-in."""
         ln = v477.http.get("/api/build/line/", params={"build": 3}).json()[0]
         assert not {"allocations", "part_detail", "bom_item_detail", "build_detail"} & set(ln)
         item = v477.http.get("/api/build/item/", params={"build": 3}).json()[0]
         assert not {"part_detail", "stock_item_detail", "location_detail", "build_detail"} & set(item)
 
-    def test_530_allocations_carry_details_by_default(self, v530):
+    def test_530_allocations_carry_details_by_default(self, v530: Sim) -> None:
         """530: allocations carry part, stock item, location and build details; the output's only when asked."""
         item = v530.http.get("/api/build/item/", params={"build": 3}).json()[0]
         assert item["part_detail"]["pk"] and item["stock_item_detail"]["pk"] == item["stock_item"]
         assert item["build_detail"]["pk"] == 3 and "location_detail" in item and "install_into_detail" not in item
 
     @pytest.mark.parametrize("api, default", [(425, True), (477, False), (530, False)])
-    def test_stock_part_detail(self, api, default):
+    def test_stock_part_detail(self, api: ApiChoice, default: bool) -> None:
         """Stock rows carry part_detail by default only before API 432."""
         s = Sim(api)
         try:
@@ -373,7 +376,7 @@ class TestOptInFields:
             s.close()
 
     @pytest.mark.parametrize("api, present", [(425, False), (477, True), (530, False)])
-    def test_build_parameters(self, api, present):
+    def test_build_parameters(self, api: ApiChoice, present: bool) -> None:
         """A build's ``parameters``: absent on 425, listed on 477, opt-in on 530."""
         s = Sim(api)
         try:
@@ -385,7 +388,7 @@ class TestOptInFields:
 
 
 class TestSubstitutes:
-    def test_endpoint_lists_a_bom_items_substitutes(self, v530):
+    def test_endpoint_lists_a_bom_items_substitutes(self, v530: Sim) -> None:
         """``/api/bom/substitute/?bom_item=`` gives each substitute with its part; filters and pages."""
         rows = v530.http.get("/api/bom/substitute/").json()
         assert rows and set(rows[0]) == {"pk", "bom_item", "part", "part_detail"}
@@ -402,7 +405,7 @@ class TestSubstitutes:
         assert v530.http.get("/api/bom/substitute/99999/").status_code == 404
 
     @pytest.mark.parametrize("api", [425, 530])
-    def test_real_servers_leave_substitutes_out_of_line_detail(self, api):
+    def test_real_servers_leave_substitutes_out_of_line_detail(self, api: ApiChoice) -> None:
         """425 and 530 alike: ``bom_item_detail`` has no ``substitutes``; the endpoint has them."""
         s = Sim(api)
         try:
@@ -415,7 +418,7 @@ class TestSubstitutes:
         finally:
             s.close()
 
-    def test_flag_puts_them_back(self):
+    def test_flag_puts_them_back(self) -> None:
         """``substitutes_in_line_detail=True`` lists them in bom_item_detail, with the endpoint's pk and part."""
         s = Sim(530, substitutes_in_line_detail=True)
         try:
@@ -427,7 +430,7 @@ class TestSubstitutes:
         finally:
             s.close()
 
-    def test_legacy_keeps_them_in_line_detail(self):
+    def test_legacy_keeps_them_in_line_detail(self) -> None:
         """The legacy simulator (today's default) lists substitutes in bom_item_detail, as the app reads them today."""
         s = Sim("legacy")
         try:

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
+from textual.pilot import Pilot
+
+from buildtui.app import BuildTUI
 from buildtui.screens.build_detail import BuildDetailScreen
+from buildtui.screens.build_list import BuildListScreen
+from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.status_line import StatusLine
 from tests.conftest import make_app, outstanding_in, settle
 
 
-def gets(server, since: int = 0) -> list[str]:
+def gets(server: SimulatorServer, since: int = 0) -> list[str]:
     """The GET paths the simulator served after ``since`` (token requests left out)."""
     return [p.split("?")[0] for m, p in server.sim.log[since:] if m == "GET" and "/token/" not in p]
 
 
-async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
+async def wait_for(pilot: Pilot[None], condition: Callable[[], object], timeout: float = 15.0) -> None:
     """Let the app run until ``condition()`` holds (what the operator would wait for), or fail."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -24,12 +30,12 @@ async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
         await pilot.pause(0.05)
 
 
-def status_line(app) -> str:
+def status_line(app: BuildTUI) -> str:
     return str(app.screen.query_one("#status-line").render())
 
 
 class TestSlowServer:
-    async def test_list_loads_when_every_answer_takes_1_2_s(self, server, token):
+    async def test_list_loads_when_every_answer_takes_1_2_s(self, server: SimulatorServer, token: str) -> None:
         """Every answer delayed by 1.2 s: the list shows its builds after one round trip of five requests,
         and nothing is asked twice while waiting."""
         server.sim.latency_ms = 1200
@@ -45,7 +51,7 @@ class TestSlowServer:
                 "/api/user/roles/",
             ]
 
-    async def test_build_opens_in_one_round_trip_when_slow(self, server, token):
+    async def test_build_opens_in_one_round_trip_when_slow(self, server: SimulatorServer, token: str) -> None:
         """A build opened on a server answering in 1.2 s shows its lines; the build, lines, outputs, children,
         locations and stock states go out together, once each."""
         app = make_app(server.url, token, poll_interval=30)
@@ -68,7 +74,7 @@ class TestSlowServer:
                 "/api/stock/status/",
             ], asked
 
-    async def test_idle_detail_polls_from_the_answer(self, server, token):
+    async def test_idle_detail_polls_from_the_answer(self, server: SimulatorServer, token: str) -> None:
         """Idle on a build, 0.6 s per answer, a 1 s poll: each poll waits for the last answer plus the
         interval (about one poll per 1.6 s, two requests each), never a read on top of a read."""
         app = make_app(server.url, token, poll_interval=1)
@@ -86,7 +92,7 @@ class TestSlowServer:
             screen = app.screen
             assert isinstance(screen, BuildDetailScreen) and screen.has_data()
 
-    async def test_a_late_answer_is_shown_as_waiting(self, server, token):
+    async def test_a_late_answer_is_shown_as_waiting(self, server: SimulatorServer, token: str) -> None:
         """While an answer is late, the status line says so and counts the seconds; never "up to date"."""
         app = make_app(server.url, token, poll_interval=30)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -96,11 +102,15 @@ class TestSlowServer:
             await pilot.pause(2.2)
             line = status_line(app)
             assert "waiting for the server" in line and "up to date" not in line, line
-            await wait_for(pilot, lambda: app.screen.has_data())
+            detail = app.screen
+            assert isinstance(detail, BuildDetailScreen)
+            await wait_for(pilot, detail.has_data)
             await pilot.pause(0.6)  # the status line ticks every half second
             assert "waiting" not in status_line(app)
 
-    async def test_after_a_write_the_line_says_updating_until_the_figures_include_it(self, server, token):
+    async def test_after_a_write_the_line_says_updating_until_the_figures_include_it(
+        self, server: SimulatorServer, token: str
+    ) -> None:
         """After an allocation, while the re-read is on its way (answers 1.5 s late), the status line says
         "updating…", not "up to date" next to the old figures; once the lines are re-read it is up to date."""
         from textual.widgets import Input
@@ -123,7 +133,7 @@ class TestSlowServer:
             assert "up to date" in status_line(app), status_line(app)
             server.sim.latency_ms = 0
 
-    async def test_a_read_asked_again_says_so(self, server, token):
+    async def test_a_read_asked_again_says_so(self, server: SimulatorServer, token: str) -> None:
         """A build read trickling its answer past the 0.5 s deadline is asked again, and the status line says
         so ("asked again: no answer in 0.5 s") instead of only counting seconds."""
         app = make_app(server.url, token, timeout=0.5, poll_interval=30)
@@ -141,7 +151,7 @@ class TestSlowServer:
 
             await wait_for(pilot, says_asked_again, timeout=5)
 
-    async def test_filter_changes_while_slow_never_stack(self, server, token):
+    async def test_filter_changes_while_slow_never_stack(self, server: SimulatorServer, token: str) -> None:
         """Three filter keys pressed while the first answer is on its way: one read in flight at a time; the
         rows shown are those of the last filter, and the filter line never describes rows it is not showing."""
         app = make_app(server.url, token, poll_interval=30)
@@ -153,9 +163,12 @@ class TestSlowServer:
             await pilot.pause(0.1)
             assert "Asking for: All builds" in str(app.screen.query_one("#list-filters").render())
             await pilot.press("d", "m")
-            await wait_for(pilot, lambda: not app.screen.reading and not app.screen._asked)
+            listed = app.screen
+            assert isinstance(listed, BuildListScreen)
+            await wait_for(pilot, lambda: not listed.reading and not listed._asked)
             list_reads = [p for p in gets(server, mark) if p == "/api/build/"]
             assert len(list_reads) == 2  # the first, then one for everything asked meanwhile
-            model = app.screen.model
+            model = listed.model
+            assert model is not None
             assert model.loaded_query == model.query and model.query.overdue and model.query.assigned_to_me
             assert "Asking for" not in str(app.screen.query_one("#list-filters").render())

@@ -6,23 +6,29 @@ the SVGs (snapshot_report.html) before committing them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.conftest import make_app, settle
+from buildtui.app import BuildTUI
+from buildtui.simulator import SimulatorServer
+from tests.conftest import SnapCompare, make_app, settle
 
 SIZES = [(80, 24), (120, 40)]
 
 
-def steady(pilot) -> None:
+def steady(pilot: Pilot[None]) -> None:
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
 
 
-def scenario(*steps: object):
+def scenario(*steps: int | str) -> Callable[[Pilot[None]], Awaitable[None]]:
     """Keys (str) and build openings (int) to run before the snapshot."""
 
-    async def run_before(pilot) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        assert isinstance(pilot.app, BuildTUI)
         await settle(pilot)
         for step in steps:
             if isinstance(step, int):
@@ -61,19 +67,25 @@ CASES = {
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_snapshot(snap_compare, server, token, case, size):
+def test_snapshot(
+    snap_compare: SnapCompare, server: SimulatorServer, token: str, case: str, size: tuple[int, int]
+) -> None:
+    """Each screen and dialog looks as approved at 80x24 and 120x40, awkward names included."""
     app = make_app(server.url, token)
     assert snap_compare(app, terminal_size=size, run_before=CASES[case])
 
 
-def test_login_dialog(snap_compare, server):
+def test_login_dialog(snap_compare: SnapCompare, server: SimulatorServer) -> None:
     """A bad token opens the sign-in dialog over the list."""
     app = make_app(server.url, "not-a-token")
     assert snap_compare(app, terminal_size=(80, 24), run_before=scenario())
 
 
 @pytest.mark.parametrize("mode", ["no_color", "16_colors"])
-def test_floor_terminal_colours(snap_compare, server, token, monkeypatch, mode):
+def test_floor_terminal_colours(
+    snap_compare: SnapCompare, server: SimulatorServer, token: str, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Under NO_COLOR and in 16 colours the overdue list is still readable (as approved)."""
     if mode == "no_color":
         monkeypatch.setenv("NO_COLOR", "1")
     else:
@@ -83,7 +95,7 @@ def test_floor_terminal_colours(snap_compare, server, token, monkeypatch, mode):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-async def test_nothing_scrolls_sideways_at_80_columns(server, token, case):
+async def test_nothing_scrolls_sideways_at_80_columns(server: SimulatorServer, token: str, case: str) -> None:
     """At 80x24 every table fits its width: no column (the free quantity, the status) hides off the edge."""
     from textual.widgets import DataTable
 
@@ -99,12 +111,15 @@ async def test_nothing_scrolls_sideways_at_80_columns(server, token, case):
 
 
 # -- every dialog with typed text and a refusal shown, in colour and under NO_COLOR -----------------------------
-def typing(*steps: object, fault: str | None = None, build: int | None = None, method: str = "POST"):
+def typing(
+    *steps: str, fault: str | None = None, build: int | None = None, method: str = "POST"
+) -> Callable[[Pilot[None], SimulatorServer], Awaitable[None]]:
     """Open ``build``, then press or type ``steps`` (a str of more than one character is typed; "enter" etc.
     are keys); at "FAULT" the server is set to refuse the next ``method`` to the path ``fault`` (an HTTP 400
     with a proxy's page)."""
 
-    async def run_before(pilot, server) -> None:
+    async def run_before(pilot: Pilot[None], server: SimulatorServer) -> None:
+        assert isinstance(pilot.app, BuildTUI)
         await settle(pilot)
         if build is not None:
             pilot.app.open_build(build)
@@ -147,7 +162,14 @@ REFUSED = {
 
 @pytest.mark.parametrize("colour", ["colour", "no_color"])
 @pytest.mark.parametrize("case", list(REFUSED))
-def test_dialog_refused(snap_compare, server, token, monkeypatch, case, colour):
+def test_dialog_refused(
+    snap_compare: SnapCompare,
+    server: SimulatorServer,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+    colour: str,
+) -> None:
     """Each dialog at 80x24 with what the operator typed still in its fields and the refusal beside them."""
     if colour == "no_color":
         monkeypatch.setenv("NO_COLOR", "1")

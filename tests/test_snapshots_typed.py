@@ -7,12 +7,16 @@ What is typed must be visible in the field it was typed into. Update after an in
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.conftest import make_app, settle
+from buildtui.app import BuildTUI
+from buildtui.simulator import SimulatorServer
+from tests.conftest import SnapCompare, make_app, settle
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,10 @@ CASES = {
 }
 
 
-def typed_into(case: Case):
-    async def run_before(pilot) -> None:
+def typed_into(case: Case) -> Callable[[Pilot[None]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[None]) -> None:
         app = pilot.app
+        assert isinstance(app, BuildTUI)
         await settle(pilot)
         if case.build is not None:
             app.open_build(case.build)
@@ -75,7 +80,14 @@ def typed_into(case: Case):
 
 @pytest.mark.parametrize("colour", ["colour", "no_color"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_dialog_with_typed_text(snap_compare, server, token, monkeypatch, case, colour):
+def test_dialog_with_typed_text(
+    snap_compare: SnapCompare,
+    server: SimulatorServer,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+    colour: str,
+) -> None:
     """Each dialog shows what was typed in every field, and the refusal beside the field it concerns."""
     if colour == "no_color":
         monkeypatch.setenv("NO_COLOR", "1")

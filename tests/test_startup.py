@@ -18,7 +18,7 @@ def run(code: str, **env: str) -> str:
     return out.stdout.strip()
 
 
-def test_httpx_still_imports_its_cli_optionally():
+def test_httpx_still_imports_its_cli_optionally() -> None:
     """httpx guards ``from ._main import main`` with ``except ImportError``: a None entry skips the CLI."""
     import httpx
 
@@ -26,7 +26,7 @@ def test_httpx_still_imports_its_cli_optionally():
     assert "from ._main import main\nexcept ImportError:" in source.replace("    ", "")
 
 
-def test_pydantic_asks_its_loader_for_plugins():
+def test_pydantic_asks_its_loader_for_plugins() -> None:
     """pydantic's schema validator imports ``get_plugins`` from ``pydantic.plugin._loader`` when it builds a
     validator: the module the stub stands in for."""
     from pydantic.plugin import _schema_validator
@@ -34,7 +34,7 @@ def test_pydantic_asks_its_loader_for_plugins():
     assert "from ._loader import get_plugins" in inspect.getsource(_schema_validator)
 
 
-def test_start_up_skips_the_cli_and_the_metadata_scan():
+def test_start_up_skips_the_cli_and_the_metadata_scan() -> None:
     """As `buildtui` starts: models validate, and neither httpx's CLI nor importlib.metadata was imported."""
     got = run(
         "import sys, buildtui.api.models as m, httpx; m.Build.model_validate({'pk': 1, 'reference': 'BO-1', "
@@ -44,7 +44,7 @@ def test_start_up_skips_the_cli_and_the_metadata_scan():
     assert got == "[] True"
 
 
-def test_the_switch_turns_it_all_off():
+def test_the_switch_turns_it_all_off() -> None:
     """BUILDTUI_PLAIN_START=1: no stub, no skipped import (what start-up costs without the tweaks)."""
     got = run(
         "import sys, buildtui.api.models; print('httpx._main' in sys.modules, "
@@ -54,7 +54,7 @@ def test_the_switch_turns_it_all_off():
     assert got.startswith("False")
 
 
-def test_textual_internals_the_app_leans_on():
+def test_textual_internals_the_app_leans_on() -> None:
     """QuietFooter sets Footer's private ``_bindings_ready`` (as Footer.bindings_changed does) and the scanner
     compares key times with ``textual._time.get_time`` (the clock Textual stamps events with): both still there."""
     from textual import _time

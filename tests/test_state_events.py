@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from buildtui.api import BuildQuery, InvenTreeClient
+from buildtui.simulator import SimulatorServer
 from buildtui.state import BuildDetailModel, BuildListModel, Store
 from buildtui.state.actions import BuildActions, Result
 from buildtui.state.events import (
@@ -20,7 +21,7 @@ from tests.conftest import get_token
 
 
 class TestEvents:
-    async def test_session_list_and_build_reads_are_published(self, server):
+    async def test_session_list_and_build_reads_are_published(self, server: SimulatorServer) -> None:
         """Signing in, the first page and opening a build: SessionStarted, ListLoaded, BuildLoaded, in order."""
         store = Store(InvenTreeClient(server.url, get_token(server.url), get_retries=0))
         await store.bootstrap()
@@ -32,7 +33,7 @@ class TestEvents:
         assert store.events.history[2] == BuildLoaded(11, ("build", "lines", "outputs", "children"))
         await store.client.aclose()
 
-    async def test_a_background_write_is_sent_pending_then_finished(self, server):
+    async def test_a_background_write_is_sent_pending_then_finished(self, server: SimulatorServer) -> None:
         """Completing an output on API 530: WriteSent, WriteFinished (pending), TaskFinished (done)."""
         store = Store(InvenTreeClient(server.url, get_token(server.url), get_retries=0))
         model = BuildDetailModel(store, 11)
@@ -61,7 +62,7 @@ class TestEvents:
         ]
         await store.client.aclose()
 
-    async def test_going_offline_and_back_is_published_once_each(self, server):
+    async def test_going_offline_and_back_is_published_once_each(self, server: SimulatorServer) -> None:
         """Two failures in a row are one ConnectionChanged(offline); the next answer is one (online)."""
         store = Store(InvenTreeClient(server.url, get_token(server.url), get_retries=0))
         model = BuildListModel(store, BuildQuery())

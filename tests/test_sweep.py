@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from buildtui.app import BuildTUI
+from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer, build_simulator
+from buildtui.state.build_detail import BuildDetailModel
 from buildtui.widgets.keyed_table import KeyedTable
 from tests.conftest import get_token, make_app
 from tests.sweeping import (
@@ -51,7 +56,7 @@ SUBMITS = ("ctrl+s", "enter")
 
 
 @pytest.fixture
-def sweep_server(monkeypatch):
+def sweep_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorServer]:
     quick_idle(monkeypatch)
     # background tasks answer after 50 ms instead of 0.7 s: the sweep submits dozens of them
     srv = SimulatorServer(build_simulator(**simulator_options(task_delay_s=0.05))).start()
@@ -75,7 +80,7 @@ def row_texts(table: object) -> list[str]:
     return [s for s in texts if len(s) >= 6 and any(ch.isalnum() for ch in s)]
 
 
-def line_kinds(model) -> list[int]:
+def line_kinds(model: BuildDetailModel) -> list[int]:
     """The first line of each kind the build has (pks, in order): tracked, consumable, optional, fully or
     over-allocated, with no stock at all, with substitutes or variants allowed."""
     kinds: dict[tuple[bool, ...], int] = {}
@@ -102,7 +107,9 @@ class Case(NamedTuple):
     line: int | None = None
 
 
-async def sweep_build(pilot, watch: Watch, pk: int, ref: str, *, full: bool, app_keys: bool) -> dict[str, int]:
+async def sweep_build(
+    pilot: Pilot[None], watch: Watch, pk: int, ref: str, *, full: bool, app_keys: bool
+) -> dict[str, int]:
     """Every tab, every key, every dialog of build ``pk``; returns what was done, for the report.
 
     Both levels: every tab visited; on the first tab (lines) every key offered, and the screens about the
@@ -113,9 +120,11 @@ async def sweep_build(pilot, watch: Watch, pk: int, ref: str, *, full: bool, app
     screen of the first tab submitted with ctrl+s. ``app_keys``: the app's own keys too (help, scan field…).
     """
     app = pilot.app
+    assert isinstance(app, BuildTUI)
     app.open_build(pk)
     await settle(pilot, watch)
     detail = app.screen
+    assert isinstance(detail, BuildDetailScreen), f"{ref} did not open"
     assert detail.model is not None and detail.model.build is not None, f"{ref} did not load"
     tabs = [(key, action) for key, action in offered(app) if action.startswith("tab(")]
     assert tabs, "the detail screen offers no tab keys"
@@ -216,7 +225,7 @@ async def sweep_build(pilot, watch: Watch, pk: int, ref: str, *, full: bool, app
 
 
 @pytest.mark.parametrize("pk", [pk for pk, _ in BUILDS], ids=[ref for _, ref in BUILDS])
-async def test_sweep_build(sweep_server, pk):
+async def test_sweep_build(sweep_server: SimulatorServer, pk: int) -> None:
     """On this build, no key the footer or help offers, on any tab, and no dialog, cancelled or submitted with
     its defaults, ends the app, logs a traceback or tells the operator that something went wrong."""
     ref = dict(BUILDS)[pk]
@@ -238,7 +247,7 @@ async def test_sweep_build(sweep_server, pk):
     assert counts["keys"] >= 5 and (counts["dialogs"] >= 3 or not counts["active"]), counts
 
 
-async def test_sweep_build_list(sweep_server):
+async def test_sweep_build_list(sweep_server: SimulatorServer) -> None:
     """On the build list, every key it offers (filters, sorts, search, go-to, help, scan field, scan log) and
     every screen they open, cancelled and submitted, leaves a working list."""
     app = make_app(sweep_server.url, get_token(sweep_server.url))
@@ -270,7 +279,7 @@ async def test_sweep_build_list(sweep_server):
     watch.check()
 
 
-async def test_the_sweep_notices_every_kind_of_crash(sweep_server):
+async def test_the_sweep_notices_every_kind_of_crash(sweep_server: SimulatorServer) -> None:
     """The sweep's detector fails on what an operator would see as a crash: "Something went wrong", a
     traceback in the log, an exception that ends the app, and the app gone."""
     import logging

@@ -52,7 +52,7 @@ def scan_codes() -> st.SearchStrategy[str]:
                 "[)>\x1e06\x1d1PRC-0603\x1e\x04",
             ]
         ),
-        st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=40),
+        st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=40),
     )
 
 
@@ -95,7 +95,7 @@ async def session(data: st.DataObject, server: SimulatorServer, watch_out: list[
 
 
 @pytest.fixture
-def quick(monkeypatch):
+def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     quick_idle(monkeypatch)
 
 
@@ -109,7 +109,7 @@ def quick(monkeypatch):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_random_keys_text_and_scans_never_crash(quick, data):
+def test_random_keys_text_and_scans_never_crash(quick: None, data: st.DataObject) -> None:
     """Whatever mix of offered keys, navigation, typed text and scans an operator produces on any build, the app
     never ends with a traceback and never says that something went wrong."""
     server = SimulatorServer(build_simulator(**simulator_options(task_delay_s=0.05))).start()

@@ -4,12 +4,14 @@ scrap, delete, auto-allocate and consume done by a background task; finish set b
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
-from textual.widgets import Input
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, Input, Select
 
+from buildtui.app import BuildTUI
 from buildtui.dialogs.allocate import AllocateDialog
 from buildtui.dialogs.build_actions import FinishBuildDialog
 from buildtui.dialogs.info import InfoDialog
@@ -21,25 +23,25 @@ from tests.conftest import get_token, make_app, open_build, settle
 
 
 @pytest.fixture(params=[425, 530], ids=["api425", "api530"])
-def versioned(request) -> Iterator[SimulatorServer]:
+def versioned(request: pytest.FixtureRequest) -> Iterator[SimulatorServer]:
     """The simulator as API 425 or 530; on 530 a task takes 1.5 s, long enough to watch it run."""
     srv = SimulatorServer(build_simulator(api=request.param, task_delay_s=1.5)).start()
     yield srv
     srv.stop()
 
 
-def notes(app) -> list[str]:
+def notes(app: BuildTUI) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
+async def wait_for(pilot: Pilot[None], condition: Callable[[], object], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() - deadline < 0, "never happened"
         await pilot.pause(0.05)
 
 
-def header(app) -> str:
+def header(app: BuildTUI) -> str:
     return str(app.screen.query_one("#detail-header").render())
 
 
@@ -47,7 +49,9 @@ def output_state(screen: BuildDetailScreen, pk: int) -> str:
     return str(screen.query_one("#outputs", KeyedTable).get_row(f"o{pk}")[0])
 
 
-async def an_output(app, pilot, server, quantity: int = 5) -> tuple[BuildDetailScreen, int]:
+async def an_output(
+    app: BuildTUI, pilot: Pilot[None], server: SimulatorServer, quantity: int = 5
+) -> tuple[BuildDetailScreen, int]:
     """Build 11 open on its outputs tab with one output in production (made as another terminal would)."""
     import asyncio
 
@@ -60,77 +64,87 @@ async def an_output(app, pilot, server, quantity: int = 5) -> tuple[BuildDetailS
 
 
 class TestOutputsOnEachVersion:
-    async def test_complete_is_never_shown_done_early(self, versioned):
+    async def test_complete_is_never_shown_done_early(self, versioned: SimulatorServer) -> None:
         """c, Enter: on 530 the output is shown as "completing…", Complete is not offered again and nothing says
         "completed" until the server's task succeeded; then it says so and the output is complete (425: at once)."""
         app = make_app(versioned.url, get_token(versioned.url))
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
             screen, pk = await an_output(app, pilot, versioned)
+            model = screen.model
+            assert model is not None
             await pilot.press("c")
             await settle(pilot)
-            assert isinstance(app.screen, CompleteOutputsDialog)
+            dialog = app.screen
+            assert isinstance(dialog, CompleteOutputsDialog)
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.screen is screen)
             if versioned.sim.api.version >= 494:
-                await wait_for(pilot, lambda: bool(screen.model.running))
+                await wait_for(pilot, lambda: bool(model.running))
                 assert "Server still working: completing 1 output" in header(app)
                 assert output_state(screen, pk) == "completing…"
                 assert screen.check_action("complete_outputs", ()) is False
                 assert not any("completed" in m for m in notes(app))
-            await wait_for(pilot, lambda: not screen.model.running)
+            await wait_for(pilot, lambda: not model.running)
             await settle(pilot)
             assert any("1 output(s) completed into" in m for m in notes(app)), notes(app)
-            assert screen.model.build.completed == 5 and not screen.model.incomplete_outputs
+            assert model.build is not None and model.build.completed == 5 and not model.incomplete_outputs
             assert "Server still working" not in header(app)
 
-    async def test_a_failing_task_is_reported_and_nothing_shown_done(self, versioned):
+    async def test_a_failing_task_is_reported_and_nothing_shown_done(self, versioned: SimulatorServer) -> None:
         """The server's task fails (530): the operator reads that it was not done, with the bell; the output is
         still in production and can be completed again. 425 has no task: the same flow just completes."""
         app = make_app(versioned.url, get_token(versioned.url))
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
             screen, pk = await an_output(app, pilot, versioned)
+            model = screen.model
+            assert model is not None
             versioned.sim.fail_next_tasks = 1
             await pilot.press("c")
             await settle(pilot)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: app.screen is screen and not screen.model.running)
+            await wait_for(pilot, lambda: app.screen is screen and not model.running)
             await settle(pilot)
             if versioned.sim.api.version >= 494:
                 assert any("background task failed" in m for m in notes(app)), notes(app)
                 assert not any("completed into" in m for m in notes(app))
-                assert [o.pk for o in screen.model.incomplete_outputs] == [pk]
+                assert [o.pk for o in model.incomplete_outputs] == [pk]
                 assert screen.check_action("complete_outputs", ()) is True
             else:
-                assert screen.model.build.completed == 5
+                assert model.build is not None and model.build.completed == 5
 
     @pytest.mark.parametrize("dialog", [ScrapOutputsDialog, DeleteOutputsDialog], ids=["scrap", "delete"])
-    async def test_scrap_and_delete_followed_to_the_end(self, versioned, dialog):
+    async def test_scrap_and_delete_followed_to_the_end(
+        self, versioned: SimulatorServer, dialog: type[ScrapOutputsDialog | DeleteOutputsDialog]
+    ) -> None:
         """S (with a reason) and D: done only when the server is done; the output leaves production once."""
         app = make_app(versioned.url, get_token(versioned.url))
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
             screen, pk = await an_output(app, pilot, versioned)
+            model = screen.model
+            assert model is not None
             await pilot.press("S" if dialog is ScrapOutputsDialog else "D")
             await settle(pilot)
-            assert isinstance(app.screen, dialog)
+            shown = app.screen
+            assert isinstance(shown, dialog)
             if dialog is ScrapOutputsDialog:
-                app.screen.query_one("#notes", Input).value = "cracked"
-                app.screen.query_one("#location").value = 8
+                shown.query_one("#notes", Input).value = "cracked"
+                shown.query_one("#location", Select).value = 8
                 await pilot.press("ctrl+s", "enter")  # to «Scrap», then Enter there
             else:
-                app.screen.query_one("#submit").focus()
+                shown.query_one("#submit").focus()
                 await pilot.press("enter")
-            await wait_for(pilot, lambda: app.screen is screen and not screen.model.running)
+            await wait_for(pilot, lambda: app.screen is screen and not model.running)
             await settle(pilot)
             word = "scrapped" if dialog is ScrapOutputsDialog else "deleted"
             assert any(f"1 output(s) {word}" in m for m in notes(app)), notes(app)
-            assert not screen.model.incomplete_outputs
+            assert not model.incomplete_outputs
 
 
 class TestBuildOnEachVersion:
-    async def test_finish_is_followed_until_the_build_is_complete(self, versioned):
+    async def test_finish_is_followed_until_the_build_is_complete(self, versioned: SimulatorServer) -> None:
         """F, Enter on a build with everything made: "finished" is said once the build reads Complete (530 sets
         it in its worker, a moment after answering); Finish is not offered meanwhile."""
         import asyncio
@@ -148,24 +162,26 @@ class TestBuildOnEachVersion:
                 await app.client.complete_outputs(3, [(o.pk, None) for o in new], location=7)
                 await asyncio.to_thread(versioned.sim.tasks.wait_idle, 10)
             screen = await open_build(pilot, 3)
+            model = screen.model
+            assert model is not None
             await pilot.press("F")
             await settle(pilot)
             dialog = app.screen
             assert isinstance(dialog, FinishBuildDialog)
-            dialog.query_one("#accept_unallocated").value = True
+            dialog.query_one("#accept_unallocated", Checkbox).value = True
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: app.screen is screen)
             if versioned.sim.api.version >= 494:
-                await wait_for(pilot, lambda: bool(screen.model.running))
+                await wait_for(pilot, lambda: bool(model.running))
                 assert "finishing" in header(app)
                 assert screen.check_action("finish", ()) is False
                 assert not any("finished" in m for m in notes(app))
-            await wait_for(pilot, lambda: not screen.model.running)
+            await wait_for(pilot, lambda: not model.running)
             await settle(pilot)
             assert any("finished" in m for m in notes(app)), notes(app)
-            assert screen.model.build.status == 40
+            assert model.build is not None and model.build.status == 40
 
-    async def test_auto_allocate_summary_after_the_task(self, versioned):
+    async def test_auto_allocate_summary_after_the_task(self, versioned: SimulatorServer) -> None:
         """A, Enter: the summary of what was allocated appears once the server's task is done."""
         app = make_app(versioned.url, get_token(versioned.url))
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -181,9 +197,9 @@ class TestBuildOnEachVersion:
             body = str(app.screen.query_one("#info-body").render())
             assert "Auto-allocation allocated" in body and "allocated nothing" not in body, body
             await settle(pilot)
-            assert any(ln.allocated > 0 for ln in screen.model.lines)
+            assert screen.model is not None and any(ln.allocated > 0 for ln in screen.model.lines)
 
-    async def test_picker_allocation(self, versioned):
+    async def test_picker_allocation(self, versioned: SimulatorServer) -> None:
         """a on the PCB line, Enter: allocated at once on every version (allocation is never a task)."""
         app = make_app(versioned.url, get_token(versioned.url))
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -196,18 +212,22 @@ class TestBuildOnEachVersion:
             line = dialog.line
             await pilot.press("enter")
             await settle(pilot)
-            assert app.screen is screen and screen.model.line(line.pk).allocated == line.allocated + Decimal(5)
+            assert app.screen is screen and screen.model is not None
+            after = screen.model.line(line.pk)
+            assert after is not None and after.allocated == line.allocated + Decimal(5)
 
-    async def test_scanned_substitute_allocates(self, versioned):
+    async def test_scanned_substitute_allocates(self, versioned: SimulatorServer) -> None:
         """A substitute's stock scanned on the build goes to the line it substitutes, though real servers (and
         the simulator as 425 and 530) never list substitutes on the build line."""
         app = make_app(versioned.url, get_token(versioned.url))
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await settle(pilot)
             screen = await open_build(pilot, 11)
+            assert screen.model is not None
             line = next(ln for ln in screen.model.lines if ln.part_detail and ln.part_detail.IPN == "R-0603-4K7")
             assert not line.substitute_parts  # not in bom_item_detail, as on a real server
             app.scan("INV-SI4")  # Yageo 4k7, a substitute for R-0603-4K7
             await settle(pilot)
-            assert screen.model.line(line.pk).allocated == line.quantity, notes(app)
+            after = screen.model.line(line.pk)
+            assert after is not None and after.allocated == line.quantity, notes(app)
             assert any("Allocated" in m for m in notes(app))

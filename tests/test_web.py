@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 import pytest
@@ -17,6 +18,9 @@ from aiohttp.test_utils import TestServer
 
 from .browser import CHROMIUM, chromium_page, required, stop
 from .conftest import demo_newest
+
+if TYPE_CHECKING:
+    from buildtui.web import GuardedServer
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>]")
 
@@ -27,7 +31,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_web_binds_loopback_by_default():
+def test_web_binds_loopback_by_default() -> None:
     """`buildtui web` listens on 127.0.0.1 unless told otherwise."""
     from buildtui.cli import build_parser
 
@@ -36,7 +40,7 @@ def test_web_binds_loopback_by_default():
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.7", "kiosk.example.com", ""])
-def test_a_host_others_can_reach_is_refused_without_allow_remote(host):
+def test_a_host_others_can_reach_is_refused_without_allow_remote(host: str) -> None:
     """`buildtui web --host 0.0.0.0` stops at once with one line saying why and naming --allow-remote."""
     r = subprocess.run(
         [sys.executable, "-m", "buildtui", "web", "--demo", "--host", host, "--port", "1"],
@@ -48,7 +52,7 @@ def test_a_host_others_can_reach_is_refused_without_allow_remote(host):
     assert "refusing to serve" in r.stderr and "--allow-remote" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_allow_remote_warns_what_the_risk_is():
+def test_allow_remote_warns_what_the_risk_is() -> None:
     """With --allow-remote the operator is told that anyone reaching the port drives the session."""
     from buildtui.web import check_host
 
@@ -99,7 +103,7 @@ async def first_frames(url: str, origin: str, wanted: str, timeout: float = 45.0
     return ANSI.sub("", seen)
 
 
-async def test_websocket_takes_keys_only_from_its_own_page(tmp_path: Path):
+async def test_websocket_takes_keys_only_from_its_own_page(tmp_path: Path) -> None:
     """A web page from another site, another local port, or a name rebound to this machine cannot open the
     session's websocket (403); the page's own origin can, and the app's build list arrives over it."""
     web, port = start_web(tmp_path)
@@ -129,14 +133,14 @@ async def test_websocket_takes_keys_only_from_its_own_page(tmp_path: Path):
     assert "refused a websocket from origin 'http://evil.example'" in " ".join(said.split())
 
 
-async def serve_in_process(server) -> tuple[TestServer, str]:
+async def serve_in_process(server: GuardedServer) -> tuple[TestServer, str]:
     """``GuardedServer``'s aiohttp app on 127.0.0.1, whatever host it was told (nothing listens elsewhere)."""
     test_server = TestServer(await server._make_app(), host="127.0.0.1", port=free_port())
     await test_server.start_server()
     return test_server, f"127.0.0.1:{test_server.port}"
 
 
-async def test_remote_page_points_its_websocket_where_the_browser_came_from():
+async def test_remote_page_points_its_websocket_where_the_browser_came_from() -> None:
     """Served on 0.0.0.0, the page a tablet loads from http://192.0.2.10:PORT/ opens ws://192.0.2.10:PORT/ws
     (not ws://0.0.0.0:PORT/ws), and takes keys only from that origin; unknown names are refused."""
     from buildtui.web import GuardedServer
@@ -164,7 +168,7 @@ async def test_remote_page_points_its_websocket_where_the_browser_came_from():
         await test_server.close()
 
 
-async def test_public_url_is_the_only_origin_behind_a_proxy():
+async def test_public_url_is_the_only_origin_behind_a_proxy() -> None:
     """Behind an HTTPS proxy (--public-url https://kiosk.example.com/buildtui) the page opens
     wss://kiosk.example.com/buildtui/ws and only https://kiosk.example.com may open it."""
     from buildtui.web import GuardedServer
@@ -197,7 +201,8 @@ def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 30
 
 
 @pytest.mark.skipif(not CHROMIUM and not required(), reason="chromium not installed (.ci/run installs it)")
-async def test_browser_shows_the_build_list_and_takes_keys(tmp_path: Path):
+async def test_browser_shows_the_build_list_and_takes_keys(tmp_path: Path) -> None:
+    """In a browser, `buildtui web --demo` shows the build list, and Enter typed there opens the build."""
     port = free_port()
     env = dict(os.environ, BUILDTUI_CONFIG=str(tmp_path / "config.toml"), BUILDTUI_LOG_DIR=str(tmp_path / "logs"))
     web = subprocess.Popen(

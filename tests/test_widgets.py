@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App, ComposeResult
 
+from buildtui.simulator import SimulatorServer
 from buildtui.widgets.fit import fit, fit_rows, join_fitting
 from buildtui.widgets.keyed_table import KeyedTable
 
@@ -20,7 +21,8 @@ def widths(table: KeyedTable) -> list[int]:
     return [c.content_width for c in table.columns.values()]
 
 
-async def test_column_widths_shrink_and_grow_with_the_cells():
+async def test_column_widths_shrink_and_grow_with_the_cells() -> None:
+    """A table's columns shrink when every cell gets narrower and grow to a wider one."""
     app = One()
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one(KeyedTable)
@@ -40,13 +42,15 @@ async def test_column_widths_shrink_and_grow_with_the_cells():
         assert table.virtual_size.width == 4 + 50 + 2 * 2 * table.cell_padding
 
 
-def test_fit_cuts_by_terminal_cells():
+def test_fit_cuts_by_terminal_cells() -> None:
+    """Long names are cut with … at terminal cells, wide characters counting two."""
     assert fit("Ölpumpe Steuerplatine", 10) == "Ölpumpe S…"
     assert fit("検査待ち工程", 7) == "検査待…"  # wide characters count two cells
     assert fit("short", 10) == "short" and fit("anything", None) == "anything"
 
 
-def test_join_fitting_breaks_between_facts_not_inside_them():
+def test_join_fitting_breaks_between_facts_not_inside_them() -> None:
+    """A line of facts wraps between facts, never inside one, and keeps their styles."""
     facts = [Text("Qty 25"), Text("done 4"), Text("target 2026-06-12 OVERDUE", "bold"), Text("priority 2")]
     assert join_fitting(facts, 80).plain == "Qty 25 · done 4 · target 2026-06-12 OVERDUE · priority 2"
     narrow = join_fitting(facts, 30)
@@ -55,7 +59,8 @@ def test_join_fitting_breaks_between_facts_not_inside_them():
     assert join_fitting([Text("a very long fact that cannot fit")], 10).plain == "a very long fact that cannot fit"
 
 
-def test_fit_rows_shares_what_the_fixed_columns_leave():
+def test_fit_rows_shares_what_the_fixed_columns_leave() -> None:
+    """The flexible column (part) gets what the fixed columns leave and is cut with …."""
     columns = [("ref", "Reference"), ("part", "Part"), ("status", "Status")]
     rows = [("1", {"ref": ("BO-0001", "bold"), "part": ("P" * 80, ""), "status": ("Awaiting QA", "")})]
     ((key, cells),) = fit_rows(columns, rows, 60, {"part": 1})
@@ -64,7 +69,7 @@ def test_fit_rows_shares_what_the_fixed_columns_leave():
     assert cells[1].plain.endswith("…") and cells[0].style == "bold"
 
 
-async def test_footer_follows_the_width(server, token):
+async def test_footer_follows_the_width(server: SimulatorServer, token: str) -> None:
     """Below 100 columns the footer is compact and leaves out the palette key; wider, it comes back."""
     from buildtui.widgets.quiet import QuietFooter
     from tests.conftest import make_app, settle
@@ -76,7 +81,9 @@ async def test_footer_follows_the_width(server, token):
         assert not footer.compact and footer.query(".-command-palette")
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
+        footer = app.screen.query_one(QuietFooter)  # read again: mypy would keep "not compact" from above
         assert footer.compact and not footer.query(".-command-palette")
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
+        footer = app.screen.query_one(QuietFooter)
         assert not footer.compact and footer.query(".-command-palette")

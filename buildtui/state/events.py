@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
 class Event:
     """Something that happened in the state layer."""
+
+
+E = TypeVar("E", bound=Event)
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,6 @@ class Events:
         for listener in list(self._listeners):
             listener(event)
 
-    def of(self, kind: type[Event]) -> list[Event]:
+    def of(self, kind: type[E]) -> list[E]:
         """The events of one kind so far, oldest first."""
         return [e for e in self.history if isinstance(e, kind)]
