@@ -50,6 +50,51 @@ def simulator_options(**kw: Any) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if k in taken}
 
 
+def build_shapes() -> dict[int, tuple[object, ...]]:
+    """Each seeded build's shape, in what changes what the keys and dialogs must handle: its status, whether it
+    has a source and a destination, a tracked part, how many outputs in production (none, one, several), tracked
+    lines, and lines over-allocated or with no stock at all. (Each swept build also walks one line of each kind.)"""
+    from buildtui.simulator.db import Database
+    from buildtui.simulator.seed import seed_demo
+
+    db = Database(":memory:")
+    seed_demo(db)
+    shapes: dict[int, tuple[object, ...]] = {}
+    for b in db.all("SELECT b.*, p.trackable FROM build b JOIN part p ON p.id = b.part ORDER BY b.id"):
+        outputs = int(db.scalar("SELECT COUNT(*) FROM stock WHERE build = ? AND is_building = 1", (b["id"],)))
+        lines = db.all(
+            "SELECT bl.id, bl.quantity, b.optional, b.consumable, p.trackable,"
+            " (SELECT COALESCE(SUM(quantity), 0) FROM build_item WHERE build_line = bl.id) AS allocated,"
+            " (SELECT COALESCE(SUM(quantity), 0) FROM stock WHERE part = b.sub_part) AS stock,"
+            " (SELECT COUNT(*) FROM bom_substitute WHERE bom_item = b.id) + b.allow_variants AS alternatives"
+            " FROM build_line bl JOIN bom_item b ON b.id = bl.bom_item JOIN part p ON p.id = b.sub_part"
+            " WHERE bl.build = ?",
+            (b["id"],),
+        )
+        shapes[int(b["id"])] = (
+            b["status"],
+            b["take_from"] is None,
+            b["destination"] is None,
+            bool(b["trackable"]),
+            min(outputs, 2),
+            any(ln["trackable"] for ln in lines),
+            any(ln["allocated"] > ln["quantity"] or ln["stock"] <= 0 for ln in lines),
+        )
+    return shapes
+
+
+def one_of_each_shape(builds: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The first build of each shape (``build_shapes``): what the CI sweep covers; the others repeat a shape."""
+    shapes = build_shapes()
+    seen: set[tuple[object, ...]] = set()
+    chosen = []
+    for pk, ref in builds:
+        if shapes[pk] not in seen:
+            seen.add(shapes[pk])
+            chosen.append((pk, ref))
+    return chosen
+
+
 def seeded_builds() -> list[tuple[int, str]]:
     """(pk, reference) of every build the demo seeds, read from a freshly seeded database (~50 ms)."""
     from buildtui.simulator.db import Database
