@@ -12,12 +12,13 @@ from ..rules import scan as rules
 from ..rules.allocation import is_expired
 from ..state.actions import Result
 from ..state.scan import BuildScanned, ScanAllocation, Scanned, ScanRefused, ScanReply, StockScanned
+from ..state.supplier_scan import SupplierScanned
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
-from .detail_actions import DetailActions
+from .detail_labels import DetailLabels
 
 
-class DetailScans(DetailActions):
+class DetailScans(DetailLabels):
     """Takes scans (the ``ScanTarget`` protocol, scanning.py): stock is allocated, this build is already open;
     anything else is left to the app."""
 
@@ -26,6 +27,8 @@ class DetailScans(DetailActions):
             return ScanReply(f"{clean(scanned.reference)} is already open.")
         if isinstance(scanned, StockScanned):
             return await self._allocate_scanned(scanned)
+        if isinstance(scanned, SupplierScanned):  # a supplier's own label: detail_labels.py
+            return await self._allocate_label(scanned, self._output_for_scan)
         return None
 
     async def _allocate_scanned(self, scanned: StockScanned) -> ScanReply:

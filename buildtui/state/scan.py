@@ -91,6 +91,11 @@ async def resolve(store: Store, code: str) -> Scanned:
             if build is not None:
                 return BuildScanned(code, build.pk, build.reference)
         raise ScanRefused(f"No match for “{code}”: not a build, stock item or location this server knows.")
+    return await interpret(store, code, result)
+
+
+async def interpret(store: Store, code: str, result: BarcodeResult) -> Scanned:
+    """What the server's answer to ``code`` names, as a typed result."""
     if result.model == "build":
         return BuildScanned(code, result.pk, str((result.instance or {}).get("reference") or f"build {result.pk}"))
     if result.model == "stocklocation":
