@@ -81,20 +81,30 @@ class ScanHandler:
         code = code.strip()
         if not code:
             return
-        try:
-            async with self._one_at_a_time:
+        async with self._one_at_a_time:
+            try:
                 reply = await self._handle(code)
-        except ScanRefused as refusal:
-            self._record(code, str(refusal), ok=False)
-        except ApiError as exc:
-            self._record(code, f"{exc.title}: {exc}", ok=False)
-        except Exception:  # noqa: BLE001 - a bug: logged with its traceback, the scan reported as failed
-            log.exception("scan %r failed", code)
-            self._record(code, "Something went wrong with this scan; the details are in the log.", ok=False)
-        else:
+            except ScanRefused as refusal:
+                self._record(code, str(refusal), ok=False)
+                return
+            except ApiError as exc:
+                self._record(code, f"{exc.title}: {exc}", ok=False)
+                return
+            except Exception:  # noqa: BLE001 - a bug: logged with its traceback, the scan reported as failed
+                log.exception("scan %r failed", code)
+                self._record(code, "Something went wrong with this scan; the details are in the log.", ok=False)
+                return
             if reply.allocation is not None:
                 self.last_allocation = reply.allocation
             self._record(code, reply.message, ok=True)
+            if reply.then is not None:  # shown and undoable already; the next scan waits for this
+                try:
+                    followed = await reply.then()
+                except Exception:  # noqa: BLE001 - the scan itself was done: only the follow-up failed
+                    log.exception("after scan %r", code)
+                    followed = None
+                if followed:
+                    self._record(code, followed, ok=True)
 
     async def _handle(self, code: str) -> ScanReply:
         scanned = await resolve(self.app.store, code)

@@ -60,14 +60,17 @@ def server_answer(server: SimulatorServer, code: str) -> int:
 
 
 async def scan(pilot: Pilot[Any], code: str, *, until: type[Screen[Any]] | None = None) -> None:
-    """Hand ``code`` to the app as a scan; wait until its outcome is logged, or until the ``until`` dialog opens."""
+    """Hand ``code`` to the app as a scan; wait until its outcome is logged (and the screen has caught up), or,
+    with ``until``, until that dialog opens (the link offer, a chooser)."""
     app = pilot.app
     assert isinstance(app, BuildTUI)
     before = len(app.scans.log)
     app.scan(code)
-    await wait_for(pilot, lambda: len(app.scans.log) > before or (until is not None and isinstance(app.screen, until)))
-    if len(app.scans.log) > before:
-        await settle(pilot)
+    if until is not None:
+        await wait_for(pilot, lambda: isinstance(app.screen, until))
+        return
+    await wait_for(pilot, lambda: len(app.scans.log) > before)
+    await settle(pilot)
 
 
 async def wait_for(pilot: Pilot[Any], done: Any, seconds: float = 10.0) -> None:
@@ -83,6 +86,12 @@ async def answer(pilot: Pilot[Any], key: str, dialog: type[Screen[Any]] = Confir
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, dialog) and pilot.app.screen.is_mounted)
     await pilot.pause(0.05)
     await pilot.press(key)
+
+
+async def closed(pilot: Pilot[Any]) -> None:
+    """Until the link offer has gone and the screen has caught up."""
+    await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ConfirmDialog))
+    await settle(pilot)
 
 
 def last(app: BuildTUI) -> tuple[str, bool]:
@@ -105,7 +114,7 @@ class TestAllocates:
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             assert "stock item 8 (batch ATM-2404" in app.screen.question  # type: ignore[attr-defined]
             await answer(pilot, "escape")  # not linked
-            await wait_for(pilot, lambda: len(app.scans.log) == 1)
+            await closed(pilot)
             outcome, ok = last(app)
             assert ok and "Allocated 5 × U-ATM328" in outcome and "DigiKey ATMEGA328P-AU-ND" in outcome
             assert allocated(server, BO11_MCU_LINE) == [(DIGIKEY_ITEM, 5.0)]
@@ -119,7 +128,7 @@ class TestAllocates:
             await open_build(pilot, 11)
             await scan(pilot, wedge, until=ConfirmDialog)
             await answer(pilot, "escape")
-            await wait_for(pilot, lambda: len(app.scans.log) == 1)
+            await closed(pilot)
             assert last(app)[1] and allocated(server, BO11_MCU_LINE) == [(DIGIKEY_ITEM, 5.0)]
 
     async def test_lcsc_qr(self, server: SimulatorServer, app: BuildTUI) -> None:
@@ -129,7 +138,7 @@ class TestAllocates:
             await open_build(pilot, 11)
             await scan(pilot, LCSC_LED, until=ConfirmDialog)
             await answer(pilot, "escape")
-            await wait_for(pilot, lambda: len(app.scans.log) == 1)
+            await closed(pilot)
             assert "LCSC Electronics C72043" in last(app)[0]
             assert allocated(server, BO11_LED_LINE) == [(LED_ITEM, 10.0)]
 
@@ -140,7 +149,7 @@ class TestAllocates:
             await open_build(pilot, 11)
             await scan(pilot, MOUSER_MCU, until=ConfirmDialog)
             await answer(pilot, "escape")
-            await wait_for(pilot, lambda: len(app.scans.log) == 1)
+            await closed(pilot)
             outcome, ok = last(app)
             assert ok and "Mouser Electronics 556-ATMEGA328P-AU" in outcome and "DigiKey plugin" in outcome
             assert allocated(server, BO11_MCU_LINE) == [(MOUSER_ITEM, 5.0)]
@@ -155,8 +164,7 @@ class TestAllocates:
             for code in (MOUSER_MCU, LCSC_LED):
                 await scan(pilot, code, until=ConfirmDialog)
                 await answer(pilot, "escape")
-                await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
-                await settle(pilot)
+                await closed(pilot)
             assert allocated(plain_server, BO11_MCU_LINE) == [(MOUSER_ITEM, 5.0)]
             assert allocated(plain_server, BO11_LED_LINE) == [(LED_ITEM, 10.0)]
             assert "DigiKey plugin" not in app.scans.log[0].outcome  # nobody claimed it: nothing to say
@@ -175,9 +183,10 @@ class TestLinking:
             await settle(pilot)
             await open_build(pilot, 11)
             await scan(pilot, DIGIKEY_MCU, until=ConfirmDialog)
+            assert len(app.scans.log) == 1 and app.scans.last_allocation is not None  # shown and undoable already
             await answer(pilot, "enter")  # Link
-            await wait_for(pilot, lambda: len(app.scans.log) == 1)
-            await settle(pilot)
+            await closed(pilot)
+            assert len(app.scans.log) == 2
             outcome, ok = last(app)
             assert ok and "Linked: the next scan of this label finds stock item 8" in outcome
             assert server.sim.db.scalar("SELECT barcode_data FROM stock WHERE id = 8") == DIGIKEY_MCU
@@ -198,8 +207,8 @@ class TestLinking:
             await open_build(pilot, 11)
             await scan(pilot, LCSC_LED, until=ConfirmDialog)
             await answer(pilot, "escape")
-            await wait_for(pilot, lambda: len(app.scans.log) == 1)
-            assert "Label not linked" in last(app)[0]
+            await closed(pilot)
+            assert len(app.scans.log) == 1 and last(app)[0].startswith("Allocated 10 × D-LED-G")
             app.action_undo_scan()
             await settle(pilot)
             await scan(pilot, LCSC_LED)
@@ -223,12 +232,7 @@ class TestReasons:
             await scan(pilot, LCSC_LED)
             outcome, ok = last(app)
             assert not ok and outcome.startswith("Wrong part: D-LED-G") and "BO-0013" in outcome
-            assert (
-                server.sim.db.scalar(
-                    "SELECT COUNT(*) FROM build_item bi JOIN build_line bl ON bl.id = bi.build_line WHERE bl.build = 13"
-                )
-                == 0
-            )
+            assert all(allocated(server, line) == [] for line in range(68, 73))  # BO-0013's lines: nothing
 
     async def test_several_lines_chooser(self, server: SimulatorServer, app: BuildTUI) -> None:
         """A 10k reel on BO-0013, which has the resistor on two lines: one key picks the second line."""
@@ -238,7 +242,7 @@ class TestReasons:
             await scan(pilot, DIGIKEY_R10K, until=ChooserDialog)
             await answer(pilot, "2", ChooserDialog)
             await answer(pilot, "escape")
-            await wait_for(pilot, lambda: len(app.scans.log) == 1)
+            await closed(pilot)
             assert allocated(server, BO13_R10K_LINES[0]) == []
             assert allocated(server, BO13_R10K_LINES[1]) == [(1, 6.0)]  # lot R10K-2401 (item 1), 2 x 3 boards
 

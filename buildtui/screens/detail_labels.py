@@ -1,5 +1,6 @@
 """A supplier label scanned on a build: the state layer plans it (state/supplier_scan.py), this screen asks where
-a choice is needed, allocates in one request, and offers once to link the label to the item it came from."""
+a choice is needed, allocates in one request, and then (once the allocation is shown and undoable, before the
+next scan) offers once to link the label to the item it came from."""
 
 from __future__ import annotations
 
@@ -42,20 +43,22 @@ class DetailLabels(DetailActions):
             raise ScanRefused(f"Not allocated: {clean(reason)}")
         await self.fresh("lines")
         self.query_one("#lines", KeyedTable).select_key(f"l{plan.line.pk}")
-        message = clean(plan.message())
+        target = clean(plan.target)
+        allocation = ScanAllocation(self.pk, plan.line.pk, plan.item.pk, plan.output, Decimal(plan.quantity), target)
         question = supplier_scan.link_offer(store, scanned, plan.item)
-        if question is not None:
+
+        async def offer() -> str | None:
+            """Once per label: link it to the item it came from (ConfirmDialog: Enter links, Esc does not)."""
+            assert question is not None and model is not None
             linked = await self.app.push_screen_wait(
                 ConfirmDialog(
                     model,
                     "Link the label to its stock item?",
-                    f"{message}\n\n{clean(question)}",
+                    clean(question),
                     supplier_scan.link_write(store, scanned.code, plan.item),
                     confirm="Link",
                 )
             )
-            message += f" {clean(linked)}" if isinstance(linked, str) else " (Label not linked.)"
-        target = clean(plan.target)
-        return ScanReply(
-            message, ScanAllocation(self.pk, plan.line.pk, plan.item.pk, plan.output, Decimal(plan.quantity), target)
-        )
+            return clean(linked) if isinstance(linked, str) else None
+
+        return ScanReply(clean(plan.message()), allocation, then=offer if question is not None else None)

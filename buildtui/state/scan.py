@@ -8,6 +8,7 @@ looks like a build reference (``BO-0042``), by looking the reference up. No Text
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -77,6 +78,9 @@ class ScanReply:
 
     message: str
     allocation: ScanAllocation | None = None
+    #: asked once the reply is shown and undoable, before the next scan is taken (a supplier label's offer to
+    #: link it to its stock item); answers with a sentence for the scan log, or None
+    then: Callable[[], Awaitable[str | None]] | None = None
 
 
 async def resolve(store: Store, code: str) -> Scanned:

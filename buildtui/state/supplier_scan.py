@@ -215,7 +215,7 @@ async def plan(
     if len(on_bom) > 1:
         choice = await ask(
             f"This label fits {len(on_bom)} supplier parts: which one?",
-            [f"{p.label} ({p.part_label}, {len(stock[p.pk])} in stock)" for p, _ in on_bom],
+            [f"{p.label} ({p.part_label}, {qty(sum(i.free for i in stock[p.pk]))} free)" for p, _ in on_bom],
         )
         if choice is None:
             raise ScanRefused("Scan not allocated: no supplier part chosen.")
