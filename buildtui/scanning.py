@@ -2,7 +2,8 @@
 dialog on top through ``take_scan`` (the ``ScanTarget`` protocol); what none takes, the app does itself.
 
 - anywhere: a build opens (a build reference typed as text, ``BO-0042``, too);
-- on a build: a stock item is allocated to the line it fits (screens/build_detail.py);
+- on a build: a stock item is allocated to the line it fits (screens/build_detail.py), and so is a supplier's own
+  label, through its supplier part's stock (state/supplier_scan.py);
 - in a dialog with a location field: a location fills it; in the output dialogs an output is marked; in the
   stock picker an item is chosen; in "Open build by reference" the build opens.
 Every scan is logged with its outcome; a failure rings the terminal bell (configurable). A screen that shows
@@ -33,9 +34,9 @@ from .state.scan import (
     ScanRefused,
     ScanReply,
     StockScanned,
-    resolve,
     undo,
 )
+from .state.supplier_scan import SupplierScanned, resolve
 from .widgets.safe import clean
 
 if TYPE_CHECKING:
@@ -156,6 +157,14 @@ class ScanHandler:
                     if reply.allocation is not None:
                         self.last_allocation = reply.allocation
                     self._record(code, reply.message, ok=True, watcher=self._watcher(), allocation=reply.allocation)
+                    if reply.then is not None:  # shown and undoable already; the next scan waits for this
+                        try:
+                            followed = await reply.then()
+                        except Exception:  # noqa: BLE001 - the scan itself was done: only the follow-up failed
+                            log.exception("after scan %r", code)
+                            followed = None
+                        if followed:
+                            self._record(code, followed, ok=True, watcher=self._watcher())
         finally:
             self.in_flight -= 1
             if not self.in_flight:
@@ -204,6 +213,10 @@ class ScanHandler:
             raise ScanRefused(f"Scanned location {scanned.name}: there is no location field here.")
         if isinstance(scanned, StockScanned):
             raise ScanRefused(f"Scanned {scanned.name} {scanned.item.label}: open a build to allocate it.")
+        if isinstance(scanned, SupplierScanned):
+            raise ScanRefused(
+                f"Scanned the {scanned.parts[0].label} label of {scanned.name}: open a build to allocate it."
+            )
         assert isinstance(scanned, OtherScanned)
         raise ScanRefused(f"Scanned a {scanned.model} (#{scanned.pk}): nothing to do with it here.")
 

@@ -27,6 +27,7 @@ from .models import (
     StockItem,
     StockLocation,
 )
+from .supplier_models import SupplierPart
 from .transport import basic_auth
 from .writes import ClientWrites
 
@@ -219,3 +220,18 @@ class InvenTreeClient(ClientWrites):
 
     async def next_serials(self, part: int) -> SerialNumbers:
         return self._model(SerialNumbers, await self._call("GET", f"/api/part/{part}/serial-numbers/"))
+
+    # -- supplier parts (supplier labels) ------------------------------------------------------
+    async def supplier_parts(self, **filters: Any) -> list[SupplierPart]:
+        """``GET /api/company/part/`` with the supplier's and the part's names: ``SKU=`` (exact, case-sensitive),
+        ``MPN=`` (case-insensitive), ``part=``, ``search=`` (scanning doc §4.1)."""
+        params = {"supplier_detail": "true", "part_detail": "true", **filters}
+        return await self._all(SupplierPart, "/api/company/part/", params)
+
+    async def get_supplier_part(self, pk: int) -> SupplierPart:
+        return self._model(
+            SupplierPart,
+            await self._call(
+                "GET", f"/api/company/part/{pk}/", params={"supplier_detail": "true", "part_detail": "true"}
+            ),
+        )

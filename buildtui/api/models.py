@@ -161,6 +161,11 @@ class StockItem(Model):
     parent: int | None = None  # the item this one was split from
     notes: str | None = ""
     updated: str | None = None
+    #: what it was received as (supplier labels find stock by it); SKU and MPN are that supplier part's
+    supplier_part: int | None = None
+    SKU: str | None = None
+    MPN: str | None = None
+    barcode_hash: str | None = ""  # non-empty: a label is linked to it
 
     @property
     def unavailable_reason(self) -> str | None:
@@ -360,6 +365,7 @@ class BarcodeResult(Model):
     pk: int
     instance: dict[str, Any] | None = None
     barcode_data: str = ""
+    plugin: str = ""  # the plugin that answered (its NAME: "DigiKeyBarcodePlugin", "InvenTreeBarcode"…)
 
     @classmethod
     def from_response(cls, body: dict[str, Any]) -> BarcodeResult | None:
@@ -379,7 +385,11 @@ class BarcodeResult(Model):
             if isinstance(entry, dict) and "pk" in entry:
                 match = BarcodeMatch.model_validate(entry)
                 return cls(
-                    model=key, pk=match.pk, instance=match.instance, barcode_data=str(body.get("barcode_data", ""))
+                    model=key,
+                    pk=match.pk,
+                    instance=match.instance,
+                    barcode_data=str(body.get("barcode_data", "")),
+                    plugin=str(body.get("plugin") or ""),
                 )
         return None
 

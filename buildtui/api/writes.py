@@ -222,3 +222,13 @@ class ClientWrites(ClientBase):
         if result is None:
             raise BadResponse("The server matched the barcode to something buildtui does not know.")
         return result
+
+    async def link_barcode(self, barcode: str, *, stockitem: int) -> None:
+        """``POST /api/barcode/link/``: the label's text (control characters and all) now finds the stock item.
+        400 "Barcode matches existing item" when the text already finds something (scanning doc §3.1)."""
+        await self._call(
+            "POST",
+            "/api/barcode/link/",
+            json_body={"barcode": barcode, "stockitem": stockitem},
+            action="link the label to the stock item",
+        )

@@ -12,15 +12,17 @@ from ..rules import scan as rules
 from ..rules.allocation import is_expired
 from ..state.actions import Result
 from ..state.scan import BuildScanned, LocationScanned, ScanAllocation, Scanned, ScanRefused, ScanReply, StockScanned
+from ..state.supplier_scan import SupplierScanned
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
-from .detail_kit import DetailKit
+from .detail_labels import DetailLabels
 from .scan_session import ScanSessionScreen
 
 
-class DetailScans(DetailKit):
-    """Takes scans (the ``ScanTarget`` protocol, scanning.py): stock is allocated, a location on the pick list
-    moves the kit there (detail_kit.py), this build is already open; anything else is left to the app."""
+class DetailScans(DetailLabels):
+    """Takes scans (the ``ScanTarget`` protocol, scanning.py): stock and supplier labels (detail_labels.py) are
+    allocated, a location on the pick list moves the kit there (detail_kit.py), this build is already open;
+    anything else is left to the app."""
 
     def action_scan_session(self) -> None:
         """Scan after scan, each allocated at once (screens/scan_session.py); Esc there ends it with a summary."""
@@ -45,6 +47,8 @@ class DetailScans(DetailKit):
             return await self._allocate_scanned(scanned)
         if isinstance(scanned, LocationScanned):
             return self.kit_scanned(scanned)
+        if isinstance(scanned, SupplierScanned):  # a supplier's own label: detail_labels.py
+            return await self._allocate_label(scanned, self._output_for_scan)
         return None
 
     async def allocate_in_session(self, scanned: StockScanned) -> ScanReply:

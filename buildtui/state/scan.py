@@ -8,6 +8,7 @@ looks like a build reference (``BO-0042``), by looking the reference up. No Text
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -82,6 +83,9 @@ class ScanReply:
 
     message: str
     allocation: ScanAllocation | None = None
+    #: asked once the reply is shown and undoable, before the next scan is taken (a supplier label's offer to
+    #: link it to its stock item); answers with a sentence for the scan log, or None
+    then: Callable[[], Awaitable[str | None]] | None = None
 
 
 async def resolve(store: Store, code: str) -> Scanned:
@@ -96,6 +100,11 @@ async def resolve(store: Store, code: str) -> Scanned:
             if build is not None:
                 return BuildScanned(code, build.pk, build.reference)
         raise ScanRefused(f"No match for “{code}”: not a build, stock item or location this server knows.")
+    return await interpret(store, code, result)
+
+
+async def interpret(store: Store, code: str, result: BarcodeResult) -> Scanned:
+    """What the server's answer to ``code`` names, as a typed result."""
     if result.model == "build":
         return BuildScanned(code, result.pk, str((result.instance or {}).get("reference") or f"build {result.pk}"))
     if result.model == "stocklocation":

@@ -61,6 +61,7 @@ class Store:
         self._prefetched: tuple[BuildQuery, asyncio.Future[Page[Build]]] | None = None
         self._fetching: dict[str, asyncio.Future[Any]] = {}
         self._substitutes: dict[int, set[int]] = {}  # part -> BOM items allowing it as a substitute
+        self.labels_offered: set[str] = set()  # supplier labels whose link to a stock item was offered once
         self._in_flight: dict[int, float] = {}  # call number -> when it was sent
         self._numbers = itertools.count()
         self._written_at: int | None = None  # the call number when a write last finished, until a read after it
