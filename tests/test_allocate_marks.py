@@ -9,10 +9,12 @@ from textual.widgets import Input
 
 from buildtui.app import BuildTUI
 from buildtui.dialogs.allocate import AllocateDialog
+from buildtui.dialogs.form import FieldError
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from tests.conftest import open_build, settle
+from tests.test_slow_server import wait_for
 
 
 def allocated(server: SimulatorServer, build: int, ipn: str) -> list[tuple[str, Decimal]]:
@@ -120,3 +122,32 @@ class TestSeveralMarks:
             await settle(pilot)
             assert app.screen is dialog and allocated(server, 9, "F-2A") == before
             assert "2 of the 6 are not covered" in said(dialog, "#err-quantity")
+
+
+class TestWhileLoading:
+    async def test_enter_before_the_stock_list_arrives(self, server: SimulatorServer, app: BuildTUI) -> None:
+        """On a slow server the picker says "Loading stock…"; Enter then says the list is still loading and
+        sends nothing, and once the list is there no error is left under the filled-in quantity."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 19)
+            assert isinstance(screen, BuildDetailScreen) and screen.model is not None
+            line = next(ln for ln in screen.model.lines if ln.part_detail and ln.part_detail.IPN == "C-100N")
+            screen.query_one("#lines", KeyedTable).select_key(f"l{line.pk}")
+            server.sim.latency_ms = 1500
+            writes = len(server.sim.log)
+            await pilot.press("a")
+            await pilot.pause(0.3)
+            dialog = app.screen
+            assert isinstance(dialog, AllocateDialog) and not dialog.candidates
+            assert said(dialog, "#alloc-hint") == "Loading stock…"
+            assert not dialog.loading  # Textual's own loading cover would hide the whole dialog
+            await pilot.press("enter")
+            await pilot.pause(0.1)
+            assert "still loading" in said(dialog, "#err-form")
+            assert "No stock item chosen" not in said(dialog, "#err-form")
+            await wait_for(pilot, lambda: bool(dialog.candidates))
+            await settle(pilot)
+            assert dialog.query_one("#quantity", Input).value == "90"
+            shown = [e.id for e in dialog.query(FieldError) if e.display]
+            assert shown == [] and not dialog.query_one("#alloc-hint").display
+            assert not [p for m, p in server.sim.log[writes:] if m == "POST"]

@@ -69,6 +69,8 @@ class AllocateDialog(BuildDialog):
         #: the stock items marked on the list (pks); they share the quantity, oldest first
         self.marked: set[int] = set()
         self._typed = False
+        #: the stock list has not arrived yet: the dialog says so, and Enter says so instead of refusing
+        self.awaiting_stock = True
         #: the server's STOCK_ALLOW_EXPIRED_BUILD; None until read, or when it could not be read
         self.allow_expired: bool | None = None
 
@@ -104,6 +106,9 @@ class AllocateDialog(BuildDialog):
         return "Enter: Allocate · ↑↓: stock · Shift+Tab, Space: mark · Esc: close"
 
     def on_mount(self) -> None:
+        hint = self.query_one("#alloc-hint", Static)
+        hint.update(Content("Loading stock…"))
+        hint.display = True
         self.load()
 
     def action_stock(self, step: int) -> None:
@@ -119,12 +124,14 @@ class AllocateDialog(BuildDialog):
         try:
             items = await self.model.candidate_stock(self.line)
         except ApiError as exc:
+            self._loaded()
             self.query_one("#err-candidates", FieldError).show([f"Could not load stock: {exc}"])
             return
         try:
             self.allow_expired = await self.model.allow_expired()
         except ApiError:
             self.allow_expired = None  # unreadable: InvenTree's default (off) applies
+        self._loaded()
         self.candidates = rules.fifo(items, today())
         self._paint()
         if not self.candidates:
@@ -136,6 +143,12 @@ class AllocateDialog(BuildDialog):
             self.select_candidate(first.pk)
         self._default_quantity()
         self._hint()
+
+    def _loaded(self) -> None:
+        """The list has arrived (or failed to): "Loading stock…" goes, and so does what Enter said meanwhile."""
+        self.awaiting_stock = False
+        self.clear_errors()
+        self.query_one("#alloc-hint", Static).display = False
 
     def _paint(self) -> None:
         table = self.query_one("#candidates", KeyedTable)
@@ -176,6 +189,8 @@ class AllocateDialog(BuildDialog):
         if not isinstance(scanned, StockScanned):
             return await super().take_scan(scanned)
         what = f"{clean(scanned.name)} {clean(scanned.item.label)}"
+        if self.awaiting_stock:
+            raise ScanRefused(f"The stock list is still loading: scan {what} again when it shows.")
         if self.select_candidate(scanned.item.pk):
             return ScanReply(f"Selected {what}: Enter allocates.")
         raise ScanRefused(f"{what} is not available for this line.")
@@ -318,6 +333,8 @@ class AllocateDialog(BuildDialog):
         return [(s, value)] if s is not None and value is not None else []
 
     def validate_local(self) -> dict[str, list[str]]:
+        if self.awaiting_stock:
+            return {"form": ["The stock list is still loading: press Enter again when it shows."]}
         errors: dict[str, list[str]] = {}
         if self.marked:
             total, err = parse_quantity(self.query_one("#quantity", Input).value)
