@@ -151,3 +151,40 @@ class TestWhileLoading:
             shown = [e.id for e in dialog.query(FieldError) if e.display]
             assert shown == [] and not dialog.query_one("#alloc-hint").display
             assert not [p for m, p in server.sim.log[writes:] if m == "POST"]
+
+
+class TestPlaceKept:
+    async def test_unallocating_keeps_the_cursor_on_the_line(self, server: SimulatorServer, app: BuildTUI) -> None:
+        """BO-0005's line with two allocations, expanded, cursor on the first: u removes it and the cursor is on
+        the other allocation of that line; u again removes that one and the cursor is on the line itself."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 5)
+            assert isinstance(screen, BuildDetailScreen) and screen.model is not None
+            line = screen.model.line(25)
+            assert line is not None and len(line.allocations or []) == 2
+            first, second = (a.pk for a in line.allocations or [])
+            table = screen.query_one("#lines", KeyedTable)
+            table.select_key("l25")
+            await pilot.press("space", "down")
+            assert table.current_key == f"a{first}"
+            await pilot.press("u")
+            await settle(pilot)
+            assert f"a{first}" not in table.row_keys and table.current_key == f"a{second}"
+            await pilot.press("u")
+            await settle(pilot)
+            assert table.current_key == "l25"
+            assert not server.sim.db.all("SELECT id FROM build_item WHERE build_line = 25")
+
+    async def test_unallocating_on_the_pick_list_keeps_the_place(self, server: SimulatorServer, app: BuildTUI) -> None:
+        """On BO-0003's pick list, u on the second allocation leaves the cursor on the row that took its place,
+        not on the first row."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 3)
+            await pilot.press("2")
+            table = screen.query_one("#picks", KeyedTable)
+            keys = table.row_keys
+            assert len(keys) >= 3
+            table.select_key(keys[1])
+            await pilot.press("u")
+            await settle(pilot)
+            assert table.row_keys == [keys[0], *keys[2:]] and table.current_key == keys[2]

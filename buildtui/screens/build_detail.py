@@ -159,7 +159,9 @@ class BuildDetailScreen(DetailScans):
                 model, view, self.parent_build, lambda color: status_style(self.app, color), theme.warning or ""
             )
         )
-        self.query_one("#lines", KeyedTable).sync(show.line_rows(model, view, self._line_columns))
+        self.query_one("#lines", KeyedTable).sync(
+            show.line_rows(model, view, self._line_columns), groups=show.line_groups(model)
+        )
         self.query_one("#picks", KeyedTable).sync(show.pick_rows(model, view))
         self.query_one("#outputs", KeyedTable).sync(show.output_rows(model, view))
         self.query_one("#children", KeyedTable).sync(show.child_rows(model, view, self.parent_build, model.store))

@@ -223,6 +223,11 @@ def line_rows(model: BuildDetailModel, view: View, columns: list[tuple[str, str]
     return fit_rows(columns, rows, view.width, {"part": 1}, minimum=12, limits={"ref": 16})
 
 
+def line_groups(model: BuildDetailModel) -> dict[str, str]:
+    """Each allocation row's line row: when an allocation goes, the cursor stays with its line."""
+    return {f"a{a.pk}": f"l{ln.pk}" for ln in model.lines for a in ln.allocations or []}
+
+
 def pick_rows(model: BuildDetailModel, view: View) -> list[tuple[str, Cells]]:
     """Every allocation by location, then part: the route through the stores."""
     items = []
