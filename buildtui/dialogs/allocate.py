@@ -363,7 +363,11 @@ class AllocateDialog(BuildDialog):
             elif value > s.free:
                 errors["quantity"] = [f"Only {qty(s.free)} of {clean(s.label)} is free."]
         if self.line.trackable and self._output() is None:
-            errors["output"] = ["Choose the output this tracked part goes into."]
+            errors["output"] = [
+                "Choose the output this tracked part goes into."
+                if self.model.incomplete_outputs
+                else "This build has no outputs in production: Esc, then N creates them."
+            ]
         return errors
 
     def _output(self) -> int | None:

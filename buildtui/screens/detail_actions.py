@@ -217,7 +217,20 @@ class DetailActions(DetailBase):
         if line.consumable:
             self.tui.notify("Consumable lines are not allocated.", markup=False, severity="warning")
             return
+        if line.trackable and not self.model.incomplete_outputs:
+            self.tui.notify(self._no_outputs_yet(line.part_label), markup=False, severity="warning", timeout=10)
+            return
         self._dialog(AllocateDialog(self.model, line, output=output))
+
+    def _no_outputs_yet(self, part: str) -> str:
+        """Why a tracked line cannot be allocated yet, and what to do: it goes into an output, and there is none."""
+        assert self.model is not None and self.model.build is not None
+        ref = clean(self.model.build.reference)
+        none = "has no outputs yet" if not self.model.outputs else "has no outputs in production"
+        return (
+            f"{clean(part)} is a tracked part: it is allocated to a build output, and {ref} {none}. "
+            "N creates them (here, on any tab); then a allocates."
+        )
 
     def action_auto_allocate(self) -> None:
         from ..dialogs.auto_allocate import AutoAllocateDialog
