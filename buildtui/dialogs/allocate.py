@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from ..api import ApiError
 from ..api.models import BuildLine, StockItem
 from ..clock import today
-from ..format import qty
+from ..format import output_name, qty
 from ..rules import allocation as rules
 from ..state.actions import Write
 from ..state.scan import Scanned, ScanRefused, ScanReply, StockScanned
@@ -92,7 +92,7 @@ class AllocateDialog(BuildDialog):
             yield share
             yield FieldError(id="err-quantity")
         if ln.trackable:
-            outs = [(Text(clean(o.serial or o.label)), o.pk) for o in self.model.incomplete_outputs]
+            outs = [(Text(clean(output_name(o))), o.pk) for o in self.model.incomplete_outputs]
             yield from field(
                 "Output (tracked part: allocate to one output)",
                 FieldSelect(outs, value=self.output if self.output else Select.NULL, id="output"),

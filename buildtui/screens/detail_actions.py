@@ -10,7 +10,7 @@ from textual import work
 
 from ..api import ApiError
 from ..api.models import StockItem
-from ..format import qty
+from ..format import output_name, qty
 from ..state.actions import BuildActions, Result, Running, Write
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
@@ -180,7 +180,7 @@ class DetailActions(DetailBase):
         if len(tracked) > 1:
             choice = await self.app.push_screen_wait(
                 ChooserDialog(
-                    f"Allocate to output {output.serial or output.pk}: which component?",
+                    f"Allocate to output {clean(output_name(output))}: which component?",
                     [ln.part_label for ln in tracked],
                 )
             )

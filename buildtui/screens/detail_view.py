@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..api.models import Build
 from ..clock import today
-from ..format import bar, date, qty
+from ..format import bar, date, output_name, qty
 from ..rules.status import StockStatus
 from ..state import BuildDetailModel, Store
 from ..widgets.fit import Row, fit, fit_rows, join_fitting
@@ -77,7 +77,7 @@ FOOTER_PLAN: dict[str, list[tuple[str, str, str, str]]] = {
 PICK_COLUMNS = [("loc", "Location"), ("part", "Part"), ("lot", "Serial/batch"), ("qty", "Qty"), ("line", "For")]
 OUTPUT_COLUMNS = [
     ("state", "State"),
-    ("out", "Serial/batch"),
+    ("out", "Output"),
     ("qty", "Qty"),
     ("loc", "Location"),
     ("status", "Status"),
@@ -215,12 +215,18 @@ def line_rows(model: BuildDetailModel, view: View, columns: list[tuple[str, str]
             for a in ln.allocations or []:
                 src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
                 where = a.location_detail.path if a.location_detail else "-"
-                out = f" → output {a.install_into}" if a.install_into else ""
+                out = f" → output {output_called(model, a.install_into)}" if a.install_into else ""
                 sub = {key: ("", "") for key, _ in columns}
                 sub["part"] = (clean(f"  └ {src} @ {where}{out}"), "")
                 sub["alloc"] = (qty(a.quantity), "")
                 rows.append((f"a{a.pk}", sub))
     return fit_rows(columns, rows, view.width, {"part": 1}, minimum=12, limits={"ref": 16})
+
+
+def output_called(model: BuildDetailModel, pk: int) -> str:
+    """Output ``pk`` by its name (``format.output_name``); "item <pk>" when it is not among the build's."""
+    found = next((o for o in model.outputs if o.pk == pk), None)
+    return output_name(found) if found is not None else f"item {pk}"
 
 
 def line_groups(model: BuildDetailModel) -> dict[str, str]:
@@ -272,7 +278,7 @@ def output_rows(model: BuildDetailModel, view: View) -> list[tuple[str, Cells]]:
                 f"o{o.pk}",
                 {
                     "state": (state, ""),
-                    "out": (clean(o.serial or o.batch or f"#{o.pk}"), ""),
+                    "out": (clean(output_name(o)), ""),
                     "qty": (qty(o.quantity), ""),
                     "loc": (clean(o.location_detail.path if o.location_detail else "-"), ""),
                     "status": (clean(o.status_text or ""), ""),
