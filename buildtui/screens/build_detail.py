@@ -25,7 +25,7 @@ from ..widgets.status_line import StatusLine
 from . import detail_view as show
 from .build_list import status_style
 from .detail_scan import DetailScans
-from .detail_view import ALLOC_ACTIONS, FOOTER_PLAN, OUTPUT_ACTIONS, TAB_PARTS, TABS
+from .detail_view import ALLOC_ACTIONS, FOOTER_PLAN, LEGEND, OUTPUT_ACTIONS, TAB_PARTS, TABS
 
 
 class BuildDetailScreen(DetailScans):
@@ -55,6 +55,8 @@ class BuildDetailScreen(DetailScans):
         Binding("5", "tab(4)", "Notes tab", show=False),
         Binding("ctrl+r,f5", "refresh", "Refresh", show=False),
     ]
+    #: the signs on this screen, explained by the help screen after the keys
+    LEGEND = LEGEND
 
     def __init__(self, pk: int) -> None:
         super().__init__(pk)

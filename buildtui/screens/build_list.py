@@ -88,6 +88,8 @@ class BuildListScreen(LiveScreen):
         Binding("ctrl+r,f5", "refresh", "Refresh", show=False),
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
+    #: the signs on this screen, explained by the help screen after the keys
+    LEGEND = [("! date", "Target date passed: the build is overdue")]
 
     FOOTER = [
         ("question_mark", "?", "Help"),

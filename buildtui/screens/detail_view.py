@@ -85,6 +85,30 @@ OUTPUT_COLUMNS = [
 CHILD_COLUMNS = [("rel", " "), ("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status")]
 
 
+#: the sign before each line (first column), as the help screen explains it (``LEGEND``)
+LINE_MARKS = {
+    "collapsed": "▸",
+    "expanded": "▾",
+    "full": "✓",
+    "over": "+",
+    "marked": "●",
+    "pending": "…",
+}
+SHORT = " (short)"  # after "building" on an output still missing tracked stock
+#: what the signs on the build screen mean: the help screen lists these after the keys
+LEGEND = [
+    (f"{LINE_MARKS['collapsed']} {LINE_MARKS['expanded']}", "Line needs stock; Space: show (▾)/hide allocations"),
+    (LINE_MARKS["full"], "Line fully allocated (consumable lines always)"),
+    (LINE_MARKS["over"], "Line over-allocated: more than it still needs"),
+    (LINE_MARKS["marked"], "Line marked with v; a allocates all marked lines"),
+    (LINE_MARKS["pending"], "The server is still changing this line or output"),
+    ("O C T", "Flags: Optional, Consumable (no stock), Tracked"),
+    ("195*", "Avail includes substitute or variant stock"),
+    (SHORT.strip(), "Output still missing tracked stock allocated to it"),
+    ("OVERDUE", "Header: the target date has passed"),
+]
+
+
 def line_columns(compact: bool) -> list[tuple[str, str]]:
     columns = [
         ("tick", " "),
@@ -185,11 +209,13 @@ def line_rows(model: BuildDetailModel, view: View, columns: list[tuple[str, str]
         if view.only_needed and ln.fully_allocated:
             continue
         flags = ("O" if ln.optional else "") + ("C" if ln.consumable else "") + ("T" if ln.trackable else "")
-        tick = "✓" if ln.fully_allocated else ("▸" if ln.pk not in view.expanded else "▾")
+        tick = LINE_MARKS["expanded" if ln.pk in view.expanded else "collapsed"]
+        if ln.fully_allocated:
+            tick = LINE_MARKS["over" if ln.over_allocated else "full"]  # "+" says it without colour
         if ln.pk in view.marked:
-            tick = "●"
+            tick = LINE_MARKS["marked"]
         if model.pending(f"l{ln.pk}") is not None:
-            tick = "…"  # the server is still changing this line (auto-allocating, consuming)
+            tick = LINE_MARKS["pending"]  # the server is still changing this line (auto-allocating, consuming)
         avail_txt = qty(ln.available_total)
         if ln.available_substitute_stock or ln.available_variant_stock:
             avail_txt += "*"
@@ -201,7 +227,7 @@ def line_rows(model: BuildDetailModel, view: View, columns: list[tuple[str, str]
                     "part": (clean(ln.part_label), ""),
                     "ref": (clean(ln.reference or ""), ""),
                     "req": (qty(ln.quantity), ""),
-                    "alloc": (qty(ln.allocated), ""),
+                    "alloc": (qty(ln.allocated), "bold" if ln.over_allocated else ""),
                     "cons": (qty(ln.consumed), ""),
                     "avail": (avail_txt, ""),
                     "bar": (bar(ln.allocated + ln.consumed, ln.quantity, 6), ""),
@@ -269,7 +295,7 @@ def output_rows(model: BuildDetailModel, view: View) -> list[tuple[str, Cells]]:
     for o in sorted(model.outputs, key=lambda o: (not o.is_building, o.pk)):
         state = "building" if o.is_building else ("scrapped" if o.status == StockStatus.REJECTED else "complete")
         if o.is_building and model.output_unallocated(o):
-            state += " (short)"
+            state += SHORT
         running = model.pending(f"o{o.pk}") if o.is_building else None
         if running is not None:  # "completing…": the server has it in hand
             state = (running.write.pending.split(" ")[0] or "pending") + "…"

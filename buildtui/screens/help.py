@@ -65,7 +65,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="help-box"):
-            yield Label(Content("Keys"), classes="help-title")
+            legend: list[tuple[str, str]] = list(getattr(self.target, "LEGEND", []))
+            yield Label(Content("Keys and signs" if legend else "Keys"), classes="help-title")
             table: DataTable[Text] = DataTable(id="help-table", cursor_type="row")
             table.add_columns("Key", "Action")
             seen: set[str] = set()
@@ -75,8 +76,14 @@ class HelpScreen(ModalScreen[None]):
                     table.add_row(Text(keys_as_printed(binding)), Text(binding.description))
             for key, desc in GENERAL:
                 table.add_row(Text(key), Text(desc))
+            if legend:  # what the signs in the tables mean, after the keys
+                table.add_row(Text(""), Text(""))
+                table.add_row(Text("Sign", "bold"), Text("Meaning", "bold"))
+                for sign, meaning in legend:
+                    table.add_row(Text(sign), Text(meaning))
             yield table
-            yield Static(Content("Esc closes this help."), classes="muted")
+            more = " The signs on this screen are explained after the keys (↓, PgDn)." if legend else ""
+            yield Static(Content("Esc closes this help." + more), classes="muted")
 
     def action_close(self) -> None:
         self.dismiss(None)
