@@ -38,6 +38,15 @@ def _isolated_files(tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _true_colour(monkeypatch):
+    """The app sees a true-colour terminal, whatever TERM the tests run under (in 16 colours it picks another
+    theme); tests of 16 colours set ``textual.constants.COLOR_SYSTEM`` themselves."""
+    import textual.constants
+
+    monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "truecolor")
+
+
 @pytest.fixture
 def server() -> Iterator[SimulatorServer]:
     srv = SimulatorServer(build_simulator()).start()
