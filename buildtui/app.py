@@ -127,10 +127,16 @@ class BuildTUI(App[None]):
         await self.client.aclose()
 
     # -- navigation ---------------------------------------------------------------------
-    def open_build(self, pk: int) -> None:
+    def open_build(self, pk: int, *, stack: bool = False) -> None:
+        """Open build ``pk``. Over another build (a scan, ctrl+g) it takes that build's place, so that Esc is
+        always one key back to the list, however many job travellers were scanned; ``stack`` (a child opened
+        from its parent's children tab) keeps the build below, and Esc goes back up to it."""
         from .screens.build_detail import BuildDetailScreen
 
-        self.push_screen(BuildDetailScreen(pk))
+        if isinstance(self.screen, BuildDetailScreen) and not stack:
+            self.switch_screen(BuildDetailScreen(pk))
+        else:
+            self.push_screen(BuildDetailScreen(pk))
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

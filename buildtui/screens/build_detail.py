@@ -47,7 +47,7 @@ class BuildDetailScreen(DetailScans):
         Binding("D", "delete_outputs", "Delete outputs", show=False),
         Binding("n", "toggle_needed", "Only lines needing stock", show=False),
         Binding("space", "expand", "Expand line", show=False),
-        Binding("v", "mark_line", "Mark line (a allocates all marked)", show=False),
+        Binding("v", "mark_line", "Mark line, cursor moves down (a allocates all marked)", show=False),
         Binding("1", "tab(0)", "Lines tab", show=False),
         Binding("2", "tab(1)", "Pick list tab", show=False),
         Binding("3", "tab(2)", "Outputs tab", show=False),
@@ -240,4 +240,4 @@ class BuildDetailScreen(DetailScans):
     def _child_enter(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value or ""
         if key.startswith("b") and int(key[1:]) > 0:  # not an unreadable row (api/client.py _models)
-            self.tui.open_build(int(key[1:]))
+            self.tui.open_build(int(key[1:]), stack=True)

@@ -10,6 +10,8 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Static
 
+from ..widgets.keyed_table import KeyedTable
+
 GENERAL = [
     ("?  F1", "This help"),
     ("ctrl+p", "Command palette: actions by name"),
@@ -17,6 +19,7 @@ GENERAL = [
     ("F2", "Scan field: type a code by hand"),
     ("F3", "Scan log: recent scans and results"),
     ("ctrl+z", "Undo the last allocation made by a scan"),
+    ("Home  End", "First / last row of a table (PgUp PgDn: a page)"),
     ("ctrl+q", "Quit"),
     ("(scan)", "Build: open · stock: allocate · location: fill"),
 ]
@@ -56,6 +59,12 @@ def keys_as_printed(binding: Binding) -> str:
     return binding.key_display or ", ".join(_key_name(k) for k in binding.key.split(","))
 
 
+class HelpTable(DataTable[Text]):
+    """The keys and signs: Home/End go to the first/last row here too."""
+
+    BINDINGS = KeyedTable.BINDINGS
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
 
@@ -67,7 +76,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="help-box"):
             legend: list[tuple[str, str]] = list(getattr(self.target, "LEGEND", []))
             yield Label(Content("Keys and signs" if legend else "Keys"), classes="help-title")
-            table: DataTable[Text] = DataTable(id="help-table", cursor_type="row")
+            table = HelpTable(id="help-table", cursor_type="row")
             table.add_columns("Key", "Action")
             seen: set[str] = set()
             for binding in list(getattr(self.target, "BINDINGS", [])):

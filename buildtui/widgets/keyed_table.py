@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
@@ -36,6 +37,12 @@ def capped(cell: Text, cap: int) -> Text:
 
 
 class KeyedTable(DataTable[Text]):
+    #: Home/End go to the first/last row (DataTable's own scroll sideways; ctrl+Home/ctrl+End still work)
+    BINDINGS = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self._keys: list[str] = []
