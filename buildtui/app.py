@@ -24,6 +24,7 @@ from .paths import stylesheets
 from .scan_detector import Replay, Scan, ScanDetector, restore_controls
 from .scanning import ScanHandler
 from .state import Store
+from .themes import FLOOR_16, SIXTEEN
 from .widgets.safe import clean
 
 log = logging.getLogger("buildtui.app")
@@ -90,7 +91,13 @@ class BuildTUI(App[None]):
         self._handing_on: deque[Replay[events.Key] | Scan] = deque()
         self._draining = False
         self.register_theme(HIGH_CONTRAST)
-        if config.theme:
+        self.register_theme(FLOOR_16)
+        #: a theme chosen by the app for the terminal (not by the operator): never saved as their choice
+        self._picked_theme: str | None = None
+        if self.console.color_system in SIXTEEN and config.theme in ("", "textual-dark"):
+            self._picked_theme = FLOOR_16.name  # textual-dark reduced to 16 colours does not read (themes.py)
+            self.theme = FLOOR_16.name
+        elif config.theme:
             self.theme = config.theme if config.theme in self.available_themes else "textual-dark"
 
     def on_mount(self) -> None:
@@ -120,10 +127,16 @@ class BuildTUI(App[None]):
         await self.client.aclose()
 
     # -- navigation ---------------------------------------------------------------------
-    def open_build(self, pk: int) -> None:
+    def open_build(self, pk: int, *, stack: bool = False) -> None:
+        """Open build ``pk``. Over another build (a scan, ctrl+g) it takes that build's place, so that Esc is
+        always one key back to the list, however many job travellers were scanned; ``stack`` (a child opened
+        from its parent's children tab) keeps the build below, and Esc goes back up to it."""
         from .screens.build_detail import BuildDetailScreen
 
-        self.push_screen(BuildDetailScreen(pk))
+        if isinstance(self.screen, BuildDetailScreen) and not stack:
+            self.switch_screen(BuildDetailScreen(pk))
+        else:
+            self.push_screen(BuildDetailScreen(pk))
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
@@ -155,7 +168,8 @@ class BuildTUI(App[None]):
             top.disarm()
 
     def watch_theme(self, theme: str) -> None:
-        if self.config.theme != theme and self.save_token:
+        self.set_class(theme == FLOOR_16.name, "-floor16")  # the few rules a theme's colours cannot say
+        if self.config.theme != theme and self.save_token and theme != self._picked_theme:
             try:
                 config_mod.save({"theme": theme})
             except OSError:

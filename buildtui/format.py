@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .api.models import StockItem
 
 BAR_FULL = "█"
 BAR_EMPTY = "░"
@@ -30,6 +34,16 @@ def bar(done: Decimal, total: Decimal, width: int = 8) -> str:
 
 def date(value: dt.date | None) -> str:
     return value.isoformat() if value else "-"
+
+
+def output_name(output: StockItem) -> str:
+    """A build output as named everywhere (tables, dialogs, messages): "serial 1004", "batch LOT-9", or, with
+    neither, "item 156" (the stock item's number: never in the "#…" notation of a serial, which it is not)."""
+    if output.serial:
+        return f"serial {output.serial}"
+    if output.batch:
+        return f"batch {output.batch}"
+    return f"item {output.pk}"
 
 
 def ago(seconds: float | None) -> str:

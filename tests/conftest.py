@@ -46,6 +46,15 @@ def _isolated_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _true_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app sees a true-colour terminal, whatever TERM the tests run under (in 16 colours it picks another
+    theme); tests of 16 colours set ``textual.constants.COLOR_SYSTEM`` themselves."""
+    import textual.constants
+
+    monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "truecolor")
+
+
 @pytest.fixture
 def server() -> Iterator[SimulatorServer]:
     srv = SimulatorServer(build_simulator()).start()

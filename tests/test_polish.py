@@ -463,7 +463,7 @@ class TestTablesKeepTheirColumns:
             await settle(pilot)
             assert screen.model is not None and len(screen.model.incomplete_outputs) == 3
             rows = table_lines(app, "#outputs")
-            assert rows[0].split() == ["State", "Serial/batch", "Qty", "Location", "Status"]
+            assert rows[0].split() == ["State", "Output", "Qty", "Location", "Status"]
             assert all(r.split()[0] == "building" and "Finished Goods" in r for r in rows[1:4]), rows
 
     async def test_a_huge_reference_is_cut_and_the_rest_stays(self, server: SimulatorServer, token: str) -> None:

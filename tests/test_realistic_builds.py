@@ -149,17 +149,17 @@ class TestLongBom:
 
 class TestSerialisedProduct:
     async def test_tracked_line_with_no_outputs(self, server: SimulatorServer, app: BuildTUI) -> None:
-        """a on the transformer line of BO-0026 (tracked, no outputs yet): the picker opens with no output to
-        choose, and Allocate says to choose one instead of allocating."""
+        """a on the transformer line of BO-0026 (tracked, no outputs yet): no picker with an empty output list;
+        the app says the build has no outputs yet and that N creates them; nothing is allocated."""
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_build(pilot, 26)
             assert screen.model is not None and screen.model.outputs == []
-            dialog = await picker_on(pilot, screen, "TR-24-100")
-            assert dialog.query_one("#output", Select).is_blank()
-            await pilot.press("ctrl+s")
+            screen.query_one("#lines", KeyedTable).select_key(f"l{line_of(screen, 'TR-24-100').pk}")
+            await pilot.press("a")
             await settle(pilot)
-            assert app.screen is dialog
-            assert "Choose the output this tracked part goes into." in text_of(dialog, "#err-output")
+            assert app.screen is screen
+            said = [str(n.message) for n in app._notifications][-1]
+            assert "BO-0026 has no outputs yet" in said and "N creates them" in said
             assert (
                 server.sim.db.scalar(
                     "SELECT COUNT(*) FROM build_item bi JOIN build_line bl ON bl.id = bi.build_line WHERE bl.build = 26"

@@ -189,6 +189,68 @@ class TestSeveralLines:
         assert [(t.item.pk, t.quantity) for t in p.takes] == [(2, Decimal(2))]
 
 
+class TestShareMarked:
+    """Several stock items marked in one line's picker share the total typed, oldest first."""
+
+    @staticmethod
+    def takes(share: rules.Share) -> list[tuple[int, Decimal]]:
+        return [(t.item.pk, t.quantity) for t in share.takes]
+
+    def test_first_item_covers_it_the_next_takes_nothing(self) -> None:
+        """90 needed, 150 and 350 free: 90 from the older, 0 from the other (BO-0019's C-100N)."""
+        got = rules.share(D(90), [item(2, "350"), item(1, "150")], TODAY)
+        assert self.takes(got) == [(1, D(90)), (2, D(0))]
+        assert got.total == 90 and got.uncovered == 0 and [s.pk for s in got.idle] == [2]
+
+    def test_each_takes_what_it_has_free_until_covered(self) -> None:
+        """200 from 150 free (of 160, 10 allocated) and 350: 150 then 50."""
+        got = rules.share(D(200), [item(1, "160", allocated="10"), item(2, "350")], TODAY)
+        assert self.takes(got) == [(1, D(150)), (2, D(50))] and got.uncovered == 0 and got.idle == []
+
+    def test_oldest_first_whatever_the_order_marked(self) -> None:
+        """The first to expire is used first, then the lowest pk; expired stock last."""
+        soon = item(3, "5", expiry=dt.date(2026, 7, 1))
+        old = item(1, "5")
+        expired = item(2, "5", expiry=dt.date(2026, 1, 1))
+        got = rules.share(D(12), [old, expired, soon], TODAY)
+        assert self.takes(got) == [(3, D(5)), (1, D(5)), (2, D(2))]
+
+    def test_not_enough_free_says_what_is_uncovered(self) -> None:
+        """20 asked of 4 + 4 free: both give all they have, 12 is not covered."""
+        got = rules.share(D(20), [item(1), item(2)], TODAY)
+        assert self.takes(got) == [(1, D(4)), (2, D(4))] and got.uncovered == 12
+
+    def test_serialised_items_one_each_while_one_is_left(self) -> None:
+        """2.5 over three serial numbers: 1, 1, then 0 (half a serialised item is never taken)."""
+        serials = [item(pk, "1", serial=str(1000 + pk)) for pk in (1, 2, 3)]
+        got = rules.share(D("2.5"), serials, TODAY)
+        assert self.takes(got) == [(1, D(1)), (2, D(1)), (3, D(0))] and got.uncovered == D("0.5")
+
+    def test_said_in_words(self) -> None:
+        """The summary under the quantity, an over-allocation on purpose, and each refusal by its field."""
+        fine = rules.share(D(200), [item(1, "150"), item(2, "350")], TODAY)
+        assert rules.share_summary(fine, D(90)) == "2 marked: 150 + 50 = 200 · 110 more than the line needs"
+        assert rules.share_summary(rules.share(D(8), [item(1), item(2)], TODAY), D(8)) == "2 marked: 4 + 4 = 8"
+        idle = rules.share(D(4), [item(1), item(2)], TODAY)
+        assert rules.share_refusals(idle) == [
+            (
+                "candidates",
+                "batch B2 takes nothing: the stock marked before it covers the 4. Unmark it (Space on the list) "
+                "or raise the total.",
+            )
+        ]
+        short = rules.share(D(9), [item(1), item(2)], TODAY)
+        assert rules.share_refusals(short) == [
+            ("quantity", "The marked stock has 8 free: 1 of the 9 are not covered. Mark more stock or lower the total.")
+        ]
+        assert rules.share_summary(short, D(9)) == rules.share_refusals(short)[0][1]
+
+    def test_item_with_nothing_free_takes_nothing(self) -> None:
+        """An item allocated elsewhere in full takes 0 and the next covers the total."""
+        got = rules.share(D(3), [item(1, allocated="4"), item(2)], TODAY)
+        assert self.takes(got) == [(1, D(0)), (2, D(3))] and got.of(1) == 0 and got.of(9) is None
+
+
 def test_rules_import_no_textual() -> None:
     """The rules package stays Textual-free (it is imported by dialogs, never the other way round)."""
     code = "import sys, buildtui.rules.allocation; print('textual' in sys.modules)"

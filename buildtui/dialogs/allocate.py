@@ -9,13 +9,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ..api import ApiError
 from ..api.models import BuildLine, StockItem
 from ..clock import today
-from ..format import qty
+from ..format import output_name, qty
 from ..rules import allocation as rules
 from ..state.actions import Write
 from ..state.scan import Scanned, ScanRefused, ScanReply, StockScanned
@@ -42,7 +43,12 @@ CANDIDATE_COLUMNS = [
 class AllocateDialog(BuildDialog):
     """Stock picker for one line: valid candidates oldest first, expired ones last and marked; the quantity
     proposed is what the line still needs (nothing for a line that needs nothing, nothing from expired
-    stock). Expired stock is refused when the server's STOCK_ALLOW_EXPIRED_BUILD is off."""
+    stock). Expired stock is refused when the server's STOCK_ALLOW_EXPIRED_BUILD is off.
+
+    With stock items marked (Space on the list) the quantity is the total to allocate, shared by the marked
+    items oldest first (``rules.share``): each takes what it has free until the total is covered, and the
+    list shows what each mark takes. A mark that would take nothing is refused, and Enter refuses a total
+    the marks cannot cover or that leaves a mark idle."""
 
     TITLE_TEXT = "Allocate stock"
     SUBMIT_LABEL = "Allocate"
@@ -60,8 +66,11 @@ class AllocateDialog(BuildDialog):
         self.line = line
         self.output = output
         self.candidates: list[StockItem] = []
-        self.marked: dict[int, Decimal] = {}
+        #: the stock items marked on the list (pks); they share the quantity, oldest first
+        self.marked: set[int] = set()
         self._typed = False
+        #: the stock list has not arrived yet: the dialog says so, and Enter says so instead of refusing
+        self.awaiting_stock = True
         #: the server's STOCK_ALLOW_EXPIRED_BUILD; None until read, or when it could not be read
         self.allow_expired: bool | None = None
 
@@ -75,9 +84,15 @@ class AllocateDialog(BuildDialog):
         hint.display = False
         yield hint
         yield FieldError(id="err-candidates")
-        yield from field("Quantity", Input(id="quantity", restrict=r"[0-9.]*", max_length=20), "quantity")
+        with Vertical(classes="field"):
+            yield Label(Content("Quantity"), id="quantity-label", classes="field-label")
+            yield Input(id="quantity", restrict=r"[0-9.]*", max_length=20)
+            share = Static(id="alloc-share", classes="field-hint")
+            share.display = False
+            yield share
+            yield FieldError(id="err-quantity")
         if ln.trackable:
-            outs = [(Text(clean(o.serial or o.label)), o.pk) for o in self.model.incomplete_outputs]
+            outs = [(Text(clean(output_name(o))), o.pk) for o in self.model.incomplete_outputs]
             yield from field(
                 "Output (tracked part: allocate to one output)",
                 FieldSelect(outs, value=self.output if self.output else Select.NULL, id="output"),
@@ -91,6 +106,9 @@ class AllocateDialog(BuildDialog):
         return "Enter: Allocate · ↑↓: stock · Shift+Tab, Space: mark · Esc: close"
 
     def on_mount(self) -> None:
+        hint = self.query_one("#alloc-hint", Static)
+        hint.update(Content("Loading stock…"))
+        hint.display = True
         self.load()
 
     def action_stock(self, step: int) -> None:
@@ -106,12 +124,14 @@ class AllocateDialog(BuildDialog):
         try:
             items = await self.model.candidate_stock(self.line)
         except ApiError as exc:
+            self._loaded()
             self.query_one("#err-candidates", FieldError).show([f"Could not load stock: {exc}"])
             return
         try:
             self.allow_expired = await self.model.allow_expired()
         except ApiError:
             self.allow_expired = None  # unreadable: InvenTree's default (off) applies
+        self._loaded()
         self.candidates = rules.fifo(items, today())
         self._paint()
         if not self.candidates:
@@ -124,14 +144,29 @@ class AllocateDialog(BuildDialog):
         self._default_quantity()
         self._hint()
 
+    def _loaded(self) -> None:
+        """The list has arrived (or failed to): "Loading stock…" goes, and so does what Enter said meanwhile."""
+        self.awaiting_stock = False
+        self.clear_errors()
+        self.query_one("#alloc-hint", Static).display = False
+
     def _paint(self) -> None:
         table = self.query_one("#candidates", KeyedTable)
         now = today()
+        shared = self._share()
+
+        def mark(s: StockItem) -> str:
+            """✓ and what the mark takes (✓ alone while the total is not a quantity)."""
+            if s.pk not in self.marked:
+                return ""
+            take = shared.of(s.pk) if shared is not None else None
+            return "✓" if take is None else f"✓ {qty(take)}"
+
         rows = [
             (
                 str(s.pk),
                 {
-                    "mark": ("✓" if s.pk in self.marked else "", ""),
+                    "mark": (mark(s), "bold"),
                     "loc": (clean(s.location_detail.path if s.location_detail else "-"), ""),
                     "part": (clean(s.part_detail.label if s.part_detail else s.part), ""),
                     "lot": (clean(s.serial or s.batch or ""), ""),
@@ -154,6 +189,8 @@ class AllocateDialog(BuildDialog):
         if not isinstance(scanned, StockScanned):
             return await super().take_scan(scanned)
         what = f"{clean(scanned.name)} {clean(scanned.item.label)}"
+        if self.awaiting_stock:
+            raise ScanRefused(f"The stock list is still loading: scan {what} again when it shows.")
         if self.select_candidate(scanned.item.pk):
             return ScanReply(f"Selected {what}: Enter allocates.")
         raise ScanRefused(f"{what} is not available for this line.")
@@ -162,15 +199,50 @@ class AllocateDialog(BuildDialog):
         key = self.query_one("#candidates", KeyedTable).current_key
         return next((s for s in self.candidates if str(s.pk) == key), None)
 
-    def _default_text(self, s: StockItem) -> str:
-        """The quantity proposed for ``s`` as typed in the box; "" when nothing is proposed."""
-        proposed = rules.proposed_quantity(self.line, s, today())
+    def _default_text(self) -> str:
+        """The quantity proposed, as typed in the box ("" when nothing is): with marks, the total the line
+        still needs; without, what the highlighted item can give of it."""
+        if self.marked:
+            proposed = self.line.still_needed
+        else:
+            s = self.current()
+            proposed = rules.proposed_quantity(self.line, s, today()) if s is not None else Decimal(0)
         return qty(proposed).replace(",", "") if proposed > 0 else ""
 
     def _default_quantity(self) -> None:
-        s = self.current()
-        if s is not None and not self._typed:
-            self.query_one("#quantity", Input).value = self._default_text(s)
+        if self.current() is not None and not self._typed:
+            self.query_one("#quantity", Input).value = self._default_text()
+
+    # -- several marked items: the quantity is their total ------------------------------------------
+    def _total(self) -> Decimal | None:
+        value, err = parse_quantity(self.query_one("#quantity", Input).value)
+        return None if err else value
+
+    def _marked_items(self) -> list[StockItem]:
+        return [s for s in self.candidates if s.pk in self.marked]
+
+    def _share(self) -> rules.Share | None:
+        """How the total is shared by the marks; None with no marks or no quantity typed."""
+        total = self._total()
+        if not self.marked or total is None:
+            return None
+        return rules.share(total, self._marked_items(), today())
+
+    def _show_share(self) -> None:
+        """The quantity's label says what it means; under it, how the marks share it (or what is wrong)."""
+        marked = len(self.marked)
+        label = "Quantity" if not marked else "Quantity: the total, shared by the marked stock oldest first"
+        self.query_one("#quantity-label", Label).update(Content(label))
+        shared = self._share()
+        if not marked:
+            said = ""
+        elif shared is None:
+            said = f"Type the total to allocate from the {marked} marked item(s)."
+        else:
+            said = rules.share_summary(shared, self.line.still_needed)
+        box = self.query_one("#alloc-share", Static)
+        box.update(Content(clean(said)))
+        box.display = bool(said)
 
     def _hint(self) -> None:
         """Under the table: why the highlighted item is not proposed (expired), or nothing."""
@@ -202,38 +274,76 @@ class AllocateDialog(BuildDialog):
 
     @on(Input.Changed, "#quantity")
     def _typed_quantity(self, event: Input.Changed) -> None:
-        s = self.current()
-        self._typed = s is not None and event.value != self._default_text(s)
+        self._typed = self.current() is not None and event.value != self._default_text()
+        if self.marked:
+            self.query_one("#err-candidates", FieldError).show([])  # said of the total before
+            self._paint()
+            self._show_share()
 
     def action_mark(self) -> None:
+        """Space on the list: mark the highlighted item (it takes its share of the total) or unmark it."""
         s = self.current()
         if s is None:
             return
+        self.query_one("#err-candidates", FieldError).show([])
         if s.pk in self.marked:
-            del self.marked[s.pk]
-        else:
-            refused = rules.expired_refusal(s, today=today(), allow_expired=self.allow_expired)
-            if refused:
-                self._refuse(refused)
-                return
-            value, err = parse_quantity(self.query_one("#quantity", Input).value)
-            if err or value is None:
-                self.show_errors({"quantity": [err or "Enter a quantity."]})
-                return
-            self.marked[s.pk] = value
-        self._typed = False
+            self._set_marks(self.marked - {s.pk})
+            return
+        refused = rules.expired_refusal(s, today=today(), allow_expired=self.allow_expired)
+        if refused:
+            self._refuse(refused)
+            return
+        self._set_marks(self.marked | {s.pk})
+        total = self._total()
+        if total is None:
+            self._set_marks(self.marked - {s.pk})
+            self.show_errors({"quantity": ["Type the total to allocate first, then mark the stock to take it from."]})
+            return
+        shared = rules.share(total, self._marked_items(), today())
+        if shared.of(s.pk) == 0:
+            self._set_marks(self.marked - {s.pk})
+            self._refuse(
+                f"{clean(s.label)} is not marked: the stock marked before it covers the {qty(total)}. To take "
+                "from it too, raise the total in Quantity first."
+            )
+            return
+        idle = shared.idle  # an older item marked now covers what a newer one took
+        if idle:
+            self._set_marks(self.marked - {i.pk for i in idle})
+            names = ", ".join(clean(i.label) for i in idle)
+            self.query_one("#err-candidates", FieldError).show(
+                [f"{names} unmarked: {clean(s.label)} is older and covers the {qty(total)}."], note=True
+            )
+
+    def _set_marks(self, marked: set[int]) -> None:
+        """Mark exactly ``marked``; an untouched quantity follows (the line's need with marks, the highlighted
+        item's share without)."""
+        self.marked = set(marked)
+        if not self._typed:
+            self.query_one("#quantity", Input).value = self._default_text()
         self._paint()
+        self._show_share()
 
     def _items(self) -> list[tuple[StockItem, Decimal]]:
         if self.marked:
-            return [(s, self.marked[s.pk]) for s in self.candidates if s.pk in self.marked]
+            shared = self._share()
+            return [(t.item, t.quantity) for t in shared.takes if t.quantity > 0] if shared is not None else []
         s = self.current()
         value, _ = parse_quantity(self.query_one("#quantity", Input).value)
         return [(s, value)] if s is not None and value is not None else []
 
     def validate_local(self) -> dict[str, list[str]]:
+        if self.awaiting_stock:
+            return {"form": ["The stock list is still loading: press Enter again when it shows."]}
         errors: dict[str, list[str]] = {}
-        if not self.marked:
+        if self.marked:
+            total, err = parse_quantity(self.query_one("#quantity", Input).value)
+            if err or total is None:
+                errors["quantity"] = [err or "Enter a quantity."]
+            else:
+                for where, why in rules.share_refusals(rules.share(total, self._marked_items(), today())):
+                    errors[where] = [why]
+        else:
             s = self.current()
             if s is None:
                 errors["form"] = ["No stock item chosen."]
@@ -253,7 +363,11 @@ class AllocateDialog(BuildDialog):
             elif value > s.free:
                 errors["quantity"] = [f"Only {qty(s.free)} of {clean(s.label)} is free."]
         if self.line.trackable and self._output() is None:
-            errors["output"] = ["Choose the output this tracked part goes into."]
+            errors["output"] = [
+                "Choose the output this tracked part goes into."
+                if self.model.incomplete_outputs
+                else "This build has no outputs in production: Esc, then N creates them."
+            ]
         return errors
 
     def _output(self) -> int | None:

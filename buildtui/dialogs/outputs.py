@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from ..api.models import SerialNumbers, StockItem
-from ..format import qty
+from ..format import output_name, qty
 from ..rules import serials
 from ..state.actions import Write
 from ..state.scan import Scanned, ScanRefused, ScanReply, StockScanned
@@ -211,7 +211,7 @@ class _OutputsDialog(BuildDialog):
                     str(o.pk),
                     (
                         text("✓" if o.pk in self.marked else ""),
-                        text(o.serial or o.batch or f"#{o.pk}"),
+                        text(output_name(o)),
                         text(qty(o.quantity)),
                         text(o.location_detail.path if o.location_detail else "-"),
                         text("short" if short else "ok"),
@@ -253,7 +253,7 @@ class _OutputsDialog(BuildDialog):
             return await super().take_scan(scanned)
         item = scanned.item
         if self.mark_output(item.pk):
-            return ScanReply(f"Output {clean(item.serial or item.label)} marked.")
+            return ScanReply(f"Output {clean(output_name(item))} marked.")
         raise ScanRefused(f"{clean(scanned.name)} {clean(item.label)} is not an incomplete output of this build.")
 
     def mark_output(self, pk: int) -> bool:
@@ -407,9 +407,7 @@ class DeleteOutputsDialog(BuildDialog):
         return "#submit" if self.chosen else "#cancel"
 
     def compose_fields(self) -> ComposeResult:
-        lines = [
-            f"• {clean(o.serial or o.batch or f'output {o.pk}')} — quantity {qty(o.quantity)}" for o in self.outputs
-        ]
+        lines = [f"• output {clean(output_name(o))} — quantity {qty(o.quantity)}" for o in self.outputs]
         yield Static(
             Content("These incomplete outputs will be deleted, with their tracked allocations:\n" + "\n".join(lines)),
             id="delete-list",

@@ -189,3 +189,84 @@ def propose_lines(
             proposal.takes.append(Take(item, take))
             need -= take
     return out
+
+
+# -- several stock items for one line ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Share:
+    """How a total is shared by the stock items marked in a picker: what each takes (FIFO order, one entry per
+    item, 0 for an item the ones before it leave nothing to), and what none of them covers."""
+
+    takes: list[Take]
+    uncovered: Decimal
+    #: the total shared
+    asked: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return sum((t.quantity for t in self.takes), ZERO)
+
+    @property
+    def idle(self) -> list[StockItem]:
+        """The items that would take nothing: the ones before them cover the total."""
+        return [t.item for t in self.takes if t.quantity <= 0]
+
+    def of(self, pk: int) -> Decimal | None:
+        """What item ``pk`` takes, or None when it is not one of the shared items."""
+        return next((t.quantity for t in self.takes if t.item.pk == pk), None)
+
+
+def share(total: Decimal, items: Iterable[StockItem], today: dt.date) -> Share:
+    """``total`` shared by ``items`` oldest first (FIFO): each takes min(its free quantity, what is still to
+    cover), serialised stock 1 while at least 1 is left to cover. Several marked items therefore cover what
+    the line needs once, never the full quantity from each."""
+    left = max(total, ZERO)
+    takes: list[Take] = []
+    for item in fifo(items, today):
+        free = max(item.free, ZERO)
+        if item.is_serialized:
+            take = Decimal(1) if left >= 1 and free >= 1 else ZERO
+        else:
+            take = min(free, left)
+        takes.append(Take(item, take))
+        left -= take
+    return Share(takes, left, max(total, ZERO))
+
+
+def share_refusals(shared: Share) -> list[tuple[str, str]]:
+    """Why the marks cannot allocate their total, as (field, sentence): "candidates" for a mark left idle,
+    "quantity" for a total they cannot cover; nothing when they can."""
+    said: list[tuple[str, str]] = []
+    if shared.idle:
+        names = ", ".join(s.label for s in shared.idle)
+        said.append(
+            (
+                "candidates",
+                f"{names} takes nothing: the stock marked before it covers the {qty(shared.asked)}. Unmark it "
+                "(Space on the list) or raise the total.",
+            )
+        )
+    if shared.uncovered > 0:
+        said.append(
+            (
+                "quantity",
+                f"The marked stock has {qty(shared.total)} free: {qty(shared.uncovered)} of the "
+                f"{qty(shared.asked)} are not covered. Mark more stock or lower the total.",
+            )
+        )
+    return said
+
+
+def share_summary(shared: Share, need: Decimal) -> str:
+    """Under the quantity: how the marks share it ("2 marked: 150 + 50 = 200"), and by how much it exceeds
+    what the line still needs; or what is wrong with it (``share_refusals``)."""
+    refused = share_refusals(shared)
+    if refused:
+        return " ".join(why for _, why in refused)
+    said = ""
+    if len(shared.takes) > 1:
+        said = f"{len(shared.takes)} marked: {' + '.join(qty(t.quantity) for t in shared.takes)} = {qty(shared.asked)}"
+    over = shared.asked - need
+    if over > 0:
+        said += (" · " if said else "") + f"{qty(over)} more than the line needs"
+    return said

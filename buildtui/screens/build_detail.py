@@ -25,7 +25,7 @@ from ..widgets.status_line import StatusLine
 from . import detail_view as show
 from .build_list import status_style
 from .detail_scan import DetailScans
-from .detail_view import ALLOC_ACTIONS, FOOTER_PLAN, OUTPUT_ACTIONS, TAB_PARTS, TABS
+from .detail_view import ALLOC_ACTIONS, FOOTER_PLAN, LEGEND, OUTPUT_ACTIONS, TAB_PARTS, TABS
 
 
 class BuildDetailScreen(DetailScans):
@@ -48,7 +48,7 @@ class BuildDetailScreen(DetailScans):
         Binding("D", "delete_outputs", "Delete outputs", show=False),
         Binding("n", "toggle_needed", "Only lines needing stock", show=False),
         Binding("space", "expand", "Expand line", show=False),
-        Binding("v", "mark_line", "Mark line (a allocates all marked)", show=False),
+        Binding("v", "mark_line", "Mark line, cursor moves down (a allocates all marked)", show=False),
         Binding("k", "kit", "Kit: move allocated stock to a location", show=False),
         Binding("1", "tab(0)", "Lines tab", show=False),
         Binding("2", "tab(1)", "Pick list tab", show=False),
@@ -57,6 +57,8 @@ class BuildDetailScreen(DetailScans):
         Binding("5", "tab(4)", "Notes tab", show=False),
         Binding("ctrl+r,f5", "refresh", "Refresh", show=False),
     ]
+    #: the signs on this screen, explained by the help screen after the keys
+    LEGEND = LEGEND
 
     def __init__(self, pk: int) -> None:
         super().__init__(pk)
@@ -161,7 +163,9 @@ class BuildDetailScreen(DetailScans):
                 model, view, self.parent_build, lambda color: status_style(self.app, color), theme.warning or ""
             )
         )
-        self.query_one("#lines", KeyedTable).sync(show.line_rows(model, view, self._line_columns))
+        self.query_one("#lines", KeyedTable).sync(
+            show.line_rows(model, view, self._line_columns), groups=show.line_groups(model)
+        )
         self.query_one("#picks", KeyedTable).sync(show.pick_rows(model, view))
         self.query_one("#outputs", KeyedTable).sync(show.output_rows(model, view))
         self.query_one("#children", KeyedTable).sync(show.child_rows(model, view, self.parent_build, model.store))
@@ -240,4 +244,4 @@ class BuildDetailScreen(DetailScans):
     def _child_enter(self, event: DataTable.RowSelected) -> None:
         key = event.row_key.value or ""
         if key.startswith("b") and int(key[1:]) > 0:  # not an unreadable row (api/client.py _models)
-            self.tui.open_build(int(key[1:]))
+            self.tui.open_build(int(key[1:]), stack=True)

@@ -10,7 +10,7 @@ from textual import work
 
 from ..api import ApiError
 from ..api.models import StockItem
-from ..format import qty
+from ..format import output_name, qty
 from ..state.actions import BuildActions, Result, Running, Write
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
@@ -180,7 +180,7 @@ class DetailActions(DetailBase):
         if len(tracked) > 1:
             choice = await self.app.push_screen_wait(
                 ChooserDialog(
-                    f"Allocate to output {output.serial or output.pk}: which component?",
+                    f"Allocate to output {clean(output_name(output))}: which component?",
                     [ln.part_label for ln in tracked],
                 )
             )
@@ -217,7 +217,20 @@ class DetailActions(DetailBase):
         if line.consumable:
             self.tui.notify("Consumable lines are not allocated.", markup=False, severity="warning")
             return
+        if line.trackable and not self.model.incomplete_outputs:
+            self.tui.notify(self._no_outputs_yet(line.part_label), markup=False, severity="warning", timeout=10)
+            return
         self._dialog(AllocateDialog(self.model, line, output=output))
+
+    def _no_outputs_yet(self, part: str) -> str:
+        """Why a tracked line cannot be allocated yet, and what to do: it goes into an output, and there is none."""
+        assert self.model is not None and self.model.build is not None
+        ref = clean(self.model.build.reference)
+        none = "has no outputs yet" if not self.model.outputs else "has no outputs in production"
+        return (
+            f"{clean(part)} is a tracked part: it is allocated to a build output, and {ref} {none}. "
+            "N creates them (here, on any tab); then a allocates."
+        )
 
     def action_auto_allocate(self) -> None:
         from ..dialogs.auto_allocate import AutoAllocateDialog

@@ -7,7 +7,7 @@ from decimal import Decimal
 from ..api import ApiError
 from ..api.models import BuildLine, StockItem
 from ..clock import today
-from ..format import qty
+from ..format import output_name, qty
 from ..rules import scan as rules
 from ..rules.allocation import is_expired
 from ..state.actions import Result
@@ -16,6 +16,7 @@ from ..state.supplier_scan import SupplierScanned
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
 from .detail_labels import DetailLabels
+from .detail_view import output_called
 from .scan_session import ScanSessionScreen
 
 
@@ -117,7 +118,7 @@ class DetailScans(DetailLabels):
             raise ScanRefused(f"Not allocated: {clean(reason)}")
         await self.fresh("lines")
         self.query_one("#lines", KeyedTable).select_key(f"l{line.pk}")
-        target = line.part_label + (f" for output {output}" if output else "")
+        target = line.part_label + (f" for output {output_called(model, output)}" if output else "")
         return ScanReply(
             f"Allocated {qty(quantity)} × {name} ({clean(item.label)}) to {clean(target)}.",
             ScanAllocation(self.pk, line.pk, item.pk, output, Decimal(quantity), clean(target)),
@@ -159,9 +160,7 @@ class DetailScans(DetailLabels):
                 "before starting the session."
             )
         choice = await self.app.push_screen_wait(
-            ChooserDialog(
-                "Which output does this part go into?", [o.serial or o.batch or f"output {o.pk}" for o in outs]
-            )
+            ChooserDialog("Which output does this part go into?", [output_name(o) for o in outs])
         )
         if choice is None:
             raise ScanRefused("Scan not allocated: no output chosen.")

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..api.models import Build
 from ..clock import today
-from ..format import bar, date, qty
+from ..format import bar, date, output_name, qty
 from ..rules.status import StockStatus
 from ..state import BuildDetailModel, Store
 from ..widgets.fit import Row, fit, fit_rows, join_fitting
@@ -89,12 +89,36 @@ FOOTER_PLAN: dict[str, list[tuple[str, str, str, str]]] = {
 PICK_COLUMNS = [("loc", "Location"), ("part", "Part"), ("lot", "Serial/batch"), ("qty", "Qty"), ("line", "For")]
 OUTPUT_COLUMNS = [
     ("state", "State"),
-    ("out", "Serial/batch"),
+    ("out", "Output"),
     ("qty", "Qty"),
     ("loc", "Location"),
     ("status", "Status"),
 ]
 CHILD_COLUMNS = [("rel", " "), ("ref", "Reference"), ("part", "Part"), ("progress", "Progress"), ("status", "Status")]
+
+
+#: the sign before each line (first column), as the help screen explains it (``LEGEND``)
+LINE_MARKS = {
+    "collapsed": "▸",
+    "expanded": "▾",
+    "full": "✓",
+    "over": "+",
+    "marked": "●",
+    "pending": "…",
+}
+SHORT = " (short)"  # after "building" on an output still missing tracked stock
+#: what the signs on the build screen mean: the help screen lists these after the keys
+LEGEND = [
+    (f"{LINE_MARKS['collapsed']} {LINE_MARKS['expanded']}", "Line needs stock; Space: show (▾)/hide allocations"),
+    (LINE_MARKS["full"], "Line fully allocated (consumable lines always)"),
+    (LINE_MARKS["over"], "Line over-allocated: more than it still needs"),
+    (LINE_MARKS["marked"], "Line marked with v; a allocates all marked lines"),
+    (LINE_MARKS["pending"], "The server is still changing this line or output"),
+    ("O C T", "Flags: Optional, Consumable (no stock), Tracked"),
+    ("195*", "Avail includes substitute or variant stock"),
+    (SHORT.strip(), "Output still missing tracked stock allocated to it"),
+    ("OVERDUE", "Header: the target date has passed"),
+]
 
 
 def line_columns(compact: bool) -> list[tuple[str, str]]:
@@ -197,11 +221,13 @@ def line_rows(model: BuildDetailModel, view: View, columns: list[tuple[str, str]
         if view.only_needed and ln.fully_allocated:
             continue
         flags = ("O" if ln.optional else "") + ("C" if ln.consumable else "") + ("T" if ln.trackable else "")
-        tick = "✓" if ln.fully_allocated else ("▸" if ln.pk not in view.expanded else "▾")
+        tick = LINE_MARKS["expanded" if ln.pk in view.expanded else "collapsed"]
+        if ln.fully_allocated:
+            tick = LINE_MARKS["over" if ln.over_allocated else "full"]  # "+" says it without colour
         if ln.pk in view.marked:
-            tick = "●"
+            tick = LINE_MARKS["marked"]
         if model.pending(f"l{ln.pk}") is not None:
-            tick = "…"  # the server is still changing this line (auto-allocating, consuming)
+            tick = LINE_MARKS["pending"]  # the server is still changing this line (auto-allocating, consuming)
         avail_txt = qty(ln.available_total)
         if ln.available_substitute_stock or ln.available_variant_stock:
             avail_txt += "*"
@@ -213,7 +239,7 @@ def line_rows(model: BuildDetailModel, view: View, columns: list[tuple[str, str]
                     "part": (clean(ln.part_label), ""),
                     "ref": (clean(ln.reference or ""), ""),
                     "req": (qty(ln.quantity), ""),
-                    "alloc": (qty(ln.allocated), ""),
+                    "alloc": (qty(ln.allocated), "bold" if ln.over_allocated else ""),
                     "cons": (qty(ln.consumed), ""),
                     "avail": (avail_txt, ""),
                     "bar": (bar(ln.allocated + ln.consumed, ln.quantity, 6), ""),
@@ -227,12 +253,23 @@ def line_rows(model: BuildDetailModel, view: View, columns: list[tuple[str, str]
             for a in ln.allocations or []:
                 src = a.stock_item_detail.label if a.stock_item_detail else f"item {a.stock_item}"
                 where = a.location_detail.path if a.location_detail else "-"
-                out = f" → output {a.install_into}" if a.install_into else ""
+                out = f" → output {output_called(model, a.install_into)}" if a.install_into else ""
                 sub = {key: ("", "") for key, _ in columns}
                 sub["part"] = (clean(f"  └ {src} @ {where}{out}"), "")
                 sub["alloc"] = (qty(a.quantity), "")
                 rows.append((f"a{a.pk}", sub))
     return fit_rows(columns, rows, view.width, {"part": 1}, minimum=12, limits={"ref": 16})
+
+
+def output_called(model: BuildDetailModel, pk: int) -> str:
+    """Output ``pk`` by its name (``format.output_name``); "item <pk>" when it is not among the build's."""
+    found = next((o for o in model.outputs if o.pk == pk), None)
+    return output_name(found) if found is not None else f"item {pk}"
+
+
+def line_groups(model: BuildDetailModel) -> dict[str, str]:
+    """Each allocation row's line row: when an allocation goes, the cursor stays with its line."""
+    return {f"a{a.pk}": f"l{ln.pk}" for ln in model.lines for a in ln.allocations or []}
 
 
 def pick_rows(model: BuildDetailModel, view: View) -> list[tuple[str, Cells]]:
@@ -270,7 +307,7 @@ def output_rows(model: BuildDetailModel, view: View) -> list[tuple[str, Cells]]:
     for o in sorted(model.outputs, key=lambda o: (not o.is_building, o.pk)):
         state = "building" if o.is_building else ("scrapped" if o.status == StockStatus.REJECTED else "complete")
         if o.is_building and model.output_unallocated(o):
-            state += " (short)"
+            state += SHORT
         running = model.pending(f"o{o.pk}") if o.is_building else None
         if running is not None:  # "completing…": the server has it in hand
             state = (running.write.pending.split(" ")[0] or "pending") + "…"
@@ -279,7 +316,7 @@ def output_rows(model: BuildDetailModel, view: View) -> list[tuple[str, Cells]]:
                 f"o{o.pk}",
                 {
                     "state": (state, ""),
-                    "out": (clean(o.serial or o.batch or f"#{o.pk}"), ""),
+                    "out": (clean(output_name(o)), ""),
                     "qty": (qty(o.quantity), ""),
                     "loc": (clean(o.location_detail.path if o.location_detail else "-"), ""),
                     "status": (clean(o.status_text or ""), ""),

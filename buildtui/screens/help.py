@@ -10,6 +10,8 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Static
 
+from ..widgets.keyed_table import KeyedTable
+
 GENERAL = [
     ("?  F1", "This help"),
     ("ctrl+p", "Command palette: actions by name"),
@@ -17,6 +19,7 @@ GENERAL = [
     ("F2", "Scan field: type a code by hand"),
     ("F3", "Scan log: recent scans and results"),
     ("ctrl+z", "Undo the last allocation made by a scan"),
+    ("Home  End", "First / last row of a table (PgUp PgDn: a page)"),
     ("ctrl+q", "Quit"),
     ("(scan)", "Build: open · stock: allocate · location: fill/kit"),
 ]
@@ -56,6 +59,12 @@ def keys_as_printed(binding: Binding) -> str:
     return binding.key_display or ", ".join(_key_name(k) for k in binding.key.split(","))
 
 
+class HelpTable(DataTable[Text]):
+    """The keys and signs: Home/End go to the first/last row here too."""
+
+    BINDINGS = KeyedTable.BINDINGS
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
 
@@ -65,8 +74,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="help-box"):
-            yield Label(Content("Keys"), classes="help-title")
-            table: DataTable[Text] = DataTable(id="help-table", cursor_type="row")
+            legend: list[tuple[str, str]] = list(getattr(self.target, "LEGEND", []))
+            yield Label(Content("Keys and signs" if legend else "Keys"), classes="help-title")
+            table = HelpTable(id="help-table", cursor_type="row")
             table.add_columns("Key", "Action")
             seen: set[str] = set()
             for binding in list(getattr(self.target, "BINDINGS", [])):
@@ -75,8 +85,14 @@ class HelpScreen(ModalScreen[None]):
                     table.add_row(Text(keys_as_printed(binding)), Text(binding.description))
             for key, desc in GENERAL:
                 table.add_row(Text(key), Text(desc))
+            if legend:  # what the signs in the tables mean, after the keys
+                table.add_row(Text(""), Text(""))
+                table.add_row(Text("Sign", "bold"), Text("Meaning", "bold"))
+                for sign, meaning in legend:
+                    table.add_row(Text(sign), Text(meaning))
             yield table
-            yield Static(Content("Esc closes this help."), classes="muted")
+            more = " The signs on this screen are explained after the keys (↓, PgDn)." if legend else ""
+            yield Static(Content("Esc closes this help." + more), classes="muted")
 
     def action_close(self) -> None:
         self.dismiss(None)

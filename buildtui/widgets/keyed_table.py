@@ -2,7 +2,9 @@
 
 ``clear()`` would send the cursor and scroll to the top and repaint the whole
 table (kilobytes over SSH); this keeps the cursor on the same row key and writes
-nothing when nothing changed.
+nothing when nothing changed. When the cursor's row goes (an allocation removed), the cursor goes to the
+nearest row that stays, preferring one of the same group (``sync``'s ``groups``: the next allocation of the
+same line, else the line itself), never back to the top.
 
 Column widths are set here, at each change, from every row: DataTable measures new and updated cells
 only when the app is idle, so a table repainted before that (its first rows, rows re-added after one was
@@ -16,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
@@ -34,6 +37,12 @@ def capped(cell: Text, cap: int) -> Text:
 
 
 class KeyedTable(DataTable[Text]):
+    #: Home/End go to the first/last row (DataTable's own scroll sideways; ctrl+Home/ctrl+End still work)
+    BINDINGS = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self._keys: list[str] = []
@@ -42,6 +51,7 @@ class KeyedTable(DataTable[Text]):
         self._widths: dict[str, tuple[int, ...]] = {}  # each row's cell widths
         self._columns: list[tuple[str, str]] = []
         self._caps: list[int] = []
+        self._groups: Mapping[str, str] = {}  # row key -> its group's key (a line's allocations -> the line)
 
     def set_columns(self, columns: Sequence[tuple[str, str]], caps: Mapping[str, int] | None = None) -> bool:
         """(key, label) pairs, and the widest each column may be (``DEFAULT_CAP`` for those not named);
@@ -115,8 +125,11 @@ class KeyedTable(DataTable[Text]):
             changed = True
         return changed
 
-    def sync(self, rows: Sequence[tuple[str, Cells]]) -> None:
-        """Make the table show ``rows`` (key, cells), keeping the cursor on the same key."""
+    def sync(self, rows: Sequence[tuple[str, Cells]], groups: Mapping[str, str] | None = None) -> None:
+        """Make the table show ``rows`` (key, cells), keeping the cursor on the same key, or on the nearest row
+        left when its row goes. ``groups`` maps a row's key to the key of the row it belongs under (an
+        allocation to its line); a row not named is its own group."""
+        old_groups, self._groups = self._groups, dict(groups or {})
         given = rows
         rows = [(key, self._fitted(key, cells)) for key, cells in rows]
         self._given = dict(given)
@@ -137,6 +150,7 @@ class KeyedTable(DataTable[Text]):
             self._set_widths()
             return
         current = self.current_key
+        old_keys = self._keys
         screen_offset = self.cursor_row - int(self.scroll_y)
         self.clear()
         for key, cells in rows:
@@ -144,12 +158,27 @@ class KeyedTable(DataTable[Text]):
         self._keys = keys
         self._cells = dict(rows)
         self._set_widths()
+        if current is not None and current not in keys:
+            current = self._nearest(current, old_keys, keys, old_groups.get(current, current))
         if current in keys:
             row = keys.index(current)
             self.move_cursor(row=row, animate=False, scroll=False)
             self.scroll_to(y=max(row - screen_offset, 0), animate=False, immediate=True)
         elif keys:
-            self.move_cursor(row=min(self.cursor_row, len(keys) - 1), animate=False)
+            self.move_cursor(row=0, animate=False)
+
+    def _nearest(self, gone: str, old_keys: Sequence[str], keys: Sequence[str], group: str) -> str | None:
+        """Where the cursor goes when row ``gone`` went: the next row left of its group (the next allocation of
+        the same line), else the previous one of its group (the line), else the next row left, else the
+        previous one."""
+        alive = set(keys)
+        at = old_keys.index(gone) if gone in old_keys else len(old_keys)
+        after = next((k for k in old_keys[at + 1 :] if k in alive), None)
+        before = next((k for k in reversed(old_keys[:at]) if k in alive), None)
+        for key in (after, before):
+            if key is not None and self._groups.get(key, key) == group:
+                return key
+        return after or before
 
     def select_key(self, key: str) -> bool:
         if key in self._keys:
