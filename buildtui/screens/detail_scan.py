@@ -5,13 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..api import ApiError
-from ..api.models import BuildLine, StockItem
 from ..clock import today
 from ..format import output_name, qty
 from ..rules import scan as rules
 from ..rules.allocation import is_expired
 from ..state.actions import Result
-from ..state.scan import BuildScanned, LocationScanned, ScanAllocation, Scanned, ScanRefused, ScanReply, StockScanned
+from ..state.scan import (
+    BuildScanned,
+    LocationScanned,
+    ScanAllocation,
+    Scanned,
+    ScanRefused,
+    ScanReply,
+    StockScanned,
+    lines_for_part,
+)
 from ..state.supplier_scan import SupplierScanned
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
@@ -79,7 +87,7 @@ class DetailScans(DetailLabels):
         why = rules.item_refusal(item, name, today=today(), allow_expired=allow_expired)
         if why:
             raise ScanRefused(clean(why))
-        matches = await self._lines_for(item)
+        matches = await lines_for_part(self.tui.store, model.lines, item.part)
         if not matches:
             raise ScanRefused(f"Wrong part: {name} is not on the BOM of {clean(model.build.reference)}.")
         candidates = rules.candidates(matches)
@@ -123,24 +131,6 @@ class DetailScans(DetailLabels):
             f"Allocated {qty(quantity)} × {name} ({clean(item.label)}) to {clean(target)}.",
             ScanAllocation(self.pk, line.pk, item.pk, output, Decimal(quantity), clean(target)),
         )
-
-    async def _lines_for(self, item: StockItem) -> list[BuildLine]:
-        """Lines whose part, substitute or (where allowed) variant the item is."""
-        assert self.model is not None
-        lines = self.model.lines
-        direct = rules.direct_lines(lines, item.part)
-        if not direct:  # a substitute: real servers keep them apart from the line (/api/bom/substitute/)
-            direct = rules.direct_lines(lines, item.part, await self.tui.store.bom_items_allowing(item.part))
-        if direct or not rules.may_be_a_variant(lines):
-            return direct
-        ancestors: list[int] = []
-        pk: int | None = item.part
-        while pk is not None and len(ancestors) < 5:  # walk up the variant tree, rarely more than one step
-            part = await self.tui.store.read_part(pk)
-            pk = part.variant_of
-            if pk is not None:
-                ancestors.append(pk)
-        return rules.variant_lines(lines, ancestors)
 
     async def _output_for_scan(self, ask: bool = True) -> int:
         from ..dialogs.chooser import ChooserDialog

@@ -8,13 +8,14 @@ looks like a build reference (``BO-0042``), by looking the reference up. No Text
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ..api import ValidationFailed
-from ..api.models import BarcodeResult, StockItem
+from ..api.models import BarcodeResult, BuildLine, StockItem
 from ..format import qty
+from ..rules import scan as scan_rules
 from .store import Store
 
 REFERENCE = re.compile(r"^[A-Za-z]{1,10}-?\d{1,10}$")
@@ -139,3 +140,21 @@ async def undo(store: Store, last: ScanAllocation) -> str:
     else:
         await store.call(lambda: client.update_allocation(alloc.pk, alloc.quantity - last.quantity))
     return f"Undone: {qty(last.quantity)} no longer allocated to {last.label}."
+
+
+async def lines_for_part(store: Store, lines: Sequence[BuildLine], part: int) -> list[BuildLine]:
+    """Lines whose part, substitute or (where allowed) variant ``part`` is: none, one or two requests. Used for a
+    scanned stock item and for a supplier label's part alike."""
+    direct = scan_rules.direct_lines(lines, part)
+    if not direct:  # a substitute: real servers keep them apart from the line (/api/bom/substitute/)
+        direct = scan_rules.direct_lines(lines, part, await store.bom_items_allowing(part))
+    if direct or not scan_rules.may_be_a_variant(lines):
+        return direct
+    ancestors: list[int] = []
+    pk: int | None = part
+    while pk is not None and len(ancestors) < 5:  # up the variant tree, rarely more than one step
+        found = await store.read_part(pk)
+        pk = found.variant_of
+        if pk is not None:
+            ancestors.append(pk)
+    return scan_rules.variant_lines(lines, ancestors)

@@ -127,23 +127,6 @@ async def _server_part(store: Store, result: BarcodeResult) -> SupplierPart:
 
 
 # -- on a build ----------------------------------------------------------------------------------------
-async def lines_for_part(store: Store, lines: Sequence[BuildLine], part: int) -> list[BuildLine]:
-    """Lines whose part, substitute or (where allowed) variant ``part`` is: none, one or two requests."""
-    direct = scan_rules.direct_lines(lines, part)
-    if not direct:  # a substitute: real servers keep them apart from the line (/api/bom/substitute/)
-        direct = scan_rules.direct_lines(lines, part, await store.bom_items_allowing(part))
-    if direct or not scan_rules.may_be_a_variant(lines):
-        return direct
-    ancestors: list[int] = []
-    pk: int | None = part
-    while pk is not None and len(ancestors) < 5:  # up the variant tree, rarely more than one step
-        found = await store.call(lambda p=pk: store.client.get_part(p))  # type: ignore[misc]
-        pk = found.variant_of
-        if pk is not None:
-            ancestors.append(pk)
-    return scan_rules.variant_lines(lines, ancestors)
-
-
 @dataclass(frozen=True)
 class LabelPlan:
     """What a supplier label allocates: ``quantity`` of ``item`` to ``line`` (for ``output`` on a tracked line)."""
@@ -198,7 +181,7 @@ async def plan(
     reference = model.build.reference
     on_bom: list[tuple[SupplierPart, list[BuildLine]]] = []
     for part in scanned.parts:
-        found = await lines_for_part(store, model.lines, part.part)
+        found = await scan.lines_for_part(store, model.lines, part.part)
         if found:
             on_bom.append((part, found))
     if not on_bom:
