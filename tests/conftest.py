@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
@@ -19,6 +21,7 @@ from buildtui.api import InvenTreeClient  # noqa: E402
 from buildtui.app import BuildTUI  # noqa: E402
 from buildtui.config import Config  # noqa: E402
 from buildtui.simulator import Simulator, SimulatorServer, build_simulator  # noqa: E402
+from tests import web  # noqa: E402
 
 if TYPE_CHECKING:
     from buildtui.dialogs.allocate import AllocateDialog
@@ -44,6 +47,17 @@ def _isolated_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         "NO_COLOR",
     ):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _quick_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot waits for "idle" (the process's CPU time not advancing) in steps of 20 ms, twice a key, up to 1 s
+    when a simulator thread or a timer keeps the process busy. Steps of 4 ms measure the same thing sooner;
+    what a test waits for is the app's work done, which ``settle`` waits for on the workers themselves."""
+    import textual._wait
+
+    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.004)
+    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", 0.0004)
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +96,7 @@ class SimClient(httpx.Client):
 
 def get_token(url: str, user: str = "admin", password: str = "inventree") -> str:
     """A token from GET /api/user/token/ with Basic auth (sync, usable inside async tests)."""
-    r = httpx.get(url + "/api/user/token/", auth=(user, password), params={"name": "tests"})
+    r = web.get(url + "/api/user/token/", auth=(user, password), params={"name": "tests"})
     r.raise_for_status()
     return str(r.json()["token"])
 
@@ -90,7 +104,7 @@ def get_token(url: str, user: str = "admin", password: str = "inventree") -> str
 def build_count(url: str, **filters: object) -> int:
     """How many builds the server has for these filters (what a list showing them counts), over HTTP."""
     params: dict[str, Any] = {"limit": 1, **filters}
-    r = httpx.get(url + "/api/build/", params=params, auth=("admin", "inventree"))
+    r = web.get(url + "/api/build/", params=params, auth=("admin", "inventree"))
     r.raise_for_status()
     return int(r.json()["count"])
 
@@ -161,22 +175,38 @@ def app(server: SimulatorServer, token: str) -> BuildTUI:
     return make_app(server.url, token)
 
 
-async def settle(pilot: Pilot[Any], times: int = 3) -> None:
-    """Wait until the app's workers are done and the screen has caught up.
+async def settle(pilot: Pilot[Any], times: int = 3, limit: float = 60.0) -> None:
+    """Wait until the app has done what the last key or call asked: no worker running, no button still in its
+    pressed state (Textual ignores a second press of a button for 0.2 s), and the screen stack unchanged,
+    seen ``times`` times in a row 10 ms apart.
 
-    A worker cancelled meanwhile (an exclusive refresh replaced by a newer one, as the app does on purpose)
-    is not a failure: the wait goes on for the workers still running. On a slow machine that happens
-    often enough to fail a test that only wanted to wait."""
-    from textual.worker import WorkerCancelled
+    Not ``pilot.pause()``: that waits for the process to look idle, which on a loaded machine it may do while
+    a key or a worker's last message is still queued. The event loop runs every ready task before a 10 ms
+    timer fires, so a message posted before the check is handled by the next one. A worker cancelled meanwhile
+    (an exclusive refresh replaced by a newer one, as the app does on purpose) is simply no longer running."""
+    app = pilot.app
+    deadline = time.monotonic() + limit
+    await pilot.pause()
+    quiet = 0
+    stack: list[int] = []
+    while quiet < times:
+        running = [w for w in app.workers if not w.is_finished]
+        pressed = bool(app.screen.query("Button.-active"))
+        now = [id(s) for s in app.screen_stack]
+        quiet = quiet + 1 if not running and not pressed and now == stack else 0
+        stack = now
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still busy after {limit:.0f} s: {[w.name for w in running]}, pressed: {pressed}")
+        await asyncio.sleep(0.01)
+    await pilot.pause()
 
-    for _ in range(times):
-        for _attempt in range(50):
-            try:
-                await pilot.app.workers.wait_for_complete()
-                break
-            except WorkerCancelled:
-                await pilot.pause()
-        await pilot.pause()
+
+async def wait_for(pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 15.0) -> None:
+    """Let the app run until ``condition()`` holds (what the operator would wait for to see), or fail."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the screen never got there"
+        await pilot.pause(0.02)
 
 
 async def open_build(pilot: Pilot[None], pk: int) -> BuildDetailScreen:

@@ -13,8 +13,7 @@ from buildtui.dialogs.form import FieldError
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import open_build, settle
-from tests.test_slow_server import wait_for
+from tests.conftest import open_build, settle, wait_for
 
 
 def allocated(server: SimulatorServer, build: int, ipn: str) -> list[tuple[str, Decimal]]:
@@ -136,14 +135,13 @@ class TestWhileLoading:
             server.sim.latency_ms = 1500
             writes = len(server.sim.log)
             await pilot.press("a")
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: isinstance(app.screen, AllocateDialog) and app.screen.is_mounted)
             dialog = app.screen
             assert isinstance(dialog, AllocateDialog) and not dialog.candidates
             assert said(dialog, "#alloc-hint") == "Loading stock…"
             assert not dialog.loading  # Textual's own loading cover would hide the whole dialog
             await pilot.press("enter")
-            await pilot.pause(0.1)
-            assert "still loading" in said(dialog, "#err-form")
+            await wait_for(pilot, lambda: "still loading" in said(dialog, "#err-form"))
             assert "No stock item chosen" not in said(dialog, "#err-form")
             await wait_for(pilot, lambda: bool(dialog.candidates))
             await settle(pilot)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-import httpx
 import pytest
 from textual.widgets import Checkbox, Input, Select
+from textual.widgets.option_list import Option
 
 from buildtui.api import InvenTreeClient
 from buildtui.app import BuildTUI
@@ -17,8 +18,20 @@ from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.screens.build_list import BuildListScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import build_count, make_app, open_build, outstanding, settle
+from tests import web
+from tests.conftest import build_count, make_app, open_build, outstanding, settle, wait_for
 from tests.screen_text import on_top
+
+
+def options(app: BuildTUI) -> list[Option]:
+    """What the command palette on top offers now."""
+    from textual.command import CommandList
+
+    found = app.screen.query(CommandList)
+    if not found:
+        return []
+    commands = found.first()
+    return [commands.get_option_at_index(i) for i in range(commands.option_count)]
 
 
 def table(app: BuildTUI, selector: str = "#builds") -> KeyedTable:
@@ -29,7 +42,7 @@ class TestBuildList:
     async def test_default_view_is_outstanding(self, server: SimulatorServer, app: BuildTUI) -> None:
         """The list opens on outstanding builds, newest first, with the count visible."""
         n = outstanding(server.url)
-        newest = httpx.get(
+        newest = web.get(
             server.url + "/api/build/",
             params={"outstanding": "true", "ordering": "-reference", "limit": 1},
             auth=("admin", "inventree"),
@@ -162,9 +175,7 @@ class TestBuildList:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.press("slash", *"Ölpumpe")
-            await pilot.pause(0.5)
-            await settle(pilot)
-            assert set(table(app).row_keys) == {"20", "13", "9"}
+            await wait_for(pilot, lambda: set(table(app).row_keys) == {"20", "13", "9"})
             await pilot.press("escape")
             await settle(pilot)
             assert len(table(app).row_keys) == outstanding(server.url)
@@ -203,10 +214,9 @@ class TestBuildList:
             await settle(pilot)
             await pilot.press("down", "down", "down")
             key = table(app).current_key
-            import httpx
 
             for _ in range(2):
-                httpx.post(
+                web.post(
                     app.config.server + "/api/build/",
                     json={"part": 24, "quantity": 1},
                     headers={"Authorization": f"Token {app.config.token}"},
@@ -320,16 +330,15 @@ class TestBuildDetail:
             # someone else takes the stock meanwhile: the server refuses
             cand = dialog.current()
             assert cand is not None
-            import httpx
 
             auth = {"Authorization": f"Token {app.config.token}"}
             pcb_line = next(
                 ln["pk"]
-                for ln in httpx.get(
+                for ln in web.get(
                     app.config.server + "/api/build/line/", headers=auth, params={"build": 3, "part": cand.part}
                 ).json()
             )
-            other = httpx.post(
+            other = web.post(
                 app.config.server + "/api/build/3/allocate/",
                 headers=auth,
                 json={"items": [{"build_line": pcb_line, "stock_item": cand.pk, "quantity": float(cand.free) - 2}]},
@@ -553,7 +562,7 @@ class TestErgonomics:
             app.open_build(11)
             await settle(pilot)
             await pilot.press("ctrl+p", *"Auto-alloc")
-            await pilot.pause(0.5)
+            await wait_for(pilot, lambda: any("Auto-alloc" in str(o.prompt) for o in options(app)))
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, AutoAllocateDialog)
@@ -648,7 +657,7 @@ class TestTwoTerminals:
             listed = app.screen
             assert isinstance(listed, BuildListScreen) and listed.model is not None
             assert next(b for b in listed.model.rows if b.pk == 11).status == 10
-            other = httpx.post(server.url + "/api/build/11/issue/", headers={"Authorization": f"Token {token}"})
+            other = web.post(server.url + "/api/build/11/issue/", headers={"Authorization": f"Token {token}"})
             assert other.status_code == 201
             await pilot.pause(1.8)
             await settle(pilot)
@@ -682,7 +691,7 @@ class TestMultiLineAllocation:
 
 
 class TestFinishAndTrackedOutputs:
-    async def test_finish_from_the_dialog(self, app: BuildTUI) -> None:
+    async def test_finish_from_the_dialog(self, app: BuildTUI, server: SimulatorServer) -> None:
         """F: unallocated lines refused beside the checkbox; ticked, ctrl+s finishes the build (Complete)."""
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
@@ -695,6 +704,7 @@ class TestFinishAndTrackedOutputs:
             from decimal import Decimal
 
             await app.client.complete_outputs(11, [(out.pk, Decimal(5))], location=7)
+            await asyncio.to_thread(server.sim.tasks.wait_idle, 10)  # the server's worker has completed it
             await pilot.press("ctrl+r")
             await settle(pilot)
             await pilot.press("F")

@@ -16,6 +16,7 @@ from buildtui.cli import main
 from buildtui.config import insecure_warning
 from buildtui.signin import token_name
 from buildtui.simulator import SimulatorServer
+from tests import web
 from tests.conftest import build_count, get_token
 
 
@@ -252,8 +253,7 @@ class TestSignInAtStart:
 
 
 def who(url: str, token: str) -> str:
-    import httpx
 
-    r = httpx.get(url + "/api/user/me/", headers={"Authorization": f"Token {token}"})
+    r = web.get(url + "/api/user/me/", headers={"Authorization": f"Token {token}"})
     r.raise_for_status()
     return str(r.json()["username"])

@@ -48,7 +48,7 @@ SHARED = _SEEDED[(22, "R-0603-1K")]  # BO-0022's 100 on the same 1k reel
 
 
 def api(server: SimulatorServer) -> httpx.Client:
-    return httpx.Client(base_url=server.url, auth=("admin", "inventree"))
+    return httpx.Client(verify=False, base_url=server.url, auth=("admin", "inventree"))
 
 
 def rows(server: SimulatorServer, sql: str, *args: object) -> list[dict[str, Any]]:

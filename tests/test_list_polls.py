@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from buildtui.api import BuildQuery, InvenTreeClient
 from buildtui.simulator import SimulatorServer, build_simulator
 from buildtui.state import BuildListModel, Store
+from tests import web
 from tests.conftest import get_token
 
 
@@ -50,7 +50,7 @@ class TestListPolls:
         model = await loaded(many, 100)
         target = model.rows[60]
         token = get_token(many.url)
-        httpx.patch(
+        web.patch(
             f"{many.url}/api/build/{target.pk}/",
             json={"title": "changed elsewhere"},
             headers={"Authorization": f"Token {token}"},
@@ -67,7 +67,7 @@ class TestListPolls:
         model = await loaded(many, 100)
         before = model.count
         token = get_token(many.url)
-        r = httpx.post(
+        r = web.post(
             f"{many.url}/api/build/",
             json={"part": model.rows[0].part, "quantity": 1, "title": "new from another terminal"},
             headers={"Authorization": f"Token {token}"},

@@ -9,7 +9,6 @@ import time
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 from textual.widgets import Input
 
@@ -20,6 +19,7 @@ from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.screens.build_list import BuildListScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.simulator.faults import DropHow, FaultKind
+from tests import web
 from tests.conftest import make_app, open_allocate, open_build, outstanding, settle
 from tests.screen_text import on_top
 
@@ -34,7 +34,7 @@ def posts(server: SimulatorServer, path: str) -> int:
 
 def api(server: SimulatorServer, token: str, path: str, **params: str | int) -> Any:
     """The server's JSON answer to GET ``path`` (read as the operator's user)."""
-    r = httpx.get(server.url + path, headers={"Authorization": f"Token {token}"}, params=params)
+    r = web.get(server.url + path, headers={"Authorization": f"Token {token}"}, params=params)
     r.raise_for_status()
     return r.json()
 
@@ -146,7 +146,7 @@ class TestDroppedAnswers:
             await settle(pilot)
             theirs = [a["pk"] for a in api(server, token, "/api/build/item/", build_line=line.pk)]
             for pk in theirs:  # another terminal removes them; this screen still shows them
-                httpx.delete(f"{server.url}/api/build/item/{pk}/", headers={"Authorization": f"Token {token}"})
+                web.delete(f"{server.url}/api/build/item/{pk}/", headers={"Authorization": f"Token {token}"})
             await pilot.press("a")
             await settle(pilot)
             again = app.screen

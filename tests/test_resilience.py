@@ -20,6 +20,7 @@ from buildtui.screens.build_list import BuildListScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.safe import clean, text
+from tests import web
 from tests.conftest import make_app, open_allocate, outstanding_in, settle
 from tests.screen_text import on_top
 
@@ -72,7 +73,7 @@ class TestHostileText:
 
     async def test_hostile_names_shown_literally_everywhere(self, server: SimulatorServer, token: str) -> None:
         """Titles with markup, OSC 52 and BEL: literal in the list, the header and a notification; app keeps running."""
-        http = httpx.Client(base_url=server.url, headers={"Authorization": f"Token {token}"})
+        http = httpx.Client(verify=False, base_url=server.url, headers={"Authorization": f"Token {token}"})
         title = "[@click=app.quit]Q \x1b]52;c;aGk=\x07 [b]B[/b]"
         assert http.patch("/api/build/4/", json={"title": title}).status_code == 200
         app = make_app(server.url, token)
@@ -257,7 +258,7 @@ class TestWriteTimeouts:
             await settle(pilot)
             assert isinstance(on_top(app), BuildDetailScreen)
             assert len(posts(server)) == 2
-            allocs = httpx.get(
+            allocs = web.get(
                 server.url + "/api/build/item/",
                 headers={"Authorization": f"Token {token}"},
                 params={"build_line": line.pk},

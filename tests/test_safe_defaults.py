@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select
 
@@ -19,6 +18,7 @@ from buildtui.dialogs.build_actions import CancelBuildDialog, FinishBuildDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
+from tests import web
 from tests.conftest import get_token, open_allocate, open_build, settle
 
 SETTING = "/api/settings/global/STOCK_ALLOW_EXPIRED_BUILD/"
@@ -29,7 +29,7 @@ def posts(server: SimulatorServer) -> int:
 
 
 def stock_by_batch(server: SimulatorServer, token: str, batch: str) -> dict[str, Any]:
-    rows = httpx.get(
+    rows = web.get(
         server.url + "/api/stock/", params={"batch": batch}, headers={"Authorization": f"Token {token}"}
     ).json()
     assert len(rows) == 1
@@ -37,7 +37,7 @@ def stock_by_batch(server: SimulatorServer, token: str, batch: str) -> dict[str,
 
 
 def allow_expired(server: SimulatorServer, token: str, value: bool) -> None:
-    r = httpx.patch(server.url + SETTING, json={"value": value}, headers={"Authorization": f"Token {token}"})
+    r = web.patch(server.url + SETTING, json={"value": value}, headers={"Authorization": f"Token {token}"})
     assert r.status_code == 200, r.text
 
 
@@ -247,7 +247,7 @@ class TestDestructiveOptions:
 class TestTheSetting:
     def test_reads_as_inventrees_default(self, server: SimulatorServer, token: str) -> None:
         """GET the setting: off ("False"), with InvenTree's name for it."""
-        r = httpx.get(server.url + SETTING, headers={"Authorization": f"Token {token}"})
+        r = web.get(server.url + SETTING, headers={"Authorization": f"Token {token}"})
         assert r.status_code == 200
         assert {k: r.json()[k] for k in ("key", "value", "name", "type")} == {
             "key": "STOCK_ALLOW_EXPIRED_BUILD",
@@ -259,15 +259,15 @@ class TestTheSetting:
     def test_only_staff_may_change_it(self, server: SimulatorServer, token: str) -> None:
         """An operator reads it but may not change it (403); an admin may, and it stays changed."""
         operator = {"Authorization": f"Token {get_token(server.url, 'operator', 'operator')}"}
-        assert httpx.get(server.url + SETTING, headers=operator).status_code == 200
-        refused = httpx.patch(server.url + SETTING, json={"value": "true"}, headers=operator)
+        assert web.get(server.url + SETTING, headers=operator).status_code == 200
+        refused = web.patch(server.url + SETTING, json={"value": "true"}, headers=operator)
         assert refused.status_code == 403
         allow_expired(server, token, True)
-        assert httpx.get(server.url + SETTING, headers=operator).json()["value"] == "True"
+        assert web.get(server.url + SETTING, headers=operator).json()["value"] == "True"
 
     def test_unknown_setting_is_not_found(self, server: SimulatorServer, token: str) -> None:
         """A key InvenTree does not have: 404."""
-        r = httpx.get(server.url + "/api/settings/global/NO_SUCH_SETTING/", headers={"Authorization": f"Token {token}"})
+        r = web.get(server.url + "/api/settings/global/NO_SUCH_SETTING/", headers={"Authorization": f"Token {token}"})
         assert r.status_code == 404 and r.json() == {"detail": "Not found."}
 
     def test_server_does_not_enforce_it_on_allocate(self, server: SimulatorServer, token: str) -> None:
@@ -277,10 +277,10 @@ class TestTheSetting:
         gasket = stock_by_batch(server, token, "GSK-2311")
         line = next(
             ln
-            for ln in httpx.get(server.url + "/api/build/line/", headers=auth, params={"build": 16}).json()
+            for ln in web.get(server.url + "/api/build/line/", headers=auth, params={"build": 16}).json()
             if ln["part"] == gasket["part"]
         )
-        r = httpx.post(
+        r = web.post(
             server.url + "/api/build/16/allocate/",
             headers=auth,
             json={"items": [{"build_line": line["pk"], "stock_item": gasket["pk"], "quantity": 2}]},

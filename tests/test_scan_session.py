@@ -37,7 +37,9 @@ SESSION = [
 
 
 def api(app: BuildTUI) -> httpx.Client:
-    return httpx.Client(base_url=app.config.server, headers={"Authorization": f"Token {app.config.token}"})
+    return httpx.Client(
+        verify=False, base_url=app.config.server, headers={"Authorization": f"Token {app.config.token}"}
+    )
 
 
 def server_allocations(app: BuildTUI, build: int) -> dict[int, Decimal]:

@@ -94,7 +94,9 @@ def scan_app(server: SimulatorServer, token: str) -> BuildTUI:
 
 
 def api(app: BuildTUI) -> httpx.Client:
-    return httpx.Client(base_url=app.config.server, headers={"Authorization": f"Token {app.config.token}"})
+    return httpx.Client(
+        verify=False, base_url=app.config.server, headers={"Authorization": f"Token {app.config.token}"}
+    )
 
 
 def last_log(app: BuildTUI) -> ScanEntry:

@@ -21,7 +21,9 @@ FIVE = ["2001", "1-5", "10+3", "PSU-2004", "2005"]
 
 
 def api(app: BuildTUI) -> httpx.Client:
-    return httpx.Client(base_url=app.config.server, headers={"Authorization": f"Token {app.config.token}"})
+    return httpx.Client(
+        verify=False, base_url=app.config.server, headers={"Authorization": f"Token {app.config.token}"}
+    )
 
 
 def output_serials(app: BuildTUI, build: int) -> list[str]:

@@ -7,7 +7,6 @@ import asyncio
 import os
 from pathlib import Path
 
-import httpx
 import pytest
 from textual.widgets import Input
 
@@ -20,6 +19,7 @@ from buildtui.screens.build_list import BuildListScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.status_line import StatusLine
+from tests import web
 from tests.conftest import get_token, outstanding_in, settle
 
 
@@ -46,7 +46,7 @@ def notes(app: BuildTUI) -> list[str]:
 
 
 def who(url: str, token: str) -> str:
-    r = httpx.get(url + "/api/user/me/", headers={"Authorization": f"Token {token}"})
+    r = web.get(url + "/api/user/me/", headers={"Authorization": f"Token {token}"})
     r.raise_for_status()
     return str(r.json()["username"])
 

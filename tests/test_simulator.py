@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from buildtui.simulator import SimulatorServer, build_simulator
+from tests import web
 
 SCHEMA_BUILD = {
     "barcode_hash": str,
@@ -86,7 +87,7 @@ def server() -> Iterator[SimulatorServer]:
 
 @pytest.fixture
 def http(server: SimulatorServer) -> Iterator[httpx.Client]:
-    c = httpx.Client(base_url=server.url, auth=("admin", "inventree"))
+    c = httpx.Client(verify=False, base_url=server.url, auth=("admin", "inventree"))
     yield c
     c.close()
 
@@ -430,18 +431,18 @@ class TestRule15Barcodes:
 class TestAuthAndErrors:
     def test_auth_required_and_bearer(self, server: SimulatorServer) -> None:
         """Without a token (or with a Bearer header) the answer is 401, as InvenTree's."""
-        r = httpx.get(server.url + "/api/build/")
+        r = web.get(server.url + "/api/build/")
         assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Token"
-        r = httpx.get(server.url + "/api/build/", headers={"Authorization": "Bearer x"})
+        r = web.get(server.url + "/api/build/", headers={"Authorization": "Bearer x"})
         assert r.json() == {"detail": "Authentication credentials were not provided."}
-        assert httpx.get(server.url + "/api/").json()["apiVersion"] == 477
+        assert web.get(server.url + "/api/").json()["apiVersion"] == 477
 
     def test_reader_may_view_not_change(self, server: SimulatorServer) -> None:
         """A read-only user may read stock but not issue a build (403, InvenTree's words)."""
-        r = httpx.post(server.url + "/api/build/3/issue/", auth=("reader", "readonly"))
+        r = web.post(server.url + "/api/build/3/issue/", auth=("reader", "readonly"))
         assert r.status_code == 403
         assert r.json() == {"detail": "You do not have permission to perform this action."}
-        assert httpx.get(server.url + "/api/stock/?limit=1", auth=("reader", "readonly")).status_code == 200
+        assert web.get(server.url + "/api/stock/?limit=1", auth=("reader", "readonly")).status_code == 200
 
     def test_token_is_reused(self, http: httpx.Client) -> None:
         """Asking for a token of the same name twice gives the same token."""

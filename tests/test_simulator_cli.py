@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from buildtui.simulator.server import free_port
+from tests import web
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -40,7 +41,7 @@ class Running:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(self.url + "/api/", timeout=1)
+                web.get(self.url + "/api/", timeout=1)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
@@ -142,11 +143,11 @@ class TestRunning:
                     + body
                 )
                 time.sleep(0.2)
-        with httpx.Client(base_url=slow_sim.url, auth=("admin", "inventree"), timeout=0.3) as hasty:
+        with httpx.Client(verify=False, base_url=slow_sim.url, auth=("admin", "inventree"), timeout=0.3) as hasty:
             with pytest.raises(httpx.ReadTimeout):
                 hasty.get("/api/build/")
         time.sleep(1.2)  # past the latency: each request goes on to read its body and find the client gone
-        assert httpx.get(slow_sim.url + "/api/build/3/", auth=("admin", "inventree"), timeout=5).json()["status"] == 20
+        assert web.get(slow_sim.url + "/api/build/3/", auth=("admin", "inventree"), timeout=5).json()["status"] == 20
         slow_sim.stop()
         assert "Traceback" not in slow_sim.stderr and "ClientDisconnect" not in slow_sim.stderr
         assert "Exception" not in slow_sim.stderr
@@ -155,7 +156,7 @@ class TestRunning:
         """Each injected fault is one line on the simulator's standard error."""
         sim = Running("--nested", "^/api/build/$")
         try:
-            assert httpx.get(sim.url + "/api/build/", auth=("admin", "inventree"), timeout=5).status_code == 200
+            assert web.get(sim.url + "/api/build/", auth=("admin", "inventree"), timeout=5).status_code == 200
         finally:
             sim.stop()
         assert "buildtui simulator: fault injected: nested on GET /api/build/" in sim.stderr
@@ -164,7 +165,7 @@ class TestRunning:
         """``--api 530 --task-delay 0.2 --fail-tasks 1``: reports 530, and the first task fails after 0.2 s."""
         sim = Running("--api", "530", "--task-delay", "0.2", "--fail-tasks", "1")
         try:
-            http = httpx.Client(base_url=sim.url, auth=("admin", "inventree"), timeout=5)
+            http = httpx.Client(verify=False, base_url=sim.url, auth=("admin", "inventree"), timeout=5)
             assert http.get("/api/").json()["apiVersion"] == 530
             task = http.post("/api/build/3/auto-allocate/", json={}).json()
             assert task["pending"] is True
@@ -186,7 +187,7 @@ def test_supplier_plugins_flag() -> None:
 
     sim = Running("--supplier-plugins", "mouser")
     try:
-        http = httpx.Client(base_url=sim.url, auth=("admin", "inventree"), timeout=5)
+        http = httpx.Client(verify=False, base_url=sim.url, auth=("admin", "inventree"), timeout=5)
         assert http.post("/api/barcode/", json={"barcode": MOUSER_MCU}).json()["plugin"] == "MouserBarcodePlugin"
         http.close()
     finally:

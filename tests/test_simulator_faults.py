@@ -18,7 +18,7 @@ from buildtui.simulator.faults import Injection, parse_latency
 
 @pytest.fixture
 def http(server: SimulatorServer) -> Iterator[httpx.Client]:
-    c = httpx.Client(base_url=server.url, auth=("admin", "inventree"), timeout=10)
+    c = httpx.Client(verify=False, base_url=server.url, auth=("admin", "inventree"), timeout=10)
     yield c
     c.close()
 
@@ -128,7 +128,9 @@ class TestSlowAndBadAnswers:
         """Bytes come well within a 0.5 s read timeout, so only an overall deadline would end the wait."""
         server.sim.faults.add("trickle", path=r"^/api/build/$", interval_s=0.05, body_only=True, times=1)
         with (
-            httpx.Client(base_url=server.url, auth=("admin", "inventree"), timeout=httpx.Timeout(5, read=0.5)) as slow,
+            httpx.Client(
+                verify=False, base_url=server.url, auth=("admin", "inventree"), timeout=httpx.Timeout(5, read=0.5)
+            ) as slow,
             slow.stream("GET", "/api/build/") as r,
         ):
             started = time.monotonic()

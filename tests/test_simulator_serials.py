@@ -25,7 +25,7 @@ def serials(text: str, quantity: int, latest: str | None = None) -> Sequence[obj
 @pytest.fixture
 def http() -> Iterator[httpx.Client]:
     srv = SimulatorServer(build_simulator(api=425)).start()
-    client = httpx.Client(base_url=srv.url, auth=("admin", "inventree"))
+    client = httpx.Client(verify=False, base_url=srv.url, auth=("admin", "inventree"))
     yield client
     client.close()
     srv.stop()

@@ -193,7 +193,7 @@ class TestTransferRefusals:
 
     def test_view_only_user(self, http: httpx.Client) -> None:
         """The reader gets 403 and nothing moves."""
-        reader = httpx.Client(base_url=str(http.base_url), auth=("reader", "readonly"))
+        reader = httpx.Client(verify=False, base_url=str(http.base_url), auth=("reader", "readonly"))
         r = reader.post("/api/stock/transfer/", json={"items": [{"pk": 1, "quantity": 1}], "location": LINE_1})
         assert r.status_code == 403 and r.json() == {"detail": "You do not have permission to perform this action."}
         assert stock(http, 1)["location"] == SHELF_A

@@ -281,7 +281,7 @@ class TestCompaniesAndParts:
 
     def test_roles(self, http: httpx.Client) -> None:
         """The reader (part view, no purchasing role) reads supplier parts but not companies (403)."""
-        reader = httpx.Client(base_url=str(http.base_url), auth=("reader", "readonly"))
+        reader = httpx.Client(verify=False, base_url=str(http.base_url), auth=("reader", "readonly"))
         assert reader.get("/api/company/part/").status_code == 200
         r = reader.get("/api/company/")
         assert r.status_code == 403 and r.json() == {"detail": "You do not have permission to perform this action."}
@@ -415,7 +415,7 @@ class TestPluginsOnAndOff:
         r = fresh.patch("/api/plugins/inventreebarcode/activate/", json={"active": False})
         assert r.status_code == 400
         assert r.json() == {"non_field_errors": ["INVE-E10: Mandatory plugin cannot be deactivated"]}
-        operator = httpx.Client(base_url=str(fresh.base_url), auth=("operator", "operator"))
+        operator = httpx.Client(verify=False, base_url=str(fresh.base_url), auth=("operator", "operator"))
         assert operator.patch("/api/plugins/mouserplugin/activate/", json={"active": False}).status_code == 403
         assert fresh.patch("/api/plugins/nope/activate/", json={}).status_code == 404
 

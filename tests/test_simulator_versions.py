@@ -11,6 +11,7 @@ import pytest
 
 from buildtui.simulator import SimulatorServer, build_simulator
 from buildtui.simulator.versions import DEFAULT_API, PROFILES, ApiChoice
+from tests import web
 
 TASK_KEYS = {"task_id", "exists", "pending", "complete", "success", "http_status"}
 DELAY = 0.3
@@ -24,7 +25,7 @@ class Sim:
             build_simulator(api=api, task_delay_s=DELAY, substitutes_in_line_detail=substitutes_in_line_detail)
         ).start()
         self.sim = self.server.sim
-        self.http = httpx.Client(base_url=self.server.url, auth=("admin", "inventree"), timeout=10)
+        self.http = httpx.Client(verify=False, base_url=self.server.url, auth=("admin", "inventree"), timeout=10)
 
     def post(self, build: int, action: str, body: object) -> httpx.Response:
         return self.http.post(f"/api/build/{build}/{action}/", json=body)
@@ -98,7 +99,7 @@ def test_info_reports_the_version(api: ApiChoice, version: int, server: str, wor
     """``GET /api/`` names the chosen API version, a matching server version and whether a worker runs."""
     s = Sim(api)
     try:
-        info = httpx.get(s.server.url + "/api/").json()
+        info = web.get(s.server.url + "/api/").json()
         assert (info["apiVersion"], info["version"], info["worker_running"]) == (version, server, worker)
     finally:
         s.close()
@@ -236,10 +237,10 @@ class TestTaskEndpoint:
         out = v530.new_output(b)
         task_id = v530.post(b, "complete", {"outputs": [{"output": out}], "location": 7}).json()["task_id"]
         url = f"{v530.server.url}/api/background-task/{task_id}/"
-        assert httpx.get(url, auth=("reader", "readonly")).json()["task_id"] == task_id
-        r = httpx.get(f"{v530.server.url}/api/background-task/0123abcd/", auth=("reader", "readonly"))
+        assert web.get(url, auth=("reader", "readonly")).json()["task_id"] == task_id
+        r = web.get(f"{v530.server.url}/api/background-task/0123abcd/", auth=("reader", "readonly"))
         assert r.status_code == 404 and r.json()["exists"] is False and r.json()["http_status"] == 404
-        assert httpx.get(url).status_code == 401
+        assert web.get(url).status_code == 401
 
     def test_overview_is_for_admins(self, v530: Sim) -> None:
         """``GET /api/background-task/`` answers an admin, and refuses a reader with 403."""
@@ -249,7 +250,7 @@ class TestTaskEndpoint:
             "scheduled_tasks",
             "failed_tasks",
         }
-        assert httpx.get(v530.server.url + "/api/background-task/", auth=("reader", "readonly")).status_code == 403
+        assert web.get(v530.server.url + "/api/background-task/", auth=("reader", "readonly")).status_code == 403
 
     def test_no_task_endpoint_on_425(self, v425: Sim) -> None:
         """425 has no per-task endpoint."""

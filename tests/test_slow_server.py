@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
-
-from textual.pilot import Pilot
 
 from buildtui.app import BuildTUI
 from buildtui.screens.build_detail import BuildDetailScreen
@@ -14,20 +10,12 @@ from buildtui.screens.build_list import BuildListScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.status_line import StatusLine
-from tests.conftest import make_app, outstanding_in, settle
+from tests.conftest import make_app, outstanding_in, settle, wait_for
 
 
 def gets(server: SimulatorServer, since: int = 0) -> list[str]:
     """The GET paths the simulator served after ``since`` (token requests left out)."""
     return [p.split("?")[0] for m, p in server.sim.log[since:] if m == "GET" and "/token/" not in p]
-
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object], timeout: float = 15.0) -> None:
-    """Let the app run until ``condition()`` holds (what the operator would wait for), or fail."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the screen never got there"
-        await pilot.pause(0.05)
 
 
 def status_line(app: BuildTUI) -> str:

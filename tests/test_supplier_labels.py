@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from textual import events
 from textual._xterm_parser import XTermParser
@@ -27,7 +26,8 @@ from buildtui.simulator.seed_suppliers import (
     MOUSER_MCU,
     without_controls,
 )
-from tests.conftest import get_token, make_app, open_build, settle
+from tests import web
+from tests.conftest import get_token, make_app, open_build, settle, wait_for
 
 BO11_MCU_LINE, BO11_LED_LINE = 55, 56  # BO-0011 (5 sensor boards): 1 ATmega328P and 2 green LEDs per board
 BO13_R10K_LINES = (68, 71)  # BO-0013 has the 10k resistor on two lines: R1-R8 and R20 R21
@@ -55,7 +55,7 @@ def posts(server: SimulatorServer, mark: int) -> list[str]:
 def server_answer(server: SimulatorServer, code: str) -> int:
     """The status of the server's own answer to the label (400: it cannot read it)."""
     token = get_token(server.url)
-    r = httpx.post(server.url + "/api/barcode/", json={"barcode": code}, headers={"Authorization": f"Token {token}"})
+    r = web.post(server.url + "/api/barcode/", json={"barcode": code}, headers={"Authorization": f"Token {token}"})
     return r.status_code
 
 
@@ -71,14 +71,6 @@ async def scan(pilot: Pilot[Any], code: str, *, until: type[Screen[Any]] | None 
         return
     await wait_for(pilot, lambda: len(app.scans.log) > before)
     await settle(pilot)
-
-
-async def wait_for(pilot: Pilot[Any], done: Any, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if done():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("not reached in time")
 
 
 async def answer(pilot: Pilot[Any], key: str, dialog: type[Screen[Any]] = ConfirmDialog) -> None:
@@ -258,9 +250,9 @@ class TestSlowServer:
             app.scan(DIGIKEY_MCU)
             await asyncio.sleep(0.1)
             app.scan(DIGIKEY_MCU)  # the operator scans again before the first shows
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), seconds=20)
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout=20)
             await answer(pilot, "escape")
-            await wait_for(pilot, lambda: len(app.scans.log) == 2, seconds=20)
+            await wait_for(pilot, lambda: len(app.scans.log) == 2, timeout=20)
             server.sim.latency_ms = 0
             await settle(pilot)
             first, second = app.scans.log[0], app.scans.log[1]

@@ -3,8 +3,7 @@ scrap, delete, auto-allocate and consume done by a background task; finish set b
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -19,7 +18,7 @@ from buildtui.dialogs.outputs import CompleteOutputsDialog, DeleteOutputsDialog,
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer, build_simulator
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import get_token, make_app, open_build, settle
+from tests.conftest import get_token, make_app, open_build, settle, wait_for
 
 
 @pytest.fixture(params=[425, 530], ids=["api425", "api530"])
@@ -32,13 +31,6 @@ def versioned(request: pytest.FixtureRequest) -> Iterator[SimulatorServer]:
 
 def notes(app: BuildTUI) -> list[str]:
     return [n.message for n in app._notifications]
-
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], object], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() - deadline < 0, "never happened"
-        await pilot.pause(0.05)
 
 
 def header(app: BuildTUI) -> str:

@@ -223,6 +223,14 @@ class ScanSessionScreen(LiveScreen):
         if allocation is not None:
             self.query_one("#session-tally", KeyedTable).select_key(f"l{allocation.line}")
         self.refresh_bindings()
+        self.call_later(self._scan_done)
+
+    def _scan_done(self) -> None:
+        """Once the scan's handling has ended (just after this is told): how many still wait, the undo keys
+        (which wait for it) and the status line, at once rather than at their next tick."""
+        self._show_waiting()
+        self.refresh_bindings()
+        self.query_one(StatusLine).tick()  # the build was read again after the allocation: no longer "updating…"
 
     # -- undo -------------------------------------------------------------------------------------
     def _selected(self) -> SessionScan | None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import uvicorn
 
+from ..clock import today
 from .db import Database
 from .faults import Latency
 from .routes import make_app
@@ -49,7 +50,10 @@ def build_simulator(
                 pass
     db = Database(path)
     fresh = not db.scalar("SELECT COUNT(*) FROM build")
-    seed_demo(db)
+    if fresh and path == ":memory:":
+        _demo_template().conn.backup(db.conn)  # the same rows as seed_demo, in 2 ms instead of 30-60
+    else:
+        seed_demo(db)
     if builds and fresh:
         seed_large(db, builds)
     return Simulator(
@@ -61,6 +65,53 @@ def build_simulator(
         task_delay_s=task_delay_s,
         supplier_plugins=supplier_plugins,
     )
+
+
+_TEMPLATES: dict[str, Database] = {}
+
+
+def _demo_template() -> Database:
+    """The demo data seeded once per process and day (the seed dates rows from today), copied into each new
+    in-memory simulator: tests start hundreds of them."""
+    key = today().isoformat()
+    if key not in _TEMPLATES:
+        template = Database(":memory:")
+        seed_demo(template)
+        _TEMPLATES[key] = template
+    return _TEMPLATES[key]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, whose ``stop_soon()`` closes the listening socket and the open connections at once, from
+    another thread, instead of at its next 0.1 s tick and after a 0.1 s grace (tests stop hundreds of servers)."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.closed = threading.Event()
+        await super().startup(sockets)
+
+    def stop_soon(self, timeout: float = 5.0) -> bool:
+        """Stop listening and close every connection (the rest of the shutdown goes on in the server's thread);
+        False when the server's loop is gone (it has stopped already)."""
+        self.should_exit = True
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return False
+
+        def close() -> None:
+            for server in self.servers:
+                server.close()
+            for connection in list(self.server_state.connections):
+                connection.shutdown()
+            self.closed.set()
+
+        try:
+            loop.call_soon_threadsafe(close)
+        except RuntimeError:  # the loop closed meanwhile
+            return False
+        return self.closed.wait(timeout)
 
 
 class SimulatorServer:
@@ -82,7 +133,7 @@ class SimulatorServer:
             ssl_certfile=certfile,
             ssl_keyfile=keyfile,
         )
-        self.server = uvicorn.Server(config)
+        self.server = _Server(config)
         self.thread: threading.Thread | None = None
 
     @property
@@ -90,6 +141,7 @@ class SimulatorServer:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> SimulatorServer:
+        self.join()  # started again: the last run's thread has finished its shutdown
         self.server.should_exit = False
         self.server.started = False
         self.thread = threading.Thread(
@@ -104,6 +156,12 @@ class SimulatorServer:
         return self
 
     def stop(self) -> None:
+        """Nothing listens on the port and every connection is closed when this returns; the server's thread
+        ends on its own a moment later (``join()`` waits for it)."""
+        if not self.server.stop_soon():
+            self.join()
+
+    def join(self) -> None:
         self.server.should_exit = True
         if self.thread is not None:
             self.thread.join(timeout=5)

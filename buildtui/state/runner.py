@@ -55,8 +55,6 @@ class WriteRunner:
         """Send ``write`` once and say what became of it (published as ``WriteSent`` then ``WriteFinished``)."""
         self.store.events.publish(WriteSent(self.model.pk, write.what))
         outcome = await self._run(write)
-        if outcome.result in (Result.DONE, Result.PENDING, Result.UNKNOWN):  # the server's data changed (or may have)
-            self.store.note_write()
         self.store.events.publish(WriteFinished(self.model.pk, write.what, outcome.result.value, outcome.message))
         return outcome
 
@@ -68,11 +66,16 @@ class WriteRunner:
         except (ValidationFailed, NotFound) as exc:
             if not exc.outcome_unknown:
                 return Outcome(Result.REFUSED, str(exc), exc)
+            self.store.note_write()  # it may have changed the server's data
             return await self._after_lost_answer(write, exc)
         except ApiError as exc:
             if exc.outcome_unknown:
+                self.store.note_write()
                 return await self._after_lost_answer(write, exc)
             return Outcome(Result.FAILED, f"Could not {write.what}: {exc}", exc)
+        # the server's data changed: noted before the write's own re-read (``after``), which is sent after it
+        # and so shows the change (noted after it, the status line said "updating…" until the next poll)
+        self.store.note_write()
         if isinstance(value, TaskDetail):
             if value.running:
                 return self._pending(write, value)
