@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -90,6 +91,10 @@ class BuildTUI(App[None]):
         self._flush_timer: Timer | None = None
         self._handing_on: deque[Replay[events.Key] | Scan] = deque()
         self._draining = False
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # no sliding tab underline or smooth scrolling: each animation is ~20 frames of output, which a floor
+            # terminal over a slow SSH link draws late, and ~0.3 s of CPU per tab switch on a small machine
+            self.animation_level = "none"
         self.register_theme(HIGH_CONTRAST)
         self.register_theme(FLOOR_16)
         #: a theme chosen by the app for the terminal (not by the operator): never saved as their choice

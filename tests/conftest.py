@@ -28,6 +28,13 @@ if TYPE_CHECKING:
     from buildtui.screens.build_detail import BuildDetailScreen
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers per CPU. A test spends a good part of its time waiting (on the simulator's
+    latency, a poll interval, Pilot's idle check); with one worker per CPU the CPUs were ~65% busy, with two
+    ~95% (2-CPU machine: 8.3 min -> 6.5 min)."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sweep: the crash sweeps (tests/test_sweep*.py), minutes of CPU; -m 'not sweep' leaves them out"
