@@ -58,13 +58,11 @@ def _isolated_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _quick_idle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pilot waits for "idle" (the process's CPU time not advancing) in steps of 20 ms, twice a key, up to 1 s
-    when a simulator thread or a timer keeps the process busy. Steps of 4 ms measure the same thing sooner;
-    what a test waits for is the app's work done, which ``settle`` waits for on the workers themselves."""
-    import textual._wait
+    """Pilot's idle check in 4 ms steps for every test (``sweeping.quick_idle``); what a test waits for is the
+    app's work done, which ``settle`` waits for on the workers themselves."""
+    from tests.sweeping import quick_idle
 
-    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.004)
-    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", 0.0004)
+    quick_idle(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

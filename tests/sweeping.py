@@ -34,8 +34,9 @@ STEP_LIMIT_S = 20.0
 
 
 def quick_idle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pilot waits for "idle" (the process's CPU time not advancing) in steps of 20 ms, several times a key;
-    a sweep presses hundreds of keys. Steps of 4 ms measure the same thing, sooner."""
+    """Pilot waits for "idle" (the process's CPU time not advancing) in steps of 20 ms, twice a key, up to 1 s
+    while a simulator thread or a timer keeps the process busy. Steps of 4 ms measure the same thing, sooner
+    (conftest sets this for every test)."""
     import textual._wait
 
     monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.004)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from buildtui.simulator import SimulatorServer, build_simulator
 from tests.conftest import get_token, make_app
-from tests.sweeping import Watch, offered, press, quick_idle, seeded_builds, settle, simulator_options
+from tests.sweeping import Watch, offered, press, seeded_builds, settle, simulator_options
 
 pytestmark = pytest.mark.sweep
 
@@ -96,11 +96,6 @@ async def session(data: st.DataObject, server: SimulatorServer, watch_out: list[
     return len(watch.timings)
 
 
-@pytest.fixture
-def quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    quick_idle(monkeypatch)
-
-
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -111,7 +106,7 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_random_keys_text_and_scans_never_crash(quick: None, data: st.DataObject) -> None:
+def test_random_keys_text_and_scans_never_crash(data: st.DataObject) -> None:
     """Whatever mix of offered keys, navigation, typed text and scans an operator produces on any build, the app
     never ends with a traceback and never says that something went wrong."""
     server = SimulatorServer(build_simulator(**simulator_options(task_delay_s=0.05))).start()

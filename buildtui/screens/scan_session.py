@@ -222,7 +222,6 @@ class ScanSessionScreen(LiveScreen):
         self._paint()
         if allocation is not None:
             self.query_one("#session-tally", KeyedTable).select_key(f"l{allocation.line}")
-        self.refresh_bindings()
         self.call_later(self._scan_done)
 
     def _scan_done(self) -> None:
