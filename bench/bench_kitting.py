@@ -26,8 +26,9 @@ from buildtui.api import InvenTreeClient  # noqa: E402
 from buildtui.rules.kitting import Move  # noqa: E402
 from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
 from buildtui.simulator.seed import BIG_BUILD  # noqa: E402
-from buildtui.state import BuildDetailModel, Store  # noqa: E402
+from buildtui.state import Store  # noqa: E402
 from buildtui.state.actions import BuildActions  # noqa: E402
+from buildtui.state.build_detail import BuildDetailModel  # noqa: E402
 from buildtui.state.kitting import Kitting  # noqa: E402
 
 KIT = 6  # Production/Line 1

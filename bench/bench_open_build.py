@@ -20,7 +20,8 @@ import httpx  # noqa: E402
 from buildtui.api import InvenTreeClient  # noqa: E402
 from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
 from buildtui.simulator.seed import BIG_BUILD  # noqa: E402
-from buildtui.state import BuildDetailModel, Store  # noqa: E402
+from buildtui.state import Store  # noqa: E402
+from buildtui.state.build_detail import BuildDetailModel  # noqa: E402
 
 
 async def run(url: str, token: str, pk: int, rounds: int) -> tuple[list[float], int, int, int]:

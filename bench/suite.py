@@ -115,7 +115,8 @@ class Bench:
     # 2 ------------------------------------------------------------------------------------------
     def open_build(self) -> None:
         from buildtui.api import InvenTreeClient
-        from buildtui.state import BuildDetailModel, Store
+        from buildtui.state import Store
+        from buildtui.state.build_detail import BuildDetailModel
 
         async def run() -> tuple[list[float], int, int, int]:
             client = InvenTreeClient(self.url, self.token)

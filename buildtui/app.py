@@ -6,7 +6,8 @@ import logging
 import os
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual._time import get_time
@@ -23,10 +24,12 @@ from .commands import ActionCommands
 from .config import Config, insecure_warning
 from .paths import stylesheets
 from .scan_detector import Replay, Scan, ScanDetector, restore_controls
-from .scanning import ScanHandler
 from .state import Store
 from .themes import FLOOR_16, SIXTEEN
 from .widgets.safe import clean
+
+if TYPE_CHECKING:
+    from .scanning import ScanHandler
 
 log = logging.getLogger("buildtui.app")
 
@@ -83,7 +86,6 @@ class BuildTUI(App[None]):
         self.server_label = server_label or config.server
         self.save_token = save_token
         self._login_open = False
-        self.scans = ScanHandler(self)
         self.scanner: ScanDetector[events.Key] = ScanDetector(
             gap=config.scan_gap_ms / 1000, min_length=config.scan_min_length
         )
@@ -104,6 +106,14 @@ class BuildTUI(App[None]):
             self.theme = FLOOR_16.name
         elif config.theme:
             self.theme = config.theme if config.theme in self.available_themes else "textual-dark"
+
+    @cached_property
+    def scans(self) -> ScanHandler:
+        """What scans do (``scanning.py``, the scan rules and the supplier-label plugins): loaded at the first scan
+        or once the first rows are drawn (``startup_done``), not before them."""
+        from .scanning import ScanHandler
+
+        return ScanHandler(self)
 
     def on_mount(self) -> None:
         self.set_timer(5, self.startup_done)  # at the latest: a server that never answers must not keep GC off

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
-import shlex
 import sys
 from collections.abc import Mapping
 from typing import Any, NoReturn
@@ -283,6 +281,8 @@ async def _demo_token(url: str) -> str:
 
 
 def run_login(args: argparse.Namespace) -> None:
+    import getpass
+
     from . import signin
     from .api import ApiError, InvenTreeClient
 
@@ -355,6 +355,8 @@ def run_web(args: argparse.Namespace) -> None:
             fail(problem)
     if warning:
         sys.stderr.write(warning + "\n")
+    import shlex
+
     command = f"{shlex.quote(sys.executable)} -m buildtui" + (" --demo" if args.web_demo else "")
     GuardedServer(command, host=args.host, port=args.port, public_url=args.public_url).serve()
 

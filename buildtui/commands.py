@@ -9,13 +9,13 @@ from functools import partial
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .screens.help import keys_as_printed
-
 
 class ActionCommands(Provider):
     """The bindings of the screen under the palette, plus the app's own, by their descriptions."""
 
     def _commands(self) -> list[tuple[str, str, object]]:
+        from .screens.help import keys_as_printed  # the help screen's module: loaded with the palette, not at launch
+
         screen = self.screen
         out: list[tuple[str, str, object]] = []
         seen: set[str] = set()

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from buildtui.api import BuildQuery, InvenTreeClient
 from buildtui.simulator import SimulatorServer
-from buildtui.state import BuildDetailModel, BuildListModel, Store
+from buildtui.state import BuildListModel, Store
 from buildtui.state.actions import BuildActions, Result
+from buildtui.state.build_detail import BuildDetailModel
 from buildtui.state.events import (
     BuildLoaded,
     ConnectionChanged,

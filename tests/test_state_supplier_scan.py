@@ -16,7 +16,8 @@ from buildtui.simulator.seed_suppliers import (
     ecia,
     without_controls,
 )
-from buildtui.state import BuildDetailModel, Store
+from buildtui.state import Store
+from buildtui.state.build_detail import BuildDetailModel
 from buildtui.state.scan import ScanRefused, StockScanned
 from buildtui.state.supplier_scan import LabelPlan, SupplierScanned, plan, resolve
 

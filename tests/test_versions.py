@@ -23,8 +23,8 @@ from tests.conftest import get_token, make_app, open_build, settle, wait_for
 
 @pytest.fixture(params=[425, 530], ids=["api425", "api530"])
 def versioned(request: pytest.FixtureRequest) -> Iterator[SimulatorServer]:
-    """The simulator as API 425 or 530; on 530 a task takes 1.5 s, long enough to watch it run."""
-    srv = SimulatorServer(build_simulator(api=request.param, task_delay_s=1.5)).start()
+    """The simulator as API 425 or 530; on 530 a task takes 0.3 s (a test that looks at it running holds it)."""
+    srv = SimulatorServer(build_simulator(api=request.param, task_delay_s=0.3)).start()
     yield srv
     srv.stop()
 
@@ -69,6 +69,7 @@ class TestOutputsOnEachVersion:
             await settle(pilot)
             dialog = app.screen
             assert isinstance(dialog, CompleteOutputsDialog)
+            versioned.sim.tasks.hold()  # the server's worker waits until the screen has been looked at
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.screen is screen)
             if versioned.sim.api.version >= 494:
@@ -77,6 +78,7 @@ class TestOutputsOnEachVersion:
                 assert output_state(screen, pk) == "completing…"
                 assert screen.check_action("complete_outputs", ()) is False
                 assert not any("completed" in m for m in notes(app))
+            versioned.sim.tasks.release()
             await wait_for(pilot, lambda: not model.running)
             await settle(pilot)
             assert any("1 output(s) completed into" in m for m in notes(app)), notes(app)
@@ -161,6 +163,7 @@ class TestBuildOnEachVersion:
             dialog = app.screen
             assert isinstance(dialog, FinishBuildDialog)
             dialog.query_one("#accept_unallocated", Checkbox).value = True
+            versioned.sim.tasks.hold()  # the server's worker waits until the screen has been looked at
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: app.screen is screen)
             if versioned.sim.api.version >= 494:
@@ -168,6 +171,7 @@ class TestBuildOnEachVersion:
                 assert "finishing" in header(app)
                 assert screen.check_action("finish", ()) is False
                 assert not any("finished" in m for m in notes(app))
+            versioned.sim.tasks.release()
             await wait_for(pilot, lambda: not model.running)
             await settle(pilot)
             assert any("finished" in m for m in notes(app)), notes(app)

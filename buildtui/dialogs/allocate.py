@@ -28,7 +28,7 @@ from .fields import MarkingTable, parse_quantity
 from .form import BuildDialog, FieldError, FormDialog, field
 
 if TYPE_CHECKING:
-    from ..state import BuildDetailModel
+    from ..state.build_detail import BuildDetailModel
 
 CANDIDATE_COLUMNS = [
     ("mark", " "),

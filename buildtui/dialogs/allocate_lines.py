@@ -21,7 +21,7 @@ from ..widgets.safe import clean
 from .form import BuildDialog
 
 if TYPE_CHECKING:
-    from ..state import BuildDetailModel
+    from ..state.build_detail import BuildDetailModel
 
 PROPOSAL_COLUMNS = [("line", "Line"), ("stock", "Stock"), ("loc", "Location"), ("qty", "Qty")]
 

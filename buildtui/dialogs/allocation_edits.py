@@ -16,7 +16,7 @@ from .fields import parse_quantity
 from .form import BuildDialog, field
 
 if TYPE_CHECKING:
-    from ..state import BuildDetailModel
+    from ..state.build_detail import BuildDetailModel
 
 
 class ConsumeDialog(BuildDialog):

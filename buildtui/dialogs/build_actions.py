@@ -16,7 +16,7 @@ from ..widgets.tick_box import FieldSelect, TickBox
 from .form import BuildDialog, FieldError
 
 if TYPE_CHECKING:
-    from ..state import BuildDetailModel
+    from ..state.build_detail import BuildDetailModel
 
 
 class ConfirmDialog(BuildDialog):

@@ -29,7 +29,7 @@ from ..state.scan import LocationScanned, Scanned, ScanReply
 from ..widgets.safe import clean
 
 if TYPE_CHECKING:
-    from ..state import BuildDetailModel
+    from ..state.build_detail import BuildDetailModel
 
 R = TypeVar("R")
 log = logging.getLogger("buildtui.dialogs")

@@ -30,7 +30,7 @@ from ..widgets.tick_box import FieldSelect
 from .form import BuildDialog, FieldError, field
 
 if TYPE_CHECKING:
-    from ..state import BuildDetailModel
+    from ..state.build_detail import BuildDetailModel
 
 ALL, MARKED, LINE = "all", "marked", "line"
 

@@ -25,7 +25,7 @@ from .form import BuildDialog, FieldError, field
 from .serial_scan import SerialScanDialog
 
 if TYPE_CHECKING:
-    from ..state import BuildDetailModel
+    from ..state.build_detail import BuildDetailModel
 
 
 class CreateOutputDialog(SerialScanDialog):

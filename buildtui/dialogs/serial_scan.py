@@ -40,7 +40,7 @@ from ..widgets.safe import clean
 from .form import BuildDialog, FieldError, field
 
 if TYPE_CHECKING:
-    from ..state import BuildDetailModel
+    from ..state.build_detail import BuildDetailModel
 
 log = logging.getLogger("buildtui.dialogs")
 

@@ -15,9 +15,8 @@ from textual.widgets import DataTable, TabbedContent, TabPane
 from ..api import ApiError
 from ..api.errors import AuthenticationRequired, NotFound
 from ..rules.status import BuildStatus
-from ..state import BuildDetailModel
 from ..state.actions import BuildActions
-from ..state.build_detail import PARTS
+from ..state.build_detail import PARTS, BuildDetailModel
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.quiet import QuietFooter, QuietStatic
 from ..widgets.safe import clean

@@ -5,9 +5,8 @@ from __future__ import annotations
 from textual.widgets import TabbedContent
 
 from ..api.models import Build, BuildItem, BuildLine, StockItem
-from ..state import BuildDetailModel
 from ..state.actions import BuildActions
-from ..state.build_detail import PARTS
+from ..state.build_detail import PARTS, BuildDetailModel
 from ..widgets.keyed_table import KeyedTable
 from .base import LiveScreen
 from .detail_view import View

@@ -15,7 +15,8 @@ from ..api.models import Build
 from ..clock import today
 from ..format import bar, date, output_name, qty
 from ..rules.status import StockStatus
-from ..state import BuildDetailModel, Store
+from ..state import Store
+from ..state.build_detail import BuildDetailModel
 from ..widgets.fit import Row, fit, fit_rows, join_fitting
 from ..widgets.keyed_table import Cells
 from ..widgets.safe import clean, clean_lines

@@ -75,6 +75,16 @@ class TaskQueue:
         self.tasks: dict[str, BackgroundTask] = {}
         self._running: set[asyncio.Task[None]] = set()
         self._lock = threading.Lock()
+        self._open = threading.Event()  # cleared by hold(): queued work waits, after its delay, until release()
+        self._open.set()
+
+    def hold(self) -> None:
+        """From another thread (a test's): work queued or still waiting is not done until ``release()``, so
+        that what a client shows while the server is busy can be looked at without racing the worker."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
 
     def pending(self, key: str) -> BackgroundTask | None:
         with self._lock:
@@ -92,6 +102,8 @@ class TaskQueue:
 
     async def _run(self, task: BackgroundTask, work: Callable[[], None], delay_s: float, fail: bool) -> None:
         await asyncio.sleep(delay_s)
+        while not self._open.is_set():
+            await asyncio.sleep(0.01)
         state: TaskState = "failed"
         if fail:
             log.info("background task %s (%s) failed, as asked", task.task_id, task.key.split(" ")[0])

@@ -1,7 +1,9 @@
-"""State between the API client and the screens (no Textual here)."""
+"""State between the API client and the screens (no Textual here).
 
-from .build_detail import BuildDetailModel
+``BuildDetailModel`` is in ``state.build_detail``: imported when a build is opened, not at launch.
+"""
+
 from .build_list import BuildListModel
 from .store import Store
 
-__all__ = ["BuildDetailModel", "BuildListModel", "Store"]
+__all__ = ["BuildListModel", "Store"]
