@@ -7,10 +7,13 @@ the screen's active bindings (what the footer and the help screen offer), so a n
 touching this file. One test per build, each on its own freshly seeded simulator (writes of one build's
 sweep never reach another's), so that they can run in parallel.
 
-The CI sweep (the default) takes one build of each shape (20 of the 31 demo builds, ``sweeping.build_shapes``)
-and walks each kind of BOM line once, on the first of them that has it (``kinds_swept_before``): 155 s of CPU,
-85 s wall with the property test on the 2-CPU development machine. ``BUILDTUI_SWEEP=all`` every build, each
-walking all its kinds of line. Measured before the line kinds were shared, all 31 builds took 270 s of CPU; ``BUILDTUI_SWEEP=full`` (every key on every tab, Enter as well as
+The CI sweep (the default) takes 14 builds such that every pair of shape values (``sweeping.build_shapes``: status,
+source, destination, tracked part, outputs, tracked lines, lines short of stock) is on one of them
+(``sweeping.every_pair_of_shapes``), and walks each kind of BOM line once, on the first of them that has it
+(``kinds_swept_before``); ``test_the_ci_sweep_walks_every_kind_of_line`` checks that no kind of line is left out.
+It took 190 s of CPU with one build of each of the 20 shapes. ``BUILDTUI_SWEEP=shapes`` one build of each shape;
+``BUILDTUI_SWEEP=all`` every build, each walking all its kinds of line. Measured before the line kinds were
+shared, all 31 builds took 270 s of CPU; ``BUILDTUI_SWEEP=full`` (every key on every tab, Enter as well as
 ctrl+s) 670 s of CPU, 17 min. ``pytest -m "not sweep"`` leaves both sweeps out. Run on the code before the
 fixes (01ef98e) the CI sweep fails on 15 builds, each with the Select crash of ``A`` on a build with no source
 location (InvalidSelectValueError: Illegal select value False).
@@ -37,6 +40,7 @@ from tests.sweeping import (
     NEVER_SUBMITTED,
     Watch,
     back_to,
+    every_pair_of_shapes,
     offered,
     one_of_each_shape,
     press,
@@ -49,11 +53,16 @@ from tests.sweeping import (
 pytestmark = pytest.mark.sweep
 
 #: BUILDTUI_SWEEP=full sweeps every key on every tab of every build and submits with Enter too; =all sweeps
-#: every build at the CI level; the default (CI) sweeps one build of each shape (sweeping.build_shapes: 20 of the
-#: 31), at the CI level (see ``sweep_build``)
+#: every build at the CI level; =shapes one build of each shape (20 of the 31); the default (CI) every pair of
+#: shape values (14 builds), at the CI level (see ``sweep_build``)
 LEVEL = os.environ.get("BUILDTUI_SWEEP", "")
 FULL = LEVEL == "full"
-BUILDS = seeded_builds() if LEVEL in ("full", "all") else one_of_each_shape(seeded_builds())
+if LEVEL in ("full", "all"):
+    BUILDS = seeded_builds()
+elif LEVEL == "shapes":
+    BUILDS = one_of_each_shape(seeded_builds())
+else:
+    BUILDS = every_pair_of_shapes(seeded_builds())
 #: actions whose submission ends the build's working life: submitted last, after every other dialog
 LAST = ("finish", "cancel_build")
 SUBMITS = ("ctrl+s", "enter")
@@ -275,6 +284,18 @@ async def test_sweep_build(sweep_server: SimulatorServer, pk: int) -> None:
     for took, where in sorted(watch.timings, reverse=True)[:8]:
         print(f"  {took:.2f} s  {where}")
     assert counts["keys"] >= 5 and (counts["dialogs"] >= 3 or not counts["active"]), counts
+
+
+async def test_the_ci_sweep_walks_every_kind_of_line(sweep_server: SimulatorServer) -> None:
+    """Every kind of BOM line on any seeded build (tracked, consumable, optional, short of stock, with
+    substitutes...) is on one of the builds the sweep takes, so its screens are swept on it."""
+    from buildtui.api import InvenTreeClient
+
+    async with InvenTreeClient(sweep_server.url, get_token(sweep_server.url)) as client:
+        every = {pk: set(line_kinds(await client.list_lines(pk))) for pk, _ in seeded_builds()}
+    swept = set().union(*(every[pk] for pk, _ in BUILDS))
+    left_out = set().union(*every.values()) - swept
+    assert not left_out, f"kinds of line on no swept build: {sorted(left_out)}"
 
 
 async def test_sweep_build_list(sweep_server: SimulatorServer) -> None:

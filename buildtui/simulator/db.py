@@ -101,6 +101,8 @@ CREATE INDEX IF NOT EXISTS ix_stock_part ON stock(part);
 CREATE INDEX IF NOT EXISTS ix_stock_build ON stock(build);
 CREATE INDEX IF NOT EXISTS ix_stock_location ON stock(location);
 CREATE INDEX IF NOT EXISTS ix_stock_consumed ON stock(consumed_by);
+CREATE INDEX IF NOT EXISTS ix_stock_parent ON stock(parent);
+CREATE INDEX IF NOT EXISTS ix_stock_belongs_to ON stock(belongs_to);
 CREATE INDEX IF NOT EXISTS ix_bom_part ON bom_item(part);
 CREATE INDEX IF NOT EXISTS ix_stock_supplier_part ON stock(supplier_part);
 CREATE INDEX IF NOT EXISTS ix_supplier_part_part ON supplier_part(part);
@@ -131,6 +133,7 @@ class Database:
 
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
+        self._memo: dict[tuple[str, Any], Row | None] | None = None
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.conn.row_factory = _dict_factory
         self.conn.create_function("contains", 2, _contains, deterministic=True)
@@ -190,7 +193,24 @@ class Database:
         self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), pk))
 
     def get(self, table: str, pk: Any) -> Row | None:
-        return self.one(f"SELECT * FROM {table} WHERE id = ?", (pk,))
+        memo = self._memo
+        if memo is None:
+            return self.one(f"SELECT * FROM {table} WHERE id = ?", (pk,))
+        if (table, pk) not in memo:
+            memo[table, pk] = self.one(f"SELECT * FROM {table} WHERE id = ?", (pk,))
+        row = memo[table, pk]
+        return None if row is None else dict(row)  # a copy: a caller changing it changes no other's
+
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Within: ``get`` reads each row once. For building one answer that reads the same rows many times (the
+        200-line build's 1,000 allocations each name their line, stock item, part and location: 66 ms -> ms);
+        nothing may be written meanwhile."""
+        self._memo = {}
+        try:
+            yield
+        finally:
+            self._memo = None
 
     def setting(self, key: str, default: str = "") -> str:
         row = self.one("SELECT value FROM setting WHERE key = ?", (key,))

@@ -79,7 +79,8 @@ def line_list(ctx: Ctx) -> Any:
     available = w.boolean("available")
 
     def rows(lines: list[Row]) -> list[Any]:
-        return version_views.unrequested_out(ctx, ser.line_rows(ctx.db, lines, **opts))
+        with ctx.db.remembering():
+            return version_views.unrequested_out(ctx, ser.line_rows(ctx.db, lines, **opts))
 
     keep = None if available is None else (lambda r: _line_available(r) == available)
     return list_view(
