@@ -75,6 +75,8 @@ class FormDialog(ModalScreen[R], Generic[R]):
     FIELD_MAP: dict[str, str] = {}
     #: the widget focused when the dialog opens (``initial_focus()`` may choose at run time)
     INITIAL_FOCUS: str | None = None
+    #: a "Close (Esc)" button beside the submit button (not where submitting is itself closing: InfoDialog)
+    CLOSE_BUTTON = True
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Submit"),
@@ -97,7 +99,8 @@ class FormDialog(ModalScreen[R], Generic[R]):
             yield FieldError(id="err-form")
             with Horizontal(id="dialog-buttons"):
                 yield Button(self.SUBMIT_LABEL, id="submit", variant=self.SUBMIT_VARIANT)  # type: ignore[arg-type]
-                yield Button("Close (Esc)", id="cancel")
+                if self.CLOSE_BUTTON:
+                    yield Button("Close (Esc)", id="cancel")
             yield Static(Content(self.hint()), id="dialog-hint")
 
     def compose_fields(self) -> ComposeResult:

@@ -14,6 +14,7 @@ class InfoDialog(FormDialog[str]):
 
     SUBMIT_LABEL = "Close"
     INITIAL_FOCUS = "#submit"
+    CLOSE_BUTTON = False  # its one button closes it: a second "Close (Esc)" beside "Close" said the same twice
 
     def hint(self) -> str:
         return "Enter or Esc: close"
