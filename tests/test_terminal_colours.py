@@ -86,3 +86,29 @@ class TestSixteenColours:
         chosen = make_app(server.url, token, theme="high-contrast")
         async with chosen.run_test(size=(80, 24)) as pilot:
             assert chosen.theme == "high-contrast"
+
+
+@pytest.mark.parametrize("mode", ["16_colors", "no_color"])
+async def test_a_field_shows_where_it_is_without_the_focus(
+    server: SimulatorServer, token: str, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """In 16 colours and with NO_COLOR a field's shade is lost: each field of a dialog without the focus, an
+    empty one too, is underlined across its width, as a form on paper (an empty one showed nothing at all)."""
+    from textual.widgets import Input
+
+    if mode == "16_colors":
+        monkeypatch.setattr(textual.constants, "COLOR_SYSTEM", "standard")
+    else:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(server.url, token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_build(17)
+        await settle(pilot)
+        await pilot.press("N")  # create outputs: quantity, serials, "Add a serial" (empty), batch (empty)
+        await settle(pilot)
+        fields = [box for box in app.screen.query(Input) if not box.has_focus]
+        assert any(not box.value for box in fields), "no empty field to look at"
+        for box in fields:
+            cells = [seg for seg in box.render_line(0) if seg.text]
+            assert cells and all(seg.style is not None and seg.style.underline for seg in cells), (box.id, cells)
