@@ -110,7 +110,7 @@ class BuildTUI(App[None]):
     @cached_property
     def scans(self) -> ScanHandler:
         """What scans do (``scanning.py``, the scan rules and the supplier-label plugins): loaded at the first scan
-        or once the first rows are drawn (``startup_done``), not before them."""
+        (or the first look at the scan log), not before the first rows."""
         from .scanning import ScanHandler
 
         return ScanHandler(self)

@@ -10,6 +10,7 @@ same file runs on older code (the sweep was proved on the code before the fixes)
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import time
@@ -51,6 +52,7 @@ def simulator_options(**kw: Any) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if k in taken}
 
 
+@functools.cache
 def build_shapes() -> dict[int, tuple[object, ...]]:
     """Each seeded build's shape, in what changes what the keys and dialogs must handle: its status, whether it
     has a source and a destination, a tracked part, how many outputs in production (none, one, several), tracked
