@@ -94,7 +94,9 @@ class FormDialog(ModalScreen[R], Generic[R]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(Content(self.TITLE_TEXT), id="dialog-title")
-            with VerticalScroll(id="dialog-body"):
+            with VerticalScroll(id="dialog-body") as body:
+                # not a stop for Tab where the fields are (focusing one scrolls it into view); see on_mount
+                body.can_focus = False
                 yield from self.compose_fields()
             yield FieldError(id="err-form")
             with Horizontal(id="dialog-buttons"):
@@ -117,6 +119,12 @@ class FormDialog(ModalScreen[R], Generic[R]):
 
     def on_mount(self) -> None:
         self._shown_at = _time.get_time()  # keys read before this were not typed at this dialog
+        # A body of text alone (a summary, the outputs to delete) is a stop for Tab, so that the arrows scroll it.
+        # One with fields is not: it was an invisible stop before the first field, and as the first thing that
+        # could take the focus it took it at every opening before the field below did, restyling the whole body
+        # twice (~35 ms of each dialog opened).
+        body = self.query_one("#dialog-body", VerticalScroll)
+        body.can_focus = not any(widget.can_focus for widget in body.query("*"))
         target = self.initial_focus()
         if target:
             self.query_one(target).focus()
