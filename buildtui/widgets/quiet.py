@@ -82,13 +82,18 @@ class QuietFooter(Footer):
         self._shown_keys: tuple[object, ...] | None = None
         self._rebuild_pending = False
 
+    def _fit_width(self) -> bool:
+        """At 80 columns the roomy layout pushed Quit and Help off the line: compact, and no palette key (ctrl+p
+        still opens it; the help screen lists it). True when that changed."""
+        narrow = self._width() < 100
+        if (self.compact, self.show_command_palette) == (narrow, not narrow):
+            return False
+        self.compact = narrow
+        self.show_command_palette = not narrow
+        return True
+
     def on_resize(self) -> None:
-        # At 80 columns the roomy layout pushed Quit and Help off the line: go compact and leave out the
-        # palette key (ctrl+p still opens it; the help screen lists it).
-        narrow = self.size.width < 100
-        if (self.compact, self.show_command_palette) != (narrow, not narrow):
-            self.compact = narrow
-            self.show_command_palette = not narrow
+        if self._fit_width():
             self.bindings_changed(self.screen)  # rebuild: the keys shown depend on both
         elif self._plan() is not None:
             self.bindings_changed(self.screen)  # as many keys as the new width holds (unchanged: no rebuild)
@@ -97,10 +102,13 @@ class QuietFooter(Footer):
         planner = getattr(self.screen, "footer_keys", None)
         return planner() if callable(planner) else None
 
+    def _width(self) -> int:
+        return self.size.width or self.app.size.width  # before the first layout: the terminal's
+
     def _keys(self) -> tuple[object, ...]:
         plan = self._plan()
         if plan is not None:
-            return (self.show_command_palette, self.compact, self.size.width, *plan)
+            return (self.show_command_palette, self.compact, self._width(), *plan)
         return (
             self.show_command_palette,
             self.compact,
@@ -113,12 +121,17 @@ class QuietFooter(Footer):
 
     def compose(self) -> ComposeResult:
         """The screen's plan when it has one (the keys that matter on its tab, most important first, as many as
-        fit: ``?`` is always there); Textual's footer otherwise."""
-        plan = self._plan() if self._bindings_ready else None
+        fit: ``?`` is always there); Textual's footer otherwise.
+
+        With a plan the keys are there from the first compose (Textual's footer waits for the first bindings
+        signal and composes again then: one more layout of the whole screen, ~25 ms of a build opened)."""
+        plan = self._plan()
         if plan is None:
             yield from super().compose()
             return
-        width = self.size.width or self.app.size.width
+        self._fit_width()
+        self._shown_keys = self._keys()
+        width = self._width()
         keys: list[Widget] = []
         if self.show_command_palette:
             palette = ("ctrl+p", "^p", "palette")
