@@ -259,6 +259,28 @@ class TestOneRuleForEveryDialog:
             await pilot.press("space")
             assert len(dialog.marked) == 1
 
+    async def test_tab_goes_round_what_can_be_filled_or_read(self, app: BuildTUI) -> None:
+        """Tab goes round a dialog's fields and buttons, with no invisible stop between them; a dialog of text alone
+        (the outputs to delete) has its text as a stop, where the arrows scroll it."""
+
+        async def stops() -> list[str | None]:
+            seen = [focused_id(app)]
+            for _ in range(8):
+                await pilot.press("tab")
+                seen.append(focused_id(app))
+            return seen
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_dialog(pilot, [3], ["c"])
+            fields = await stops()
+            assert "dialog-body" not in fields and {"quantity", "submit", "cancel"} <= set(fields), fields
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("3", "D")
+            await settle(pilot)
+            text = await stops()
+            assert "dialog-body" in text and {"submit", "cancel"} <= set(text), text
+
     async def test_refusal_puts_the_cursor_in_the_field_named(self, app: BuildTUI) -> None:
         """A serial number that exists is refused by the server; the cursor goes to Serial numbers, with the
         server's message under it, from wherever it was."""

@@ -123,13 +123,14 @@ class QuietFooter(Footer):
         """The screen's plan when it has one (the keys that matter on its tab, most important first, as many as
         fit: ``?`` is always there); Textual's footer otherwise.
 
-        With a plan the keys are there from the first compose (Textual's footer waits for the first bindings
-        signal and composes again then: one more layout of the whole screen, ~25 ms of a build opened)."""
-        plan = self._plan()
+        Like Textual's, it shows no key until the screen's first bindings signal (which comes after the first
+        frame: the first rows are drawn without waiting for the footer). Compact or not is settled at once, from
+        the terminal's width: settled at the first resize, it rebuilt the keys once more."""
+        self._fit_width()
+        plan = self._plan() if self._bindings_ready else None
         if plan is None:
             yield from super().compose()
             return
-        self._fit_width()
         self._shown_keys = self._keys()
         width = self._width()
         keys: list[Widget] = []
