@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from ..api import ApiError
 from ..api.models import BuildLine, StockItem
@@ -22,6 +22,7 @@ from ..state.actions import Write
 from ..state.scan import Scanned, ScanRefused, ScanReply, StockScanned
 from ..widgets.fit import fit_rows
 from ..widgets.keyed_table import KeyedTable
+from ..widgets.quiet import QuietStatic
 from ..widgets.safe import clean
 from ..widgets.tick_box import FieldSelect
 from .fields import MarkingTable, parse_quantity
@@ -80,14 +81,14 @@ class AllocateDialog(BuildDialog):
         table = MarkingTable(id="candidates")
         table.set_columns(CANDIDATE_COLUMNS)
         yield table
-        hint = Static(id="alloc-hint", classes="field-hint")
+        hint = QuietStatic(id="alloc-hint", classes="field-hint")
         hint.display = False
         yield hint
         yield FieldError(id="err-candidates")
         with Vertical(classes="field"):
-            yield Label(Content("Quantity"), id="quantity-label", classes="field-label")
+            yield QuietStatic("Quantity", id="quantity-label", classes="field-label")
             yield Input(id="quantity", restrict=r"[0-9.]*", max_length=20)
-            share = Static(id="alloc-share", classes="field-hint")
+            share = QuietStatic(id="alloc-share", classes="field-hint")
             share.display = False
             yield share
             yield FieldError(id="err-quantity")
@@ -106,9 +107,7 @@ class AllocateDialog(BuildDialog):
         return "Enter: Allocate · ↑↓: stock · Shift+Tab, Space: mark · Esc: close"
 
     def on_mount(self) -> None:
-        hint = self.query_one("#alloc-hint", Static)
-        hint.update(Content("Loading stock…"))
-        hint.display = True
+        self.query_one("#alloc-hint", QuietStatic).show("Loading stock…", hide_when_empty=True)
         self.load()
 
     def action_stock(self, step: int) -> None:
@@ -148,7 +147,7 @@ class AllocateDialog(BuildDialog):
         """The list has arrived (or failed to): "Loading stock…" goes, and so does what Enter said meanwhile."""
         self.awaiting_stock = False
         self.clear_errors()
-        self.query_one("#alloc-hint", Static).display = False
+        self.query_one("#alloc-hint", QuietStatic).show("", hide_when_empty=True)
 
     def _paint(self) -> None:
         table = self.query_one("#candidates", KeyedTable)
@@ -232,7 +231,7 @@ class AllocateDialog(BuildDialog):
         """The quantity's label says what it means; under it, how the marks share it (or what is wrong)."""
         marked = len(self.marked)
         label = "Quantity" if not marked else "Quantity: the total, shared by the marked stock oldest first"
-        self.query_one("#quantity-label", Label).update(Content(label))
+        self.query_one("#quantity-label", QuietStatic).show(label)
         shared = self._share()
         if not marked:
             said = ""
@@ -240,9 +239,8 @@ class AllocateDialog(BuildDialog):
             said = f"Type the total to allocate from the {marked} marked item(s)."
         else:
             said = rules.share_summary(shared, self.line.still_needed)
-        box = self.query_one("#alloc-share", Static)
-        box.update(Content(clean(said)))
-        box.display = bool(said)
+        # on every key typed in the quantity: a text that did not change is not laid out again
+        self.query_one("#alloc-share", QuietStatic).show(clean(said), hide_when_empty=True)
 
     def _hint(self) -> None:
         """Under the table: why the highlighted item is not proposed (expired), or nothing."""
@@ -253,13 +251,11 @@ class AllocateDialog(BuildDialog):
                 f"{clean(s.label)} has EXPIRED: it is not proposed. This server allows building with expired "
                 "stock: type a quantity to use it anyway."
             )
-        hint = self.query_one("#alloc-hint", Static)
-        hint.update(Content(clean(said)))
-        hint.display = bool(said)
+        self.query_one("#alloc-hint", QuietStatic).show(clean(said), hide_when_empty=True)  # each cursor move
 
     def _refuse(self, reason: str) -> None:
         """The refusal replaces the hint (it says the same, as an error) until the cursor moves."""
-        self.query_one("#alloc-hint", Static).display = False
+        self.query_one("#alloc-hint", QuietStatic).show("", hide_when_empty=True)
         self.query_one("#err-candidates", FieldError).show([reason])
 
     @on(DataTable.RowHighlighted, "#candidates")

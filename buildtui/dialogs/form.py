@@ -43,9 +43,15 @@ class FieldError(Static):
     FieldError.-note { color: $text-muted; }
     """
 
+    _shown: tuple[str, bool] = ("", False)  # made empty and hidden
+
     def show(self, messages: Iterable[str], *, note: bool = False) -> None:
-        """Show ``messages`` as a refusal, or with ``note`` as a plain remark (what the field will do)."""
+        """Show ``messages`` as a refusal, or with ``note`` as a plain remark (what the field will do). The same
+        again changes nothing: clearing a dialog's empty lines laid the dialog out again (~10 ms each time)."""
         text = "\n".join(clean(m) for m in messages)
+        if (text, note) == self._shown:
+            return
+        self._shown = (text, note)
         self.update(Content(text))
         self.set_class(note, "-note")
         self.display = bool(text)
