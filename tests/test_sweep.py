@@ -65,6 +65,21 @@ else:
     BUILDS = every_pair_of_shapes(seeded_builds())
 #: actions whose submission ends the build's working life: submitted last, after every other dialog
 LAST = ("finish", "cancel_build")
+
+
+def build_actions() -> set[str]:
+    """The actions the detail screen offers on every tab (issue, hold, finish, cancel): they act on the build,
+    whatever row is selected, so the CI sweep opens their screens from the first tab only. Read from the app's
+    footer plan; none on code that has no plan (each key is then swept on every tab with a row selected)."""
+    try:
+        from buildtui.screens.detail_view import FOOTER_PLAN
+    except ImportError:
+        return set()
+    plans = [{action for *_, action in plan} for plan in FOOTER_PLAN.values()]
+    return set.intersection(*plans) if plans else set()
+
+
+BUILD_ACTIONS = build_actions()
 SUBMITS = ("ctrl+s", "enter")
 
 
@@ -150,7 +165,8 @@ async def sweep_build(
     build); every screen a key opens cancelled with Esc.
     ``full`` also: every key on every tab; every distinct screen submitted with ctrl+s and with Enter.
     Otherwise (CI): on each other tab with a row selected (where the selection changes what a key does: an
-    allocation on the pick list, an output on the outputs tab) the keys that open a screen; each distinct
+    allocation on the pick list, an output on the outputs tab) the keys that open a screen, but those acting on
+    the build whatever the row (``BUILD_ACTIONS``: issue, hold, finish, cancel); each distinct
     screen of the first tab submitted with ctrl+s. ``app_keys``: the app's own keys too (help, scan field…).
     """
     app = pilot.app
@@ -199,7 +215,9 @@ async def sweep_build(
         while todo := [
             (k, a)
             for k, a in offered(app, app_keys=app_keys and n == 0)
-            if a not in done and not a.startswith("tab(") and (full or n == 0 or a in screen_keys)
+            if a not in done
+            and not a.startswith("tab(")
+            and (full or n == 0 or (a in screen_keys and a not in BUILD_ACTIONS))
         ]:
             key, action = todo[0]
             done.add(action)
