@@ -52,6 +52,12 @@ HIGH_CONTRAST = Theme(
 STYLESHEETS = ("app", "build_list", "build_detail", "dialogs", "help", "kitting", "scan_session")
 
 
+#: keys that arrive together (typed during a stall of a slow SSH link, all read at once) are handed on at least
+#: this far apart: a key acted on by a binding (Backspace in a field) travels up the widgets before it acts, and a
+#: character right behind it went in first ("⌫⌫⌫1⏎" left the field empty instead of "1")
+KEY_SETTLE_S = 0.01
+
+
 class BuildTUI(App[None]):
     """buildtui: run InvenTree build orders from the keyboard."""
 
@@ -93,6 +99,7 @@ class BuildTUI(App[None]):
         self._flush_timer: Timer | None = None
         self._handing_on: deque[Replay[events.Key] | Scan] = deque()
         self._draining = False
+        self._handed_at = float("-inf")  # when the last key was handed on (``self.clock``)
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             # no sliding tab underline or smooth scrolling: each animation is ~20 frames of output, which a floor
             # terminal over a slow SSH link draws late, and ~0.3 s of CPU per tab switch on a small machine
@@ -229,15 +236,22 @@ class BuildTUI(App[None]):
         self._draining = waiting = True
         try:
             while self._handing_on:
-                action = self._handing_on.popleft()
+                action = self._handing_on[0]
                 if isinstance(action, Scan):
+                    self._handing_on.popleft()
                     self._scanned(action.code)
                     continue
+                early = self._handed_at + KEY_SETTLE_S - self.clock()
+                if early > 0:  # the key before is still on its way to the widget that acts on it
+                    self.set_timer(early, lambda: self.call_later(self._hand_on), name="scan-hand-on")
+                    return
+                self._handing_on.popleft()
                 await super().on_event(action.event)
+                self._handed_at = self.clock()
                 following = self._handing_on[0] if self._handing_on else None
                 if isinstance(following, Replay):
                     spacing = min(following.event.time - action.event.time, self.scanner.gap)
-                    if spacing > 0:
+                    if spacing > KEY_SETTLE_S:
                         self.set_timer(spacing, lambda: self.call_later(self._hand_on), name="scan-hand-on")
                         return
             waiting = False

@@ -423,6 +423,24 @@ class TestTiming:
             await feed(pilot, "/Pu", 0.05, enter=False)
             assert scan_app.screen.query_one("#search", Input).value == "Pu" and not scan_app.scans.log
 
+    async def test_keys_read_all_at_once_act_in_their_order(self, scan_app: BuildTUI) -> None:
+        """Keys typed during a stall of a slow SSH link arrive together: ⌫⌫⌫1⏎ in the allocate dialog's quantity
+        still allocates 1 (the backspaces reached the field after the 1 and left it empty: "Enter a quantity")."""
+        from buildtui.dialogs.allocate import AllocateDialog
+
+        async with scan_app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            screen = await open_build(pilot, 11)
+            await press(pilot, *["down"] * 6, "a")
+            dialog = scan_app.screen
+            assert isinstance(dialog, AllocateDialog)
+            line = dialog.line.pk
+            await send(pilot, "\x7f\x7f\x7f1\r", 0.0)
+            await quiet(pilot)
+            await settle(pilot)
+            assert scan_app.screen is screen and screen.model is not None
+            assert next(ln for ln in screen.model.lines if ln.pk == line).allocated == 1
+
     async def test_a_shortcut_key_waits_one_gap(self, scan_app: BuildTUI, monkeypatch: pytest.MonkeyPatch) -> None:
         """A lone '?' reaches the screen one gap after it was read (a scan could still have followed), no later."""
         from textual.app import App
