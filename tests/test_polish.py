@@ -119,11 +119,14 @@ async def open_dialog(pilot: Pilot[None], builds: list[int], keys: list[str]) ->
 class TestTypedText:
     @pytest.mark.parametrize("case", list(TYPED))
     async def test_typed_text_shows_in_every_field(self, server: SimulatorServer, token: str, case: str) -> None:
-        """Whatever is typed in a dialog's text field is on the screen as typed, at 80x24."""
+        """Whatever is typed in a dialog's text field is on the screen as typed, at 80x24; and the dialog has a
+        line saying what Enter does and that Esc closes (one rule for every dialog)."""
         builds, keys, fields = TYPED[case]
         app = make_app(server.url, token)
         async with app.run_test(size=(80, 24)) as pilot:
             dialog = await open_dialog(pilot, builds, keys)
+            hint = str(dialog.query_one("#dialog-hint").render())
+            assert "Enter" in hint and "Esc" in hint and hint in flat_text(app)
             for field_id, typed in fields.items():
                 box = dialog.query_one(f"#{field_id}", Input)
                 box.focus()
@@ -177,16 +180,7 @@ def focused_id(app: BuildTUI) -> str | None:
 
 
 class TestOneRuleForEveryDialog:
-    @pytest.mark.parametrize("case", list(TYPED))
-    async def test_every_dialog_says_its_rule(self, server: SimulatorServer, token: str, case: str) -> None:
-        """Each dialog has a line saying what Enter does and that Esc closes."""
-        builds, keys, _ = TYPED[case]
-        app = make_app(server.url, token)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await open_dialog(pilot, builds, keys)
-            hint = str(app.screen.query_one("#dialog-hint").render())
-            assert "Enter" in hint and "Esc" in hint and hint in flat_text(app)
-
+    # that each dialog says its rule is checked with the typed text (TestTypedText): the same dialogs, opened once
     async def test_enter_on_a_box_submits_and_does_not_tick_it(self, app: BuildTUI) -> None:
         """Auto-allocate: Tab to "Optional lines too" and press Enter: the box stays unticked and the dialog
         is sent (the summary opens)."""
