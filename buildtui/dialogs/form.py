@@ -57,6 +57,27 @@ class FieldError(Static):
         self.display = bool(text)
 
 
+class DialogBody(VerticalScroll):
+    """A dialog's fields and text. A stop for Tab only where the arrows are needed to read it: a body of text alone
+    (a summary, the outputs to delete), or one whose content runs past its height (a kit's plan below its fields,
+    a finish dialog's blockers above its boxes). Otherwise it was an invisible stop before the first field, and
+    as the first thing that could take the focus it took it at every opening before the field did, restyling the
+    whole body twice (~35 ms of each dialog opened). Not laid out yet when Textual picks the first focus, it
+    never takes it then."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.text_only = False  # set by the dialog once its fields are mounted
+
+    @property
+    def can_focus(self) -> bool:
+        return self.text_only or self.max_scroll_y > 0
+
+    @can_focus.setter
+    def can_focus(self, value: bool) -> None:
+        self.text_only = value
+
+
 class FormDialog(ModalScreen[R], Generic[R]):
     """Subclasses yield their fields in ``compose_fields`` and implement ``send``.
 
@@ -100,9 +121,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(Content(self.TITLE_TEXT), id="dialog-title")
-            with VerticalScroll(id="dialog-body") as body:
-                # not a stop for Tab where the fields are (focusing one scrolls it into view); see on_mount
-                body.can_focus = False
+            with DialogBody(id="dialog-body"):
                 yield from self.compose_fields()
             yield FieldError(id="err-form")
             with Horizontal(id="dialog-buttons"):
@@ -125,12 +144,8 @@ class FormDialog(ModalScreen[R], Generic[R]):
 
     def on_mount(self) -> None:
         self._shown_at = _time.get_time()  # keys read before this were not typed at this dialog
-        # A body of text alone (a summary, the outputs to delete) is a stop for Tab, so that the arrows scroll it.
-        # One with fields is not: it was an invisible stop before the first field, and as the first thing that
-        # could take the focus it took it at every opening before the field below did, restyling the whole body
-        # twice (~35 ms of each dialog opened).
-        body = self.query_one("#dialog-body", VerticalScroll)
-        body.can_focus = not any(widget.can_focus for widget in body.query("*"))
+        body = self.query_one("#dialog-body", DialogBody)
+        body.text_only = not any(widget.can_focus for widget in body.query("*"))
         target = self.initial_focus()
         if target:
             self.query_one(target).focus()

@@ -58,9 +58,6 @@ class BuildDetailScreen(DetailScans):
     ]
     #: the signs on this screen, explained by the help screen after the keys
     LEGEND = LEGEND
-    #: the lines table has the focus from the start: Textual's default (the first that can take it) gave it to the
-    #: tab strip first, restyling its ten widgets twice as on_mount moved it on (~13 ms of each build opened)
-    AUTO_FOCUS = "#lines"
 
     def __init__(self, pk: int) -> None:
         super().__init__(pk)
