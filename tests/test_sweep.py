@@ -65,6 +65,7 @@ else:
     BUILDS = every_pair_of_shapes(seeded_builds())
 #: actions whose submission ends the build's working life: submitted last, after every other dialog
 LAST = ("finish", "cancel_build")
+SUBMITS = ("ctrl+s", "enter")
 
 
 def build_actions() -> set[str]:
@@ -80,7 +81,6 @@ def build_actions() -> set[str]:
 
 
 BUILD_ACTIONS = build_actions()
-SUBMITS = ("ctrl+s", "enter")
 
 
 @pytest.fixture

@@ -67,15 +67,15 @@ class DialogBody(VerticalScroll):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
-        self.text_only = False  # set by the dialog once its fields are mounted
+        self._always = False  # the dialog says so once its fields are mounted: text alone
 
     @property
     def can_focus(self) -> bool:
-        return self.text_only or self.max_scroll_y > 0
+        return self._always or self.max_scroll_y > 0
 
     @can_focus.setter
-    def can_focus(self, value: bool) -> None:
-        self.text_only = value
+    def can_focus(self, always: bool) -> None:
+        self._always = always
 
 
 class FormDialog(ModalScreen[R], Generic[R]):
@@ -145,7 +145,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
     def on_mount(self) -> None:
         self._shown_at = _time.get_time()  # keys read before this were not typed at this dialog
         body = self.query_one("#dialog-body", DialogBody)
-        body.text_only = not any(widget.can_focus for widget in body.query("*"))
+        body.can_focus = not any(widget.can_focus for widget in body.query("*"))
         target = self.initial_focus()
         if target:
             self.query_one(target).focus()

@@ -131,7 +131,6 @@ class QuietFooter(Footer):
         if plan is None:
             yield from super().compose()
             return
-        self._shown_keys = self._keys()
         width = self._width()
         keys: list[Widget] = []
         if self.show_command_palette:
