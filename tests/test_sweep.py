@@ -71,13 +71,11 @@ SUBMITS = ("ctrl+s", "enter")
 def build_actions() -> set[str]:
     """The actions the detail screen offers on every tab (issue, hold, finish, cancel): they act on the build,
     whatever row is selected, so the CI sweep opens their screens from the first tab only. Read from the app's
-    footer plan; none on code that has no plan (each key is then swept on every tab with a row selected)."""
-    try:
-        from buildtui.screens.detail_view import FOOTER_PLAN
-    except ImportError:
-        return set()
+    footer plan (a plan moved or renamed fails here, rather than the sweep quietly covering less or more)."""
+    from buildtui.screens.detail_view import FOOTER_PLAN
+
     plans = [{action for *_, action in plan} for plan in FOOTER_PLAN.values()]
-    return set.intersection(*plans) if plans else set()
+    return set.intersection(*plans)
 
 
 BUILD_ACTIONS = build_actions()
@@ -314,6 +312,12 @@ async def test_the_ci_sweep_walks_every_kind_of_line(sweep_server: SimulatorServ
     swept = set().union(*(every[pk] for pk, _ in BUILDS))
     left_out = set().union(*every.values()) - swept
     assert not left_out, f"kinds of line on no swept build: {sorted(left_out)}"
+
+
+def test_only_the_build_level_keys_are_swept_from_one_tab() -> None:
+    """The keys the sweep presses on the first tab only are those every tab offers for the build itself (issue,
+    hold, finish, cancel, next tab, back); a line's or an output's action on every plan would be swept less."""
+    assert BUILD_ACTIONS == {"issue", "hold", "finish", "cancel_build", "tab", "back"}
 
 
 async def test_sweep_build_list(sweep_server: SimulatorServer) -> None:
