@@ -659,9 +659,10 @@ class TestTwoTerminals:
             assert next(b for b in listed.model.rows if b.pk == 11).status == 10
             other = web.post(server.url + "/api/build/11/issue/", headers={"Authorization": f"Token {token}"})
             assert other.status_code == 201
-            await pilot.pause(1.8)
+            model = listed.model
+            # one interval (1 s) and the poll's own round trip
+            await wait_for(pilot, lambda: next(b for b in model.rows if b.pk == 11).status == 20, timeout=2.0)
             await settle(pilot)
-            assert next(b for b in listed.model.rows if b.pk == 11).status == 20
             assert "Production" in table(app)._cells["11"][3].plain
 
 

@@ -25,3 +25,16 @@ def test_screens_and_dialogs_never_call_the_client() -> None:
     ui_files.append(UI / "scanning.py")
     found = [use for path in sorted(ui_files) for use in client_uses(path)]
     assert found == [], found
+
+
+def test_every_test_says_what_an_operator_would_see() -> None:
+    """Each test has a docstring saying what it shows (what an operator or a maintainer would see), so that a
+    failure reads as the behaviour that broke, not as a function name."""
+    tests = Path(__file__).resolve().parent
+    missing = []
+    for path in sorted(tests.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_"):
+                if not ast.get_docstring(node):
+                    missing.append(f"{path.name}:{node.lineno} {node.name}")
+    assert missing == [], missing

@@ -18,7 +18,7 @@ from buildtui.api.client import HEADERS
 from buildtui.api.transport import HttpxSender
 from buildtui.simulator import SimulatorServer, build_simulator
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import get_token, make_app, outstanding_in, settle
+from tests.conftest import get_token, make_app, outstanding_in, settle, wait_for
 
 OPENSSL = shutil.which("openssl")
 #: the simulator over https, and the CA that signed its certificate
@@ -218,10 +218,12 @@ class TestUnreachable:
             srv.start()
             try:
                 app.client.set_token(get_token(srv.url))
-                for _ in range(100):  # the back-off retries by itself; no key pressed
-                    await pilot.pause(0.1)
-                    if app.screen.query("#builds") and app.screen.query_one("#builds", KeyedTable).row_keys:
-                        break
+                # the back-off retries by itself; no key pressed
+                await wait_for(
+                    pilot,
+                    lambda: app.screen.query("#builds") and app.screen.query_one("#builds", KeyedTable).row_keys,
+                    timeout=10,
+                )
                 assert len(app.screen.query_one("#builds", KeyedTable).row_keys) == outstanding_in(sim)
             finally:
                 srv.stop()

@@ -197,8 +197,7 @@ class TestScanSession:
             await start_session(pilot, 19)
             server.sim.latency_ms = 300
             app.scan("INV-SI13")
-            await pilot.pause(0.1)
-            assert app.scans.in_flight == 1
+            await until(pilot, lambda: app.scans.in_flight == 1, "the scan sent")
             await pilot.press("escape")
             await until(pilot, lambda: isinstance(app.screen, InfoDialog), "the summary")
             server.sim.latency_ms = 0

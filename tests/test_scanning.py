@@ -225,7 +225,7 @@ class TestOnABuild:
             screen = await open_build(pilot, 13)
             assert screen.model is not None
             await feed(pilot, "INV-SI1", SCANNER, wait=False)
-            await pilot.pause(0.3)
+            await pilot.pause(0.3)  # the operator reads the question (a key right behind a scan is taken as part of it)
             assert isinstance(scan_app.screen, ChooserDialog)
             await press(pilot, "2")
             await settle(pilot)
@@ -307,7 +307,7 @@ class TestTrackedLines:
             assert isinstance(screen, BuildDetailScreen) and screen.model is not None
             wifi = api(scan_app).get("/api/stock/", params={"serial": "110"}).json()[0]["pk"]
             await feed(pilot, f"INV-SI{wifi}", SCANNER, wait=False)
-            await pilot.pause(0.3)
+            await pilot.pause(0.3)  # the operator reads the question (a key right behind a scan is taken as part of it)
             assert isinstance(scan_app.screen, ChooserDialog)
             await press(pilot, "2")
             await settle(pilot)

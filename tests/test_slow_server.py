@@ -87,14 +87,15 @@ class TestSlowServer:
             await settle(pilot)
             server.sim.latency_ms = 2500
             app.open_build(11)
-            await pilot.pause(2.2)
+            await wait_for(
+                pilot, lambda: app.screen.query("#status-line") and "waiting for the server" in status_line(app)
+            )
             line = status_line(app)
-            assert "waiting for the server" in line and "up to date" not in line, line
+            assert "up to date" not in line, line
             detail = app.screen
             assert isinstance(detail, BuildDetailScreen)
             await wait_for(pilot, detail.has_data)
-            await pilot.pause(0.6)  # the status line ticks every half second
-            assert "waiting" not in status_line(app)
+            await wait_for(pilot, lambda: "waiting" not in status_line(app), timeout=2.0)  # it ticks every 0.5 s
 
     async def test_after_a_write_the_line_says_updating_until_the_figures_include_it(
         self, server: SimulatorServer, token: str
