@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 
 from textual.binding import Binding
@@ -13,11 +13,11 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 class ActionCommands(Provider):
     """The bindings of the screen under the palette, plus the app's own, by their descriptions."""
 
-    def _commands(self) -> list[tuple[str, str, object]]:
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         from .screens.help import keys_as_printed  # the help screen's module: loaded with the palette, not at launch
 
         screen = self.screen
-        out: list[tuple[str, str, object]] = []
+        out: list[tuple[str, str, Callable[[], object]]] = []
         seen: set[str] = set()
         for node in (screen, self.app):
             for binding in getattr(node, "BINDINGS", []):
@@ -29,16 +29,16 @@ class ActionCommands(Provider):
                     continue  # not offered here (status or roles)
                 seen.add(binding.description)
                 out.append((binding.description, keys_as_printed(binding), partial(node.run_action, binding.action)))
-        out.append(("Open build by reference…", "ctrl+g", self.app.action_goto_build))  # type: ignore[attr-defined]
+        out.append(("Open build by reference…", "ctrl+g", partial(self.app.run_action, "goto_build")))
         return out
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> AsyncIterator[Hit]:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

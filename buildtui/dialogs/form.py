@@ -29,6 +29,7 @@ from ..state.scan import LocationScanned, Scanned, ScanReply
 from ..widgets.safe import clean
 
 if TYPE_CHECKING:
+    from ..app import BuildTUI
     from ..state.build_detail import BuildDetailModel
 
 R = TypeVar("R")
@@ -117,6 +118,10 @@ class FormDialog(ModalScreen[R], Generic[R]):
         self.sent_count = 0
         self._focus_before: Widget | None = None
         self._shown_at = float("inf")  # until mounted, no key is an answer to this dialog
+
+    @property
+    def tui(self) -> BuildTUI:
+        return cast("BuildTUI", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -373,7 +378,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
                     ]
                 }
             )
-            self.app.unexpected("send this")  # type: ignore[attr-defined]
+            self.tui.unexpected("send this")
             self.locked = True
         self.busy = False
         self._set_working(False)
@@ -382,7 +387,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
         exc = outcome.error
         if outcome.result is Result.SIGN_IN and exc is not None:
             self.show_failure(exc)
-            self.app.request_login(exc)  # type: ignore[attr-defined]
+            self.tui.request_login(exc)
         elif outcome.result is Result.REFUSED and exc is not None:
             # refused: perhaps because someone else changed the data; say so, with the figures re-read
             try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import events, work
 from textual.binding import Binding
@@ -47,7 +47,7 @@ class LiveScreen(Screen[None]):
 
     @property
     def tui(self) -> BuildTUI:
-        return self.app  # type: ignore[return-value]
+        return cast("BuildTUI", self.app)
 
     def has_data(self) -> bool:
         raise NotImplementedError

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import TypeVar
 
 from ..api import ApiError, ValidationFailed
@@ -126,11 +127,13 @@ class Kitting:
         sending = plan.sending
 
         async def took() -> bool | None:
-            now = await _bounded([lambda m=m: self.client.get_stock(m.stock.pk) for m in sending], self.store)  # type: ignore[misc]
+            now = await _bounded([partial(self.client.get_stock, m.stock.pk) for m in sending], self.store)
+            items: list[StockItem] = []
             for answer in now:
                 if isinstance(answer, BaseException):
                     raise answer
-            seen = [_moved(m, s, plan.destination) for m, s in zip(sending, now, strict=True)]  # type: ignore[arg-type]
+                items.append(answer)
+            seen = [_moved(m, s, plan.destination) for m, s in zip(sending, items, strict=True)]
             if all(x is True for x in seen):
                 return True
             if all(x is False for x in seen):
@@ -215,7 +218,7 @@ class Kitting:
                 tell(f"Moved. Re-pointed {done[0]} of {len(pairs)} allocations…")
 
         answers = await _bounded(
-            [lambda a=a, new=new: self.client.repoint_allocation(a.pk, new.pk) for a, new in pairs],  # type: ignore[misc]
+            [partial(self.client.repoint_allocation, a.pk, new.pk) for a, new in pairs],
             self.store,
             one_more,
         )

@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
@@ -104,9 +105,10 @@ class WriteRunner:
 
     async def _finish(self, write: Write[T], value: T | None) -> Outcome[T]:
         message = write.done(value)
-        if write.after is not None:
+        after = write.after
+        if after is not None:
             try:
-                message = await self.store.call(lambda: write.after(value))  # type: ignore[misc]
+                message = await self.store.call(partial(after, value))
             except ApiError as exc:
                 log.info("could not re-read after %r: %s", write.what, exc)
         return Outcome(Result.DONE, message, value=value)

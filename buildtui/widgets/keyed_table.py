@@ -16,6 +16,7 @@ cap (``DEFAULT_CAP`` cells unless ``set_columns`` says otherwise): longer text i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
@@ -43,8 +44,8 @@ class KeyedTable(DataTable[Text]):
         Binding("end", "scroll_bottom", "Last row", show=False),
     ]
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._keys: list[str] = []
         self._cells: dict[str, Cells] = {}  # as shown (cut to the caps)
         self._given: dict[str, Cells] = {}  # as given to sync: an unchanged row is not measured again

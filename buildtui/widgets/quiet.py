@@ -45,8 +45,8 @@ def fitting(entries: Sequence[FooterEntry], width: int, *, compact: bool) -> Ite
 
 
 class QuietStatic(Static):
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._shown: str | Text | None = None
 
     def show(self, value: str | Text, *, hide_when_empty: bool = False) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 from textual.widgets import Static
@@ -22,10 +22,8 @@ class StatusLine(Static):
     StatusLine.-offline { background: $error 40%; color: $text; text-style: bold; }
     """
 
-    def __init__(
-        self, store: Store, server: str, *, has_data: Callable[[], bool] | None = None, **kwargs: object
-    ) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, store: Store, server: str, *, has_data: Callable[[], bool] | None = None, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
         self.store = store
         self.server = server
         self.has_data = has_data  # the screen's own data: until it is there, nothing on it is "up to date"
