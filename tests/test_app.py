@@ -668,7 +668,8 @@ class TestTwoTerminals:
 
 class TestMultiLineAllocation:
     async def test_marked_lines_allocated_in_one_request(self, server: SimulatorServer, app: BuildTUI) -> None:
-        """v marks lines; a proposes the oldest free stock for each; Enter sends one allocate request."""
+        """v marks lines; a proposes the oldest free stock for each; Esc keeps the marks (a opens the same
+        proposals again); Enter sends one allocate request and the marks go."""
         from buildtui.dialogs.allocate_lines import MultiAllocateDialog
 
         async with app.run_test(size=(120, 40)) as pilot:
@@ -681,12 +682,19 @@ class TestMultiLineAllocation:
             assert len(screen.marked_lines) == 3
             await pilot.press("a")
             await settle(pilot)
+            assert isinstance(app.screen, MultiAllocateDialog)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert id(app.screen) == id(screen) and len(screen.marked_lines) == 3
+            await pilot.press("a")
+            await settle(pilot)
             dialog = app.screen
             assert isinstance(dialog, MultiAllocateDialog) and len(dialog.proposals) == 3
             before = len([1 for m, _ in server.sim.log if m == "POST"])
             await pilot.press("enter")
             await settle(pilot)
             assert len([1 for m, _ in server.sim.log if m == "POST"]) == before + 1
+            assert screen.marked_lines == set()
             done = {ln.part_detail.IPN if ln.part_detail else None: ln.allocated for ln in screen.model.lines}
             assert done["R-0603-10K"] == 20 and done["U-ATM328"] == 5 and done["PCB-SB-C"] == 5
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from functools import partial
 
 import httpx
 import pytest
@@ -389,6 +390,22 @@ class TestBoundedAnswers:
         with pytest.raises(ApiError) as caught:
             await client.hold(1)
         assert not caught.value.outcome_unknown and "connection refused" in str(caught.value)
+        await client.aclose()
+
+    async def test_a_cut_read_is_not_said_refused(self) -> None:
+        """A read whose connection the server closed without answering says the connection broke, not "connection
+        refused (is the server running?)": the server is running, the advice would send the operator the wrong
+        way."""
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+
+        client = InvenTreeClient("http://test", "t", transport=httpx.MockTransport(handler), get_retries=0)
+        for call in (client.list_builds, partial(client.scan, "BO-0003")):
+            with pytest.raises(Unreachable) as caught:
+                await call()
+            assert caught.value.reason == "cut" and "refused" not in str(caught.value), str(caught.value)
+            assert "broke before the answer arrived" in str(caught.value)
         await client.aclose()
 
     async def test_trickling_answer_ends_at_the_deadline(self, server: SimulatorServer, token: str) -> None:

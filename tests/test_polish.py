@@ -348,6 +348,24 @@ class TestDestructiveDialogs:
             assert isinstance(app.screen, BuildDetailScreen) and app.screen is screen and dialog.sent_count == 1
             assert len(screen.model.incomplete_outputs) == 1
 
+    async def test_consuming_a_whole_line_needs_enter_on_its_button(self, app: BuildTUI) -> None:
+        """x on a line consumes all of it, with no quantity to type and no undo: Enter in the notes (a number
+        typed there as if it were a quantity) moves to «Consume»; only Enter there consumes."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await open_dialog(pilot, [3], ["x"])
+            screen = pilot.app.screen_stack[-2]
+            assert isinstance(screen, BuildDetailScreen) and screen.model is not None
+            before = screen.model.lines[0].allocated
+            assert "Only Enter on «Consume» consumes all of it" in flat_text(app)
+            await pilot.press(*"10", "enter")
+            await settle(pilot)
+            assert app.screen is dialog and dialog.sent_count == 0 and focused_id(app) == "submit"
+            assert screen.model.lines[0].allocated == before
+            await pilot.press("enter")
+            await settle(pilot)
+            assert id(app.screen) == id(screen) and dialog.sent_count == 1
+            assert screen.model.lines[0].allocated == 0 and screen.model.lines[0].consumed >= before
+
     async def test_cancel_build_opens_on_its_button(self, app: BuildTUI) -> None:
         """C opens with the focus on «Cancel the build»: the dialog says only Enter there does it."""
         async with app.run_test(size=(80, 24)) as pilot:

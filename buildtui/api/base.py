@@ -210,6 +210,14 @@ class ClientBase:
             )
         if "certificate" in low or "ssl" in low:
             return Unreachable(f"TLS failed talking to {self.base_url}: {text}", reason="tls", action=action)
+        if any(cut in low for cut in ("disconnected", "reset by peer", "broken pipe", "incomplete")):
+            # the server took the request and the connection broke: not refused (a proxy dropping it, a worker
+            # killed); said as such, since "is the server running?" sends the operator the wrong way
+            return Unreachable(
+                f"The connection to {self.base_url} broke before the answer arrived ({text}). Trying again is safe.",
+                reason="cut",
+                action=action,
+            )
         if "refused" in low or "connect" in low:
             return Unreachable(
                 f"Cannot reach {self.base_url}: connection refused (is the server running?).",

@@ -30,6 +30,11 @@ class ConsumeDialog(BuildDialog):
         super().__init__(model)
         self.line = line
         self.allocation = allocation
+        if allocation is None:
+            # all of a line at once, no quantity to type, and no undo: only Enter on «Consume» does it (Enter in
+            # the notes moves there), as for scrap and delete; typed at the button, keys go to Close
+            self.DESTRUCTIVE = self.GUARD_TYPING = True
+            self.DOES = "consumes all of it"
 
     def initial_focus(self) -> str:
         return "#quantity" if self.allocation is not None else "#notes"

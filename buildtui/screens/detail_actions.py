@@ -4,6 +4,7 @@ and following what the server still carries out in the background."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from textual import work
@@ -65,8 +66,13 @@ class DetailActions(DetailBase):
             self.busy = False
         self.refresh_data()
 
-    def _dialog(self, dialog: Any, *, info_title: str | None = None) -> None:
+    def _dialog(self, dialog: Any, *, info_title: str | None = None, sent: Callable[[], None] | None = None) -> None:
+        """Open ``dialog``; what it did is said (or followed) when it closes. ``sent``: run when it sent its
+        request (not when it was closed without)."""
+
         def after(result: str | Running | None) -> None:
+            if result and sent is not None:
+                sent()
             if isinstance(result, Running):
                 self.follow(result, info_title=info_title)
             elif result:
@@ -207,8 +213,8 @@ class DetailActions(DetailBase):
             return
         marked = [ln for ln in self.model.lines if ln.pk in self.view.marked]
         if marked:
-            self.view.marked.clear()
-            self._dialog(MultiAllocateDialog(self.model, marked))
+            # the marks stay until the dialog allocates: closed with Esc, the same lines are still marked
+            self._dialog(MultiAllocateDialog(self.model, marked), sent=self._unmark)
             return
         line = self.selected_line()
         if line is None:
@@ -221,6 +227,10 @@ class DetailActions(DetailBase):
             self.tui.notify(self._no_outputs_yet(line.part_label), markup=False, severity="warning", timeout=10)
             return
         self._dialog(AllocateDialog(self.model, line, output=output))
+
+    def _unmark(self) -> None:
+        self.view.marked.clear()
+        self._paint()
 
     def _no_outputs_yet(self, part: str) -> str:
         """Why a tracked line cannot be allocated yet, and what to do: it goes into an output, and there is none."""
