@@ -209,6 +209,40 @@ class TestSerialisedProduct:
             await settle(pilot)
             assert len(dialog.marked) == 24
 
+    async def test_marked_transformers_for_one_output_take_what_it_needs(
+        self, server: SimulatorServer, app: BuildTUI
+    ) -> None:
+        """a on one of BO-0025's outputs: the tracked transformer line proposes 1 (what that output takes, not
+        the line's 24), so a second transformer marked is not taken; with 2 typed and both marked, Enter is
+        refused beside the quantity (one PSU, two transformers) and nothing is sent."""
+        from buildtui.dialogs.allocate import AllocateDialog
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 25)
+            assert screen.model is not None
+            await pilot.press("3", "a")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, AllocateDialog) and dialog.line.trackable
+            quantity = dialog.query_one("#quantity", Input)
+            assert quantity.value == "1"
+            await pilot.press("shift+tab", "space", "down", "space")
+            await settle(pilot)
+            assert len(dialog.marked) == 1 and quantity.value == "1"
+            assert "covers the 1" in str(dialog.query_one("#err-candidates").render())
+            quantity.value = "2"
+            await pilot.press("space")
+            await settle(pilot)
+            assert len(dialog.marked) == 2
+            posts = len([1 for m, _ in server.sim.log if m == "POST"])
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert id(app.screen) == id(dialog) and dialog.sent_count == 0
+            assert len([1 for m, _ in server.sim.log if m == "POST"]) == posts
+            assert "takes 1 more of this part: 2 would put more into it" in str(
+                dialog.query_one("#err-quantity").render()
+            )
+
 
 class TestConsumablesOnly:
     async def test_nothing_to_allocate(self, app: BuildTUI) -> None:

@@ -76,6 +76,18 @@ class TestProposedQuantity:
         assert rules.proposed_quantity(line(), item(1, "1", serial="101"), TODAY) == 1
 
 
+class TestOutputNeed:
+    def test_one_output_takes_its_share_less_what_it_has(self) -> None:
+        """A tracked line of 24 for 24 units: an output of 1 needs 1, an output of 4 needs 4, and one that
+        already has its part needs nothing (the rest of the line is other outputs')."""
+        from buildtui.api.models import BuildItem
+
+        tracked = line(quantity="24", allocations=[BuildItem(pk=1, stock_item=9, quantity=D(1), install_into=50)])
+        assert rules.output_need(tracked, D(24), item(60, "1")) == 1
+        assert rules.output_need(tracked, D(24), item(61, "4")) == 4
+        assert rules.output_need(tracked, D(24), item(50, "1")) == 0
+
+
 class TestExpiry:
     def test_expired_by_date_or_by_the_servers_flag(self) -> None:
         """Past its date, or flagged expired by the server: expired; today's date is not past."""

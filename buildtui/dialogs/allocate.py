@@ -202,11 +202,23 @@ class AllocateDialog(BuildDialog):
         """The quantity proposed, as typed in the box ("" when nothing is): with marks, the total the line
         still needs; without, what the highlighted item can give of it."""
         if self.marked:
-            proposed = self.line.still_needed
+            proposed = self._needed()
         else:
             s = self.current()
             proposed = rules.proposed_quantity(self.line, s, today()) if s is not None else Decimal(0)
+            proposed = min(proposed, self._needed())
         return qty(proposed).replace(",", "") if proposed > 0 else ""
+
+    def _needed(self) -> Decimal:
+        """What the allocation is for: the chosen output's need on a tracked line, else what the line needs."""
+        output = self._chosen_output()
+        if output is None or self.model.build is None:
+            return self.line.still_needed
+        return rules.output_need(self.line, self.model.build.quantity, output)
+
+    def _chosen_output(self) -> StockItem | None:
+        pk = self._output() if self.is_mounted else self.output
+        return next((o for o in self.model.incomplete_outputs if o.pk == pk), None)
 
     def _default_quantity(self) -> None:
         if self.current() is not None and not self._typed:
@@ -238,7 +250,7 @@ class AllocateDialog(BuildDialog):
         elif shared is None:
             said = f"Type the total to allocate from the {marked} marked item(s)."
         else:
-            said = rules.share_summary(shared, self.line.still_needed)
+            said = rules.share_summary(shared, self._needed())
         # on every key typed in the quantity: a text that did not change is not laid out again
         self.query_one("#alloc-share", QuietStatic).show(clean(said), hide_when_empty=True)
 
@@ -263,6 +275,15 @@ class AllocateDialog(BuildDialog):
         self.query_one("#err-candidates", FieldError).show([])
         self._default_quantity()
         self._hint()
+
+    @on(Select.Changed, "#output")
+    def _output_chosen(self) -> None:
+        """The output decides what is needed: the proposal follows it (until a quantity is typed)."""
+        self.query_one("#err-output", FieldError).show([])
+        self._default_quantity()
+        if self.marked:
+            self._paint()
+            self._show_share()
 
     @on(DataTable.RowSelected, "#candidates")
     def _chosen(self) -> None:
@@ -358,6 +379,17 @@ class AllocateDialog(BuildDialog):
                 errors["quantity"] = ["Serialised stock is allocated one at a time (quantity 1)."]
             elif value > s.free:
                 errors["quantity"] = [f"Only {qty(s.free)} of {clean(s.label)} is free."]
+        output = self._chosen_output()
+        if output is not None and "quantity" not in errors:
+            need = self._needed()
+            total = sum((value for _, value in self._items()), Decimal(0))
+            if total > need:
+                name = clean(output_name(output))
+                errors["quantity"] = [
+                    f"{name} already has all the {clean(self.line.part_label)} it takes."
+                    if need <= 0
+                    else f"{name} takes {qty(need)} more of this part: {qty(total)} would put more into it."
+                ]
         if self.line.trackable and self._output() is None:
             errors["output"] = [
                 "Choose the output this tracked part goes into."

@@ -89,6 +89,14 @@ def proposed_quantity(line: BuildLine, item: StockItem, today: dt.date) -> Decim
     return min(need, item.free)
 
 
+def output_need(line: BuildLine, build_quantity: Decimal, output: StockItem) -> Decimal:
+    """What a tracked line still needs for one build output: its share per unit built times the output's
+    quantity, less what is allocated to that output already (an output of 1 takes 1 transformer, not 24)."""
+    per_unit = line.quantity / max(build_quantity, Decimal(1))
+    there = sum((a.quantity for a in line.allocations or [] if a.install_into == output.pk), ZERO)
+    return max(per_unit * output.quantity - there, ZERO)
+
+
 def default_candidate(line: BuildLine, items: Sequence[StockItem], today: dt.date) -> StockItem | None:
     """The stock item a picker starts on: the first in FIFO order that can be proposed; None when none can
     (every item expired or allocated, or the line needs nothing)."""
