@@ -243,6 +243,25 @@ class TestSerialisedProduct:
                 dialog.query_one("#err-quantity").render()
             )
 
+    async def test_a_negative_or_wordy_quantity_is_refused_as_typed(
+        self, server: SimulatorServer, app: BuildTUI
+    ) -> None:
+        """a on BO-0026's first line, ctrl+u, "-5" typed: the field keeps "-5" (no sign silently dropped, which
+        allocated 5) and Enter says the quantity must be more than zero; letters say to enter a number."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_build(pilot, 26)
+            await pilot.press("a")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, AllocateDialog)
+            posts = len([1 for m, _ in server.sim.log if m == "POST"])
+            for typed, said in (("-5", "greater than zero"), ("abc", "Enter a number")):
+                await pilot.press("ctrl+u", *typed, "enter")
+                await settle(pilot)
+                assert id(app.screen) == id(dialog) and dialog.query_one("#quantity", Input).value == typed
+                assert said in str(dialog.query_one("#err-quantity").render())
+            assert len([1 for m, _ in server.sim.log if m == "POST"]) == posts
+
 
 class TestConsumablesOnly:
     async def test_nothing_to_allocate(self, app: BuildTUI) -> None:

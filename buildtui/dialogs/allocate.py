@@ -87,7 +87,7 @@ class AllocateDialog(BuildDialog):
         yield FieldError(id="err-candidates")
         with Vertical(classes="field"):
             yield QuietStatic("Quantity", id="quantity-label", classes="field-label")
-            yield Input(id="quantity", restrict=r"[0-9.]*", max_length=20)
+            yield Input(id="quantity", max_length=20)
             share = QuietStatic(id="alloc-share", classes="field-hint")
             share.display = False
             yield share
