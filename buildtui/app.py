@@ -282,11 +282,25 @@ class BuildTUI(App[None]):
 
         if isinstance(self.screen, ScanDialog):
             self.screen.dismiss(None)  # the F2 field was open: the scanner made it unnecessary
-        self.scan(code)
+            self.scan(code)
+            return
+        focused = self.focused
+        field = focused if isinstance(focused, Input) and not focused.password else None
+        self.scan(code, into=field)
 
-    def scan(self, code: str) -> None:
-        """Resolve a scanned (or typed) code in a worker: it may ask the operator to choose."""
-        self.run_worker(self.scans.handle(restore_controls(code)), group="scan", exit_on_error=False)
+    def scan(self, code: str, *, into: Input | None = None) -> None:
+        """Resolve a scanned (or typed) code in a worker: it may ask the operator to choose. ``into``: the text
+        field that had the focus when the keys came; a code the server does not know is typed into it."""
+
+        def typed(text: str) -> bool:
+            if into is None or not into.is_mounted or into.screen is not self.screen:
+                return False
+            into.insert_text_at_cursor(text)
+            into.focus()
+            return True
+
+        worker = self.scans.handle(restore_controls(code), typed if into is not None else None)
+        self.run_worker(worker, group="scan", exit_on_error=False)
 
     def action_scan_field(self) -> None:
         from .dialogs.scan import ScanDialog

@@ -34,6 +34,7 @@ from .state.scan import (
     ScanRefused,
     ScanReply,
     StockScanned,
+    UnknownCode,
     undo,
 )
 from .state.supplier_scan import SupplierScanned, resolve
@@ -130,7 +131,10 @@ class ScanHandler:
             self.app.set_timer(SECOND_BELL_S * n, self.app.bell, name="scan-bell")
 
     # -- resolving ----------------------------------------------------------------------------
-    async def handle(self, code: str) -> None:
+    async def handle(self, code: str, typed: Callable[[str], bool] | None = None) -> None:
+        """Resolve ``code`` and do what it says. ``typed``: the keys were read while a text field had the focus;
+        a code the server does not know is put into that field (``typed`` says whether it could be), as the
+        fast typing it most likely was, instead of being lost as a failed scan."""
         code = code.strip()
         if not code:
             return
@@ -140,6 +144,11 @@ class ScanHandler:
             async with self._one_at_a_time:
                 try:
                     reply = await self._handle(code)
+                except UnknownCode as refusal:
+                    if typed is None or not typed(code):
+                        self._record(code, str(refusal), ok=False, bell=refusal.bell, watcher=self._watcher())
+                    else:
+                        log.info("%r: no such code on the server, typed into the focused field", code)
                 except ScanRefused as refusal:
                     watcher = self._watcher()
                     self._record(code, str(refusal), ok=False, bell=refusal.bell, watcher=watcher)

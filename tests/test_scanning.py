@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -108,9 +108,9 @@ def spy_scans(app: BuildTUI, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     codes: list[str] = []
     original = app.scans.handle
 
-    def handle(code: str) -> Awaitable[None]:
+    def handle(code: str, typed: Callable[[str], bool] | None = None) -> Awaitable[None]:
         codes.append(code)
-        return original(code)
+        return original(code, typed)
 
     monkeypatch.setattr(app.scans, "handle", handle)
     return codes
@@ -167,6 +167,28 @@ class TestAnywhere:
         async with scan_app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await feed(pilot, "NOTHING-KNOWN-123x", SCANNER)
+            entry = last_log(scan_app)
+            assert not entry.ok and "No match" in entry.outcome and rings == [1]
+
+    async def test_fast_typing_the_server_does_not_know_stays_in_the_field(
+        self, scan_app: BuildTUI, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """ "sensor" typed into the search box faster than the scan gap (a quick typist, or a paste) is not a
+        code the server knows: it lands in the search box, without a bell or a "Scan failed"; the same keys
+        with no field focused still fail as a scan."""
+        rings: list[int] = []
+        monkeypatch.setattr(scan_app, "bell", lambda: rings.append(1))
+        scan_app.config = scan_app.config.__class__(**{**scan_app.config.__dict__, "bell": True})
+        async with scan_app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await press(pilot, "slash")
+            search = scan_app.screen.query_one("#search", Input)
+            await feed(pilot, "sensor", 0.03, enter=False)
+            assert search.value == "sensor" and search.has_focus and rings == []
+            assert not scan_app.scans.log or scan_app.scans.log[-1].code != "sensor"
+            await press(pilot, "escape", "escape")
+            assert not search.has_focus
+            await feed(pilot, "sensor", 0.03, enter=False)
             entry = last_log(scan_app)
             assert not entry.ok and "No match" in entry.outcome and rings == [1]
 

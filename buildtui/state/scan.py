@@ -89,6 +89,10 @@ class ScanReply:
     then: Callable[[], Awaitable[str | None]] | None = None
 
 
+class UnknownCode(ScanRefused):
+    """Nothing on the server has this code: not a build, stock item or location it knows."""
+
+
 async def resolve(store: Store, code: str) -> Scanned:
     """What ``code`` names on this server; ``ScanRefused`` when nothing."""
     try:
@@ -100,7 +104,7 @@ async def resolve(store: Store, code: str) -> Scanned:
             build = await store.call(lambda: store.client.find_build(code))
             if build is not None:
                 return BuildScanned(code, build.pk, build.reference)
-        raise ScanRefused(f"No match for “{code}”: not a build, stock item or location this server knows.")
+        raise UnknownCode(f"No match for “{code}”: not a build, stock item or location this server knows.")
     return await interpret(store, code, result)
 
 
