@@ -94,7 +94,8 @@ def text_of(dialog: Widget, selector: str) -> str:
 class TestLongBom:
     async def test_auto_allocate_with_no_source_location(self, server: SimulatorServer, app: BuildTUI) -> None:
         """A on BO-0022 (45 lines, no source location): the dialog opens with "anywhere" as the source;
-        submitted, the summary lists what was allocated and says which lines have no stock at all."""
+        submitted, the summary lists what was allocated and says which lines have no stock at all; taller than
+        80x24, it opens with the text focused, so PgDn and End read down to its end, and Enter closes it."""
         from buildtui.dialogs.auto_allocate import AutoAllocateDialog
         from buildtui.dialogs.info import InfoDialog
 
@@ -113,6 +114,17 @@ class TestLongBom:
             assert said.startswith("Auto-allocation allocated ") and "Still short:" in said
             assert "U-INA240A2 Current sense amplifier INA240A2: no stock available" in said
             assert "J-USB-C USB-C receptacle 16-pin: no stock available" in said
+            body = summary.query_one("#dialog-body")
+            assert body.has_focus and body.max_scroll_y > 0 and body.scroll_y == 0
+            await pilot.press("pagedown")
+            await settle(pilot)
+            assert body.scroll_y > 0
+            await pilot.press("end")
+            await settle(pilot)
+            assert body.scroll_y == body.max_scroll_y
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is screen
 
     async def test_full_and_over_allocated_lines_propose_nothing(self, app: BuildTUI) -> None:
         """On BO-0022 the 1k resistors are allocated exactly and the terminal blocks 60 for 50: the picker says

@@ -13,7 +13,9 @@ class InfoDialog(FormDialog[str]):
     """Shows a multi-line result (e.g. the auto-allocation summary)."""
 
     SUBMIT_LABEL = "Close"
-    INITIAL_FOCUS = "#submit"
+    #: the text itself: the arrows, PgUp/PgDn, Home and End read a summary taller than the screen (on the
+    #: button they did nothing, and only Tab led to the text); Enter and Esc close it from there too
+    INITIAL_FOCUS = "#dialog-body"
     CLOSE_BUTTON = False  # its one button closes it: a second "Close (Esc)" beside "Close" said the same twice
 
     def hint(self) -> str:
