@@ -53,6 +53,29 @@ class TestBuildList:
             assert len(rows) == n and rows[0] == str(newest.json()["results"][0]["pk"])
             assert f"{n} of {n} builds" in str(app.screen.query_one("#list-filters").render())
 
+    async def test_the_title_says_each_sort_either_way_round(self, app: BuildTUI) -> None:
+        """r steps through the sorts and R reverses the one shown: the title says each in words ("target date,
+        latest first", never the server's "-target_date"), and r after R goes on to the next sort."""
+
+        def title() -> str:
+            return str(app.screen.query_one("#list-filters").render())
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert "sorted by newest first" in title()
+            await pilot.press("r", "r")
+            await settle(pilot)
+            assert "sorted by target date, soonest first" in title()
+            await pilot.press("R")
+            await settle(pilot)
+            assert "sorted by target date, latest first" in title() and "-target" not in title()
+            await pilot.press("r")
+            await settle(pilot)
+            assert "sorted by priority, highest first" in title()
+            await pilot.press("R")
+            await settle(pilot)
+            assert "sorted by priority, lowest first" in title()
+
     async def test_start_up_asks_each_thing_once(self, server: SimulatorServer, app: BuildTUI) -> None:
         """Session facts and the first page: five requests, started at load, none repeated."""
         async with app.run_test(size=(80, 24)) as pilot:

@@ -28,13 +28,30 @@ from .base import LiveScreen
 
 log = logging.getLogger("buildtui.build_list")
 
-SORTS = [
-    ("-reference", "newest first"),
-    ("reference", "oldest first"),
-    ("target_date", "target date"),
-    ("-priority", "priority"),
-    ("status", "status"),
-]
+#: what r steps through, in order (R reverses the one shown)
+SORTS = ["-reference", "reference", "target_date", "-priority", "status"]
+#: how the title says each ordering, either way round
+SORT_LABELS = {
+    "-reference": "newest first",
+    "reference": "oldest first",
+    "target_date": "target date, soonest first",
+    "-target_date": "target date, latest first",
+    "-priority": "priority, highest first",
+    "priority": "priority, lowest first",
+    "status": "status",
+    "-status": "status, reversed",
+}
+
+
+def next_sort(ordering: str) -> str:
+    """The sort after ``ordering`` (reversed or not) in the order r steps through."""
+    if ordering in SORTS:
+        here = SORTS.index(ordering)
+    else:  # reversed with R: the step it was reversed from
+        here = next((i for i, key in enumerate(SORTS) if key.lstrip("-") == ordering.lstrip("-")), -1)
+    return SORTS[(here + 1) % len(SORTS)]
+
+
 WIDE_COLUMNS = [
     ("ref", "Reference"),
     ("part", "Part"),
@@ -277,7 +294,7 @@ class BuildListScreen(LiveScreen):
             parts.append("assigned to me")
         if q.search.strip():
             parts.append(f"search “{clean(q.search.strip())}”")
-        sort = next((label for key, label in SORTS if key == q.ordering), q.ordering)
+        sort = SORT_LABELS.get(q.ordering, q.ordering)
         return f"{' · '.join(parts)} · sorted by {sort}"
 
     def _show_filters(self) -> None:
@@ -332,10 +349,7 @@ class BuildListScreen(LiveScreen):
 
     def action_cycle_sort(self) -> None:
         assert self.model is not None
-        keys = [k for k, _ in SORTS]
-        current = self.model.query.ordering
-        nxt = keys[(keys.index(current) + 1) % len(keys)] if current in keys else keys[0]
-        self._requery(ordering=nxt)
+        self._requery(ordering=next_sort(self.model.query.ordering))
 
     def action_reverse_sort(self) -> None:
         assert self.model is not None
