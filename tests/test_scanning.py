@@ -217,6 +217,21 @@ class TestOnABuild:
             pcb = next(ln for ln in screen.model.lines if ln.part_detail and ln.part_detail.IPN == "PCB-SB-C")
             assert pcb.allocated == 0
 
+    async def test_undo_after_another_build_was_scanned_names_its_build(self, scan_app: BuildTUI) -> None:
+        """Stock scanned on BO-0011, then BO-0012's traveller scanned (it opens), then ctrl+z: the allocation on
+        BO-0011 is undone and the message says BO-0011, not only the part (the screen shows BO-0012)."""
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 11)
+            await feed(pilot, "INV-SI13", SCANNER)
+            assert last_log(scan_app).ok
+            await feed(pilot, "BO-0012", SCANNER)
+            assert isinstance(scan_app.screen, BuildDetailScreen) and scan_app.screen.pk == 12
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+            entry = last_log(scan_app)
+            assert entry.ok and entry.outcome.startswith("Undone on BO-0011: 5 no longer allocated to PCB-SB-C")
+
     async def test_substitute_and_custom_barcode(self, scan_app: BuildTUI) -> None:
         """A substitute's stock and a supplier barcode linked to stock each allocate to the line they belong to."""
         async with scan_app.run_test(size=(120, 40)) as pilot:

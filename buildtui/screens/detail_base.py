@@ -8,6 +8,7 @@ from ..api.models import Build, BuildItem, BuildLine, StockItem
 from ..state.actions import BuildActions
 from ..state.build_detail import PARTS, BuildDetailModel
 from ..widgets.keyed_table import KeyedTable
+from ..widgets.safe import clean
 from .base import LiveScreen
 from .detail_view import View
 
@@ -27,6 +28,11 @@ class DetailBase(LiveScreen):
     @property
     def marked_lines(self) -> set[int]:
         return self.view.marked
+
+    def reference(self) -> str:
+        """The build's reference as shown (cleaned), or "" before it is read."""
+        build = self.model.build if self.model is not None else None
+        return clean(build.reference) if build is not None else ""
 
     def _paint(self) -> None:
         raise NotImplementedError

@@ -44,7 +44,9 @@ class DetailLabels(DetailKit):
         await self.fresh("lines")
         self.query_one("#lines", KeyedTable).select_key(f"l{plan.line.pk}")
         target = clean(plan.target)
-        allocation = ScanAllocation(self.pk, plan.line.pk, plan.item.pk, plan.output, Decimal(plan.quantity), target)
+        allocation = ScanAllocation(
+            self.pk, plan.line.pk, plan.item.pk, plan.output, Decimal(plan.quantity), target, self.reference()
+        )
         question = supplier_scan.link_offer(store, scanned, plan.item)
 
         async def offer() -> str | None:

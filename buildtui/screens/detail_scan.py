@@ -129,7 +129,7 @@ class DetailScans(DetailLabels):
         target = line.part_label + (f" for output {output_called(model, output)}" if output else "")
         return ScanReply(
             f"Allocated {qty(quantity)} × {name} ({clean(item.label)}) to {clean(target)}.",
-            ScanAllocation(self.pk, line.pk, item.pk, output, Decimal(quantity), clean(target)),
+            ScanAllocation(self.pk, line.pk, item.pk, output, Decimal(quantity), clean(target), self.reference()),
         )
 
     async def _output_for_scan(self, ask: bool = True) -> int:

@@ -76,6 +76,8 @@ class ScanAllocation:
     output: int | None
     quantity: Decimal
     label: str
+    #: the build's reference, for the undo to say which build it changed (the operator may be on another now)
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ async def undo(store: Store, last: ScanAllocation) -> str:
         await store.call(lambda: client.delete_allocation(alloc.pk))
     else:
         await store.call(lambda: client.update_allocation(alloc.pk, alloc.quantity - last.quantity))
-    return f"Undone: {qty(last.quantity)} no longer allocated to {last.label}."
+    on = f" on {last.reference}" if last.reference else ""
+    return f"Undone{on}: {qty(last.quantity)} no longer allocated to {last.label}."
 
 
 async def lines_for_part(store: Store, lines: Sequence[BuildLine], part: int) -> list[BuildLine]:
