@@ -274,6 +274,26 @@ class TestSerialisedProduct:
                 assert said in str(dialog.query_one("#err-quantity").render())
             assert len([1 for m, _ in server.sim.log if m == "POST"]) == posts
 
+    async def test_no_output_proposed_when_the_order_is_all_in_outputs(self, app: BuildTUI) -> None:
+        """N on BO-0027 (quantity 1, its one unit already in an output): no quantity or serial is proposed (it
+        proposed 1 more, over-producing) and the dialog says the order is all in outputs; BO-0022 still proposes
+        what is left."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_build(pilot, 27)
+            await pilot.press("N")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CreateOutputDialog)
+            assert dialog.query_one("#quantity", Input).value == ""
+            assert dialog.query_one("#serial_numbers", Input).value == ""
+            assert "are in outputs or completed already" in str(dialog.query_one("#nothing-left").render())
+            await pilot.press("escape")
+            await settle(pilot)
+            await open_build(pilot, 22)
+            await pilot.press("N")
+            await settle(pilot)
+            assert app.screen.query_one("#quantity", Input).value == "15" and not app.screen.query("#nothing-left")
+
 
 class TestConsumablesOnly:
     async def test_nothing_to_allocate(self, app: BuildTUI) -> None:

@@ -51,10 +51,21 @@ class CreateOutputDialog(SerialScanDialog):
     def compose_fields(self) -> ComposeResult:
         b = self.model.build
         assert b is not None
-        remaining = max(b.remaining - sum((o.quantity for o in self.model.incomplete_outputs), Decimal(0)), Decimal(1))
-        yield from field("Quantity", Input(qty(remaining).replace(",", ""), id="quantity", max_length=12), "quantity")
+        remaining = b.remaining - sum((o.quantity for o in self.model.incomplete_outputs), Decimal(0))
+        if remaining <= 0:
+            # nothing is left to make: no quantity (or serial) is proposed, and the operator is told why
+            yield Static(
+                Content(
+                    f"All {qty(b.quantity)} of {clean(b.reference)} are in outputs or completed already: "
+                    "another output makes more than the order asks."
+                ),
+                id="nothing-left",
+                classes="muted",
+            )
+        proposed = qty(remaining).replace(",", "") if remaining > 0 else ""
+        yield from field("Quantity", Input(proposed, id="quantity", max_length=12), "quantity")
         hint = "e.g. 101-105, 107, ~ (next free)" + ("" if self.trackable else "; optional for this part")
-        serial = serials.prefill(self.next_serial, int(remaining)) if self.trackable else ""
+        serial = serials.prefill(self.next_serial, int(remaining)) if self.trackable and remaining > 0 else ""
         yield from field("Serial numbers", Input(serial, id="serial_numbers", max_length=20000), "serial_numbers", hint)
         yield from self.compose_serial_scan()
         yield from field("Batch code", Input(b.batch or "", id="batch_code", max_length=100), "batch_code")
