@@ -23,7 +23,7 @@ from buildtui.dialogs.outputs import CompleteOutputsDialog
 from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import make_app, open_build, outstanding, settle
+from tests.conftest import get_token, make_app, open_build, outstanding, settle
 from tests.screen_text import flat_text, screen_text
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -741,3 +741,34 @@ class TestWithoutColour:
                 assert all(st is not None and st.reverse for st in styles)
             else:
                 assert all(st is not None and (st.reverse or st.bgcolor is not None) for st in styles)
+
+
+class TestRefusedKeysSayWhy:
+    async def test_a_key_not_offered_says_why(self, app: BuildTUI) -> None:
+        """F on a build on hold, a on a complete build: instead of nothing, a line says why (issue it first;
+        a complete build's stock can no longer change); keys that are offered say nothing extra."""
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await open_build(pilot, 9)
+            await pilot.press("F")
+            await settle(pilot)
+            said = [n.message for n in app._notifications]
+            assert said[-1:] == ["BO-0009 is On Hold: i issues it, then F finishes it."], said
+            await open_build(pilot, 1)
+            await pilot.press("a")
+            await settle(pilot)
+            said = [n.message for n in app._notifications]
+            assert said[-1] == "BO-0001 is Complete: its stock and outputs can no longer change.", said
+            count = len(said)
+            await pilot.press("2")
+            await settle(pilot)
+            assert len(app._notifications) == count
+
+    async def test_a_reader_is_told_they_may_not_change_builds(self, server: SimulatorServer) -> None:
+        """Signed in as the read-only user, a on BO-0003 says the account may not change builds."""
+        app = make_app(server.url, get_token(server.url, "reader", "readonly"))
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await open_build(pilot, 3)
+            await pilot.press("a")
+            await settle(pilot)
+            said = [n.message for n in app._notifications]
+            assert said[-1] == "Your InvenTree account may look at builds but not change them.", said

@@ -6,7 +6,7 @@ detail_actions.py, what a scan does in detail_scan.py; this module puts them on 
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -210,6 +210,55 @@ class BuildDetailScreen(DetailScans):
         if action in ("complete_outputs", "scrap_outputs", "delete_outputs"):
             return bool(model.outputs_to_act_on)
         return True
+
+    def why_not(self, action: str) -> str | None:
+        """Why ``action`` is not offered now, in a sentence for the operator; None when it is (or when there is
+        nothing useful to say). Follows ``check_action``'s reasons, in its order."""
+        model = self.model
+        if model is None or model.build is None:
+            return "The build is still loading."
+        b = model.build
+        ref = clean(b.reference)
+        change = {"issue", "hold", "finish", "cancel_build", *ALLOC_ACTIONS, *OUTPUT_ACTIONS}
+        if action not in change:
+            return None
+        if not self.tui.store.can("add"):
+            return "Your InvenTree account may look at builds but not change them."
+        if model.running_kind(action) or model.pending("build") is not None:
+            return "The server is still carrying out the last change to this build: wait for it."
+        status = BuildStatus.of(b.status)
+        called = clean(self.tui.store.build_status.label(b.status, str(b.status)))
+        if action == "issue":
+            return (
+                f"{ref} is {called}: there is nothing to issue."
+                if status is not BuildStatus.PRODUCTION
+                else (f"{ref} is in production already.")
+            )
+        if action == "hold":
+            return f"{ref} is {called}: it cannot be put on hold."
+        if action == "finish":
+            if status in (BuildStatus.PENDING, BuildStatus.ON_HOLD):
+                return f"{ref} is {called}: i issues it, then F finishes it."
+            return f"{ref} is {called}: it cannot be finished."
+        if not b.is_active:
+            return f"{ref} is {called}: its stock and outputs can no longer change."
+        if action in ("complete_outputs", "scrap_outputs", "delete_outputs"):
+            return f"{ref} has no output in production to act on (N creates one)."
+        return None
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action is not offered now says why, instead of doing nothing (an operator pressing F on a
+        build on hold learns to issue it first)."""
+        super().on_key(event)
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or event.key not in binding.key.split(","):
+                continue
+            action = binding.action.split("(")[0]
+            if self.check_action(action, ()) is False:
+                reason = self.why_not(action)
+                if reason:
+                    self.tui.notify(reason, severity="warning", markup=False, timeout=6)
+            return
 
     def action_back(self) -> None:
         self.dismiss()
