@@ -384,6 +384,23 @@ class TestDestructiveDialogs:
             assert app.screen is screen and screen.model.build is not None and screen.model.build.status == 20
             assert len(screen.model.lines[0].allocations or []) == 1  # and nothing allocated or removed
 
+    async def test_a_disarmed_question_says_enter_closes_it(self, app: BuildTUI) -> None:
+        """i on pending BO-0011, then a letter typed: the focus moves to Close and the line under the buttons
+        says Enter closes and nothing changes (it still said "Enter: Issue"); Enter closes, still pending."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 11)
+            await pilot.press("i")
+            await settle(pilot)
+            dialog = app.screen
+            await pilot.press("x")
+            await settle(pilot)
+            assert focused_id(app) == "cancel"
+            assert str(dialog.query_one("#dialog-hint").render()).startswith("Enter: close, nothing changes")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert id(app.screen) == id(screen) and screen.model is not None and screen.model.build is not None
+            assert screen.model.build.status == 10
+
     async def test_a_burst_typed_at_the_screen_never_answers_the_question(self, app: BuildTUI) -> None:
         """ "/harness" + Enter read in one go (typed fast or pasted): h asks, and neither the letters nor the
         Enter, typed before the question was on screen, answer it; the build stays in production."""

@@ -50,7 +50,8 @@ class TestNoDestination:
 
     async def test_complete_the_only_output_with_no_destination(self, server: SimulatorServer, app: BuildTUI) -> None:
         """c on BO-0029 (one output, every line allocated, no destination): the output is marked and the
-        location blank; Enter asks for a location, scanning LOC-FG fills it, Enter completes the output."""
+        location blank; Enter asks for a location, scanning LOC-FG fills it (and the request goes), Enter completes
+        the output."""
         async with app.run_test(size=(80, 24)) as pilot:
             await open_build(pilot, 29)
             await pilot.press("c")
@@ -64,6 +65,7 @@ class TestNoDestination:
             app.scan("LOC-FG")
             await settle(pilot)
             assert dialog.query_one("#location", Select).value == 7
+            assert "Choose a location." not in str(dialog.query_one("#err-location").render())  # answered
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert isinstance(on_top(app), BuildDetailScreen)

@@ -237,6 +237,14 @@ class FormDialog(ModalScreen[R], Generic[R]):
                 return ScanReply(f"Location set to {clean(scanned.name)}.")
         return None
 
+    @on(Select.Changed, "#location")
+    def _location_chosen(self) -> None:
+        """A location chosen or scanned answers what was said about it ("Choose a location." stayed under the
+        location a scan had just filled in)."""
+        for err in self.query("#err-location"):
+            if isinstance(err, FieldError):
+                err.show([])
+
     def action_cancel(self) -> None:
         if not self.busy:
             self.dismiss(None)
@@ -321,6 +329,10 @@ class FormDialog(ModalScreen[R], Generic[R]):
                 f"Typed keys do nothing here, so Enter now closes this dialog and nothing changes. Tab to "
                 f"«{self.SUBMIT_LABEL}» and press Enter to do it."
             ]
+        )
+        # the line under the buttons said "Enter: <submit>": not true any more
+        self.query_one("#dialog-hint", Static).update(
+            Content(f"Enter: close, nothing changes · Tab: «{self.SUBMIT_LABEL}» · Esc: close")
         )
 
     def _set_working(self, working: bool) -> None:
