@@ -128,6 +128,28 @@ class TestLongBom:
             await settle(pilot)
             assert app.screen is screen
 
+    async def test_the_pick_list_names_the_part_on_the_shelf(self, app: BuildTUI) -> None:
+        """After auto-allocation BO-0022's 100nF line holds stock of its variant C-100N-0603: the pick list names
+        that variant (the label to look for on the shelf), not the BOM's C-100N."""
+        from buildtui.dialogs.info import InfoDialog
+        from buildtui.screens.detail_view import pick_rows
+
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_build(pilot, 22)
+            await pilot.press("A")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, InfoDialog)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert screen.model is not None
+            line = line_of(screen, "C-100N")
+            variant = [a for a in line.allocations or [] if a.part_detail and a.part_detail.pk != line.part]
+            assert variant, "the seeded 100nF line is auto-allocated from its variant"
+            parts = {" ".join(cell.plain for cell in cells) for _, cells in pick_rows(screen.model, screen.view)}
+            assert any("C-100N-0603" in p for p in parts), parts
+
     async def test_full_and_over_allocated_lines_propose_nothing(self, app: BuildTUI) -> None:
         """On BO-0022 the 1k resistors are allocated exactly and the terminal blocks 60 for 50: the picker says
         so on each and proposes no quantity."""

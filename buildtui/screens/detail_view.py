@@ -286,12 +286,16 @@ def pick_rows(model: BuildDetailModel, view: View) -> list[tuple[str, Cells]]:
     for where, ln, a in items:
         s = a.stock_item_detail
         lot = (f"#{s.serial}" if s.serial else (s.batch or "")) if s else ""
+        # the part on the shelf: a variant or substitute, when that is what was allocated (its label is the one
+        # to look for), else the line's part
+        shelf = a.part_detail or (s.part_detail if s is not None else None)
+        part = shelf.label if shelf is not None else ln.part_label
         rows.append(
             (
                 f"a{a.pk}",
                 {
                     "loc": (clean(where) if where != last else "", "bold"),
-                    "part": (("● " if ln.pk in view.marked else "") + clean(ln.part_label), ""),
+                    "part": (("● " if ln.pk in view.marked else "") + clean(part), ""),
                     "lot": (clean(lot), ""),
                     "qty": (qty(a.quantity), ""),
                     "line": (clean(ln.reference or ""), ""),
