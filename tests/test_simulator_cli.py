@@ -161,6 +161,18 @@ class TestRunning:
             sim.stop()
         assert "buildtui simulator: fault injected: nested on GET /api/build/" in sim.stderr
 
+    def test_lost_writes_and_failures_are_logged_too(self) -> None:
+        """The plain knobs' faults (--lose-writes, --fail-rate) are logged like the rules' ones."""
+        sim = Running("--lose-writes", "10", "--fail-rate", "1")
+        try:
+            auth = ("admin", "inventree")
+            assert web.post(sim.url + "/api/build/3/hold/", auth=auth, timeout=5).status_code == 504
+            assert web.get(sim.url + "/api/build/", auth=auth, timeout=5).status_code == 502
+        finally:
+            sim.stop()
+        assert "fault injected: lost on POST /api/build/3/hold/" in sim.stderr
+        assert "fault injected: error on GET /api/build/" in sim.stderr
+
     def test_api_version_flags(self) -> None:
         """``--api 530 --task-delay 0.2 --fail-tasks 1``: reports 530, and the first task fails after 0.2 s."""
         sim = Running("--api", "530", "--task-delay", "0.2", "--fail-tasks", "1")

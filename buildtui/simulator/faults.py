@@ -27,11 +27,14 @@ Kinds (what the client sees; whether the request is carried out):
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import threading
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, TypeAlias, get_args
+
+log = logging.getLogger("buildtui.simulator")
 
 FaultKind = Literal["drop", "trickle", "oversize", "nested", "redirect", "late", "lost", "error"]
 DropHow = Literal["close", "reset", "partial"]
@@ -170,7 +173,9 @@ class Faults:
         return None
 
     def note(self, kind: str, method: str, path: str) -> None:
-        """Count a fault injected by one of the simulator's plain knobs (``down``, ``fail_rate``, ...)."""
+        """Count a fault injected by one of the simulator's plain knobs (``down``, ``fail_rate``, ...) and log it,
+        as the rules' faults are (``--help`` says every injected fault is logged)."""
+        log.info("fault injected: %s on %s %s", kind, method, path)
         with self._lock:
             self.injected.append(Injection(kind, method, path))
 
