@@ -64,6 +64,28 @@ class TestDroppedAnswers:
             after = app.screen.model.line(line.pk)
             assert after is not None and after.allocated == line.allocated + 3
 
+    async def test_dropped_auto_allocation_took_effect_once(self, server: SimulatorServer, token: str) -> None:
+        """A on BO-0022, Enter, answer lost: the lines changing shows it was done, so the operator reads "it took
+        effect" (it said it could not be checked while the lines were allocated); one request sent."""
+        from buildtui.dialogs.auto_allocate import AutoAllocateDialog
+
+        app = make_app(server.url, token)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            screen = await open_build(pilot, 22)
+            assert screen.model is not None
+            before = sum(ln.allocated for ln in screen.model.lines)
+            await pilot.press("A")
+            await settle(pilot)
+            assert isinstance(app.screen, AutoAllocateDialog)
+            server.sim.faults.add("drop", method="POST", path=r"/auto-allocate/$", times=1)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            said = " ".join(notes(app)) + " ".join(str(w.render()) for w in app.screen.query("Static"))
+            assert "took effect" in said, said
+            assert posts(server, "/auto-allocate/") == 1 and server.sim.faults.count("drop") == 1
+            assert sum(ln.allocated for ln in screen.model.lines) > before
+
     async def test_dropped_output_creation_took_effect_once(self, server: SimulatorServer, token: str) -> None:
         """N, Enter, answer lost: "it took effect", one output of 5 on the server, none created twice."""
         app = make_app(server.url, token)

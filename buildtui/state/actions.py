@@ -162,6 +162,11 @@ class BuildActions(WriteRunner):
                 or first_look[-1] - first_look[0] > AUTO_ALLOCATE_QUIET_S
             )
 
+        async def took() -> bool:
+            # an answer lost: any line whose allocation changed since the dialog opened shows it was carried out
+            lines = await self.client.list_lines(self.model.pk, allocations=False)
+            return any(ln.allocated != before.get(ln.pk) for ln in lines)
+
         async def send() -> Any:
             task = await self.client.auto_allocate(self.model.pk, **options)
             write.settled = settled if task is None else None  # a task is followed instead
@@ -171,6 +176,7 @@ class BuildActions(WriteRunner):
             "auto-allocate",
             send,
             lambda _: "Auto-allocation done: look at the lines",
+            took_effect=took,
             idempotent=True,
             kind="auto_allocate",
             background=True,

@@ -175,6 +175,9 @@ class WriteRunner:
         log.info("answer to %r lost (%s); checked: %s", write.what, exc, took)
         if took is True:
             return Outcome(Result.DONE, f"{write.done(None)} (the server's answer was lost, but it took effect).", exc)
+        if took is False and write.idempotent:
+            # nothing shows it (it may have had nothing to do, or be slower than the wait): sending again is safe
+            return Outcome(Result.NOT_DONE, f"{exc} Nothing shows it was done yet; trying again is safe.", exc)
         if took is False:
             return Outcome(Result.NOT_DONE, f"{exc} Checked again: it did NOT {write.what}.", exc)
         if write.idempotent:
