@@ -76,6 +76,22 @@ class TestBuildList:
             await settle(pilot)
             assert "sorted by priority, lowest first" in title()
 
+    async def test_an_empty_list_offers_only_ways_that_show_more(self, app: BuildTUI) -> None:
+        """A search that matches nothing on outstanding builds says a (all builds) and Esc (clear the search);
+        on all builds it no longer offers a, which is what the operator is on already."""
+
+        def message() -> str:
+            return str(app.screen.query_one("#list-message").render())
+
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("slash", *"zzqx", "enter")
+            await settle(pilot)
+            assert message() == "No build orders match. Press a for all builds or Esc to clear the search."
+            await pilot.press("a")
+            await settle(pilot)
+            assert message() == "No build orders match. Press Esc to clear the search."
+
     async def test_start_up_asks_each_thing_once(self, server: SimulatorServer, app: BuildTUI) -> None:
         """Session facts and the first page: five requests, started at load, none repeated."""
         async with app.run_test(size=(80, 24)) as pilot:

@@ -337,7 +337,9 @@ class TestConsumablesOnly:
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert isinstance(app.screen, InfoDialog)
-            assert app.screen.body == "Auto-allocation allocated nothing."
+            assert app.screen.body == (
+                "Auto-allocation allocated nothing: this build's lines are all consumables, which are not allocated."
+            )
 
 
 @pytest.fixture(params=[425, 530], ids=["api425", "api530"])

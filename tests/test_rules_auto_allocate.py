@@ -45,6 +45,20 @@ def test_summary_names_each_short_line_and_why() -> None:
     ]
 
 
-def test_nothing_allocated_says_so() -> None:
-    """Auto-allocation that allocated nothing says so in one line."""
-    assert auto_summary({}, [], optional=False, interchangeable=True) == "Auto-allocation allocated nothing."
+def test_nothing_allocated_says_why() -> None:
+    """Auto-allocation that allocated nothing says why when no line is short: every line has its stock, or
+    the lines are all consumables (which are not allocated)."""
+    assert auto_summary({}, [], optional=False, interchangeable=True) == (
+        "Auto-allocation allocated nothing: every line has what it needs already."
+    )
+    glue = line(1, "Glue", 5, 0, consumable=True)
+    assert auto_summary({1: Decimal(0)}, [glue], optional=False, interchangeable=True) == (
+        "Auto-allocation allocated nothing: this build's lines are all consumables, which are not allocated."
+    )
+
+
+def test_a_line_that_took_all_the_stock_says_how_short_it_is() -> None:
+    """A line that got all the stock there was (24 of 60) says it is short by 36, not "no stock available"."""
+    pcb = line(1, "PCB", 60, 24, available_stock=Decimal(0))
+    text = auto_summary({1: Decimal(0)}, [pcb], optional=False, interchangeable=True)
+    assert text.splitlines()[-1] == "  - PCB: no more stock available: short by 36"

@@ -20,13 +20,25 @@ def auto_summary(before: dict[int, Decimal], after: list[BuildLine], *, optional
         elif ln.optional and not optional:
             why = "optional line: not included"
         elif ln.available_total <= 0:
-            why = "no stock available"
+            # all there was is allocated now (to this build or others): say how much is still missing
+            why = (
+                f"no more stock available: short by {qty(ln.still_needed)}"
+                if ln.allocated > 0
+                else "no stock available"
+            )
         elif not interchangeable:
             why = "several stock items could be used: allow interchangeable stock"
         else:
             why = f"not enough stock: short by {qty(ln.still_needed)}"
         short.append(f"  - {ln.part_label}: {why}")
-    head = f"Auto-allocation allocated {len(got)} line(s)." if got else "Auto-allocation allocated nothing."
+    if got:
+        head = f"Auto-allocation allocated {len(got)} line(s)."
+    elif short:
+        head = "Auto-allocation allocated nothing."
+    elif after and all(ln.consumable for ln in after):
+        head = "Auto-allocation allocated nothing: this build's lines are all consumables, which are not allocated."
+    else:
+        head = "Auto-allocation allocated nothing: every line has what it needs already."
     body = [head, *got]
     if short:
         body += ["Still short:", *short]

@@ -43,6 +43,19 @@ SORT_LABELS = {
 }
 
 
+def nothing_matches(q: BuildQuery) -> str:
+    """What to say over an empty list: the ways out that would show more (none that is already taken)."""
+    ways = []
+    narrowed = any(v is not None for v in (q.outstanding, q.status, q.overdue, q.assigned_to_me))
+    if narrowed:
+        ways.append("a for all builds")
+    if q.search.strip():
+        ways.append("Esc to clear the search")
+    if not ways:
+        return "No build orders on this server yet."
+    return f"No build orders match. Press {' or '.join(ways)}."
+
+
 def next_sort(ordering: str) -> str:
     """The sort after ``ordering`` (reversed or not) in the order r steps through."""
     if ordering in SORTS:
@@ -277,7 +290,7 @@ class BuildListScreen(LiveScreen):
         table.sync(self._rows())
         self._show_filters()
         if not self.model.rows:
-            self._message("No build orders match. Press a for all builds, or Esc to clear the search.")
+            self._message(nothing_matches(self.model.query))
         else:
             self._message("")
 
