@@ -10,7 +10,7 @@ from buildtui.screens.build_list import BuildListScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from buildtui.widgets.status_line import StatusLine
-from tests.conftest import make_app, outstanding_in, settle, wait_for
+from tests.conftest import make_app, open_build, outstanding_in, settle, wait_for
 
 
 def gets(server: SimulatorServer, since: int = 0) -> list[str]:
@@ -79,6 +79,43 @@ class TestSlowServer:
             assert set(asked) == {"/api/build/11/", "/api/build/line/"}
             screen = app.screen
             assert isinstance(screen, BuildDetailScreen) and screen.has_data()
+
+    async def test_closing_a_build_while_its_answer_is_late_is_no_error(
+        self, server: SimulatorServer, token: str
+    ) -> None:
+        """The build closed while its read was on the way, the answer finding its widgets gone (seen once on a
+        floor terminal at 1 s latency, Esc pressed twice): the list shows no "Unexpected error"; the same
+        failure on a screen still open is still reported."""
+        from textual.css.query import NoMatches
+
+        from buildtui.screens.build_list import BuildListScreen
+
+        app = make_app(server.url, token)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            detail = await open_build(pilot, 22)
+
+            async def read(parts: set[str]) -> bool:
+                # the operator left while the answer was on its way, and it lands before the screen's workers
+                # are cancelled: painting finds the widgets gone
+                app.pop_screen()
+                raise NoMatches("No nodes match '#detail-header'")
+
+            detail.read = read  # type: ignore[method-assign]
+            detail.request_read("build")
+            await wait_for(pilot, lambda: isinstance(app.screen, BuildListScreen) and not detail.reading)
+            said = [f"{n.title} {n.message}" for n in app._notifications]
+            assert not any("Unexpected error" in m for m in said), said
+            listed = app.screen
+            assert isinstance(listed, BuildListScreen)
+
+            async def broken(parts: set[str]) -> bool:
+                raise NoMatches("No nodes match '#builds'")
+
+            listed.read = broken  # type: ignore[method-assign]
+            listed.request_read("refresh")
+            await wait_for(pilot, lambda: not listed.reading)
+            assert any("Unexpected error" in f"{n.title}" for n in app._notifications)
 
     async def test_a_late_answer_is_shown_as_waiting(self, server: SimulatorServer, token: str) -> None:
         """While an answer is late, the status line says so and counts the seconds; never "up to date"."""

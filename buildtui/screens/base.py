@@ -98,8 +98,13 @@ class LiveScreen(Screen[None]):
                 self.reads_done += 1
                 self._settle(waiting, True)
         except Exception:  # noqa: BLE001 - a bug must not leave the screen silently on "Loading…"
-            log.exception("reading %s failed", type(self).__name__)
-            self.tui.unexpected("show the latest data")
+            if self not in self.app.screen_stack:
+                # closed (Esc, another build scanned) while its answer was on the way: the answer found its
+                # widgets gone; nothing is wrong and nothing is left to show it on
+                log.info("%s closed while reading", type(self).__name__, exc_info=True)
+            else:
+                log.exception("reading %s failed", type(self).__name__)
+                self.tui.unexpected("show the latest data")
         finally:
             self._settle(waiting + self._waiters, False)
             self._waiters = []
