@@ -220,14 +220,20 @@ class ScanHandler:
             return ScanReply(f"Opened {scanned.reference}.")
         if isinstance(scanned, LocationScanned):
             raise ScanRefused(f"Scanned location {scanned.name}: there is no location field here.")
+        # over a build, a dialog that takes no stock (go-to, help) is in the way; elsewhere, a build is missing
+        do = "close the dialog (Esc) and scan it again" if in_dialog and self._over_a_build() else "open a build"
         if isinstance(scanned, StockScanned):
-            raise ScanRefused(f"Scanned {scanned.name} {scanned.item.label}: open a build to allocate it.")
+            raise ScanRefused(f"Scanned {scanned.name} {scanned.item.label}: {do} to allocate it.")
         if isinstance(scanned, SupplierScanned):
-            raise ScanRefused(
-                f"Scanned the {scanned.parts[0].label} label of {scanned.name}: open a build to allocate it."
-            )
+            raise ScanRefused(f"Scanned the {scanned.parts[0].label} label of {scanned.name}: {do} to allocate it.")
         assert isinstance(scanned, OtherScanned)
         raise ScanRefused(f"Scanned a {scanned.model} (#{scanned.pk}): nothing to do with it here.")
+
+    def _over_a_build(self) -> bool:
+        """A build's screen is somewhere under the dialog on top."""
+        from .screens.build_detail import BuildDetailScreen
+
+        return any(isinstance(screen, BuildDetailScreen) for screen in self.app.screen_stack[:-1])
 
     # -- undo ---------------------------------------------------------------------------------------
     async def undo(self) -> None:

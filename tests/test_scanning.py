@@ -199,6 +199,20 @@ class TestAnywhere:
             await feed(pilot, "INV-SI1", SCANNER)
             assert "open a build" in last_log(scan_app).outcome
 
+    async def test_stock_scanned_over_a_dialog_on_a_build_says_close_it(self, scan_app: BuildTUI) -> None:
+        """Stock scanned while the go-to dialog is open over BO-0011 says to close the dialog and scan again (it
+        said "open a build" with a build open); over the list it still says to open a build."""
+        async with scan_app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await press(pilot, "ctrl+g")
+            await feed(pilot, "INV-SI1", SCANNER)
+            assert "open a build to allocate it" in last_log(scan_app).outcome
+            await press(pilot, "escape")
+            await open_build(pilot, 11)
+            await press(pilot, "ctrl+g")
+            await feed(pilot, "INV-SI1", SCANNER)
+            assert "close the dialog (Esc) and scan it again to allocate it" in last_log(scan_app).outcome
+
 
 class TestOnABuild:
     async def test_stock_allocated_to_its_line_and_undo(self, scan_app: BuildTUI) -> None:
