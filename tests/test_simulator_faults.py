@@ -102,7 +102,8 @@ class TestSlowAndBadAnswers:
         head, _, body = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 200 OK") and b"connection: close" in head.lower()
         assert json.loads(body)["username"] == "admin"
-        assert max(len(p) for p in pieces) <= 2 and len(pieces) > len(data) // 2
+        # sent a byte at a time; a reader descheduled for a few ms on a loaded machine gets two or three at once
+        assert max(len(p) for p in pieces) <= 4 and len(pieces) > len(data) // 3
         assert time.monotonic() - started >= len(data) * 0.003
 
     def test_trickle_body_only(self, server: SimulatorServer) -> None:
