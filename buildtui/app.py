@@ -58,6 +58,13 @@ STYLESHEETS = ("app", "build_list", "build_detail", "dialogs", "help", "kitting"
 KEY_SETTLE_S = 0.01
 
 
+def typed_text_goes_in(field: Input) -> bool:
+    """Whether a burst the server knows no code for is put into ``field`` as typing: a text field (search,
+    notes, a reason, a batch), never a password and never a quantity, where a number read off an unknown label
+    would become a quantity one Enter away from being sent."""
+    return not field.password and field.id != "quantity" and field.type == "text"
+
+
 class BuildTUI(App[None]):
     """buildtui: run InvenTree build orders from the keyboard."""
 
@@ -285,19 +292,21 @@ class BuildTUI(App[None]):
             self.scan(code)
             return
         focused = self.focused
-        field = focused if isinstance(focused, Input) and not focused.password else None
+        field = focused if isinstance(focused, Input) and typed_text_goes_in(focused) else None
         self.scan(code, into=field)
 
     def scan(self, code: str, *, into: Input | None = None) -> None:
         """Resolve a scanned (or typed) code in a worker: it may ask the operator to choose. ``into``: the text
-        field that had the focus when the keys came; a code the server does not know is typed into it."""
+        field that had the focus when the keys came; a code the server does not know is typed into it, where
+        the cursor was (keys typed meanwhile went in after it), if the field still has the focus and takes it."""
+        at = into.cursor_position if into is not None else 0
 
         def typed(text: str) -> bool:
-            if into is None or not into.is_mounted or into.screen is not self.screen:
+            if into is None or not into.has_focus or into.screen is not self.screen:
                 return False
-            into.insert_text_at_cursor(text)
-            into.focus()
-            return True
+            before = into.value
+            into.insert(text, min(at, len(before)))
+            return into.value != before  # a field full to its max_length took nothing: a failed scan after all
 
         worker = self.scans.handle(restore_controls(code), typed if into is not None else None)
         self.run_worker(worker, group="scan", exit_on_error=False)

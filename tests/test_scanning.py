@@ -192,6 +192,21 @@ class TestAnywhere:
             entry = last_log(scan_app)
             assert not entry.ok and "No match" in entry.outcome and rings == [1]
 
+    async def test_an_unknown_code_never_goes_into_a_quantity(self, scan_app: BuildTUI) -> None:
+        """An unknown label scanned while the allocate dialog's quantity has the focus is a failed scan ("No
+        match"), not digits typed into the quantity one Enter away from being sent."""
+        async with scan_app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 11)
+            await press(pilot, *["down"] * 6, "a")
+            quantity = scan_app.screen.query_one("#quantity", Input)
+            assert quantity.has_focus
+            was = quantity.value
+            await feed(pilot, "XYZ1000", SCANNER)
+            assert quantity.value == was
+            entry = last_log(scan_app)
+            assert not entry.ok and "No match" in entry.outcome
+
     async def test_stock_on_list_says_open_a_build(self, scan_app: BuildTUI) -> None:
         """Stock scanned on the build list is not allocated: the scan log says to open a build."""
         async with scan_app.run_test(size=(80, 24)) as pilot:
