@@ -386,7 +386,8 @@ class TestDestructiveDialogs:
 
     async def test_a_disarmed_question_says_enter_closes_it(self, app: BuildTUI) -> None:
         """i on pending BO-0011, then a letter typed: the focus moves to Close and the line under the buttons
-        says Enter closes and nothing changes (it still said "Enter: Issue"); Enter closes, still pending."""
+        says Enter closes and nothing changes (it still said "Enter: Issue"), until Shift+Tab goes back to
+        «Issue»; Enter on Close closes, still pending."""
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_build(pilot, 11)
             await pilot.press("i")
@@ -396,6 +397,11 @@ class TestDestructiveDialogs:
             await settle(pilot)
             assert focused_id(app) == "cancel"
             assert str(dialog.query_one("#dialog-hint").render()).startswith("Enter: close, nothing changes")
+            await pilot.press("shift+tab")
+            await settle(pilot)
+            assert focused_id(app) == "submit"
+            assert str(dialog.query_one("#dialog-hint").render()).startswith("Enter: Issue")
+            await pilot.press("tab")
             await pilot.press("enter")
             await settle(pilot)
             assert id(app.screen) == id(screen) and screen.model is not None and screen.model.build is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -380,15 +380,18 @@ class AllocateDialog(BuildDialog):
             elif value > s.free:
                 errors["quantity"] = [f"Only {qty(s.free)} of {clean(s.label)} is free."]
         output = self._chosen_output()
-        if output is not None and "quantity" not in errors:
+        if output is not None:
             need = self._needed()
-            total = sum((value for _, value in self._items()), Decimal(0))
-            if total > need:
-                name = clean(output_name(output))
+            items = self._items()
+            if any(s.is_serialized for s, _ in items):
+                need = need.to_integral_value(rounding=ROUND_CEILING)  # half a part per unit: one whole item
+            total = sum((value for _, value in items), Decimal(0))
+            name = clean(output_name(output))
+            if need <= 0:  # said instead of "Enter a quantity." when nothing is proposed because none is needed
+                errors["quantity"] = [f"{name} already has all the {clean(self.line.part_label)} it takes."]
+            elif "quantity" not in errors and total > need:
                 errors["quantity"] = [
-                    f"{name} already has all the {clean(self.line.part_label)} it takes."
-                    if need <= 0
-                    else f"{name} takes {qty(need)} more of this part: {qty(total)} would put more into it."
+                    f"{name} takes {qty(need)} more of this part: {qty(total)} would put more into it."
                 ]
         if self.line.trackable and self._output() is None:
             errors["output"] = [

@@ -330,10 +330,15 @@ class FormDialog(ModalScreen[R], Generic[R]):
                 f"«{self.SUBMIT_LABEL}» and press Enter to do it."
             ]
         )
-        # the line under the buttons said "Enter: <submit>": not true any more
+        # the line under the buttons said "Enter: <submit>": not true while Close has the focus
         self.query_one("#dialog-hint", Static).update(
             Content(f"Enter: close, nothing changes · Tab: «{self.SUBMIT_LABEL}» · Esc: close")
         )
+
+    @on(events.DescendantFocus, "#submit")
+    def _armed_again(self) -> None:
+        """Tabbed back to the submit button after a disarm: the line under the buttons says what Enter does."""
+        self.query_one("#dialog-hint", Static).update(Content(self.hint()))
 
     def _set_working(self, working: bool) -> None:
         button = self.query_one("#submit", Button)

@@ -91,7 +91,9 @@ def proposed_quantity(line: BuildLine, item: StockItem, today: dt.date) -> Decim
 
 def output_need(line: BuildLine, build_quantity: Decimal, output: StockItem) -> Decimal:
     """What a tracked line still needs for one build output: its share per unit built times the output's
-    quantity, less what is allocated to that output already (an output of 1 takes 1 transformer, not 24)."""
+    quantity, less what is allocated to that output already (an output of 1 takes 1 transformer, not 24). What the
+    output physically takes: the server's own check before completing it asks only for the per-unit quantity,
+    whatever the output's quantity (``BuildDetailModel.output_unallocated`` follows that rule)."""
     per_unit = line.quantity / max(build_quantity, Decimal(1))
     there = sum((a.quantity for a in line.allocations or [] if a.install_into == output.pk), ZERO)
     return max(per_unit * output.quantity - there, ZERO)

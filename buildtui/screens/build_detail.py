@@ -243,6 +243,8 @@ class BuildDetailScreen(DetailScans):
         if not b.is_active:
             return f"{ref} is {called}: its stock and outputs can no longer change."
         if action in ("complete_outputs", "scrap_outputs", "delete_outputs"):
+            if model.incomplete_outputs:
+                return f"The server is still working on {ref}'s outputs: wait for it."
             return f"{ref} has no output in production to act on (N creates one)."
         return None
 

@@ -168,6 +168,8 @@ class BuildActions(WriteRunner):
             return any(ln.allocated != before.get(ln.pk) for ln in lines)
 
         async def send() -> Any:
+            # the figures as last read when it leaves (a poll may have changed them since the dialog opened)
+            before.update({ln.pk: ln.allocated for ln in self.model.lines})
             task = await self.client.auto_allocate(self.model.pk, **options)
             write.settled = settled if task is None else None  # a task is followed instead
             return task
