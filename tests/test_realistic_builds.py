@@ -318,6 +318,21 @@ class TestSerialisedProduct:
             await settle(pilot)
             assert app.screen.query_one("#quantity", Input).value == "15" and not app.screen.query("#nothing-left")
 
+    async def test_the_children_tab_says_when_there_are_none(self, app: BuildTUI) -> None:
+        """4 on BO-0026 (no parent, no child builds) says so under the empty table; on BO-0005, which has two
+        child builds, the line is not there."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_build(pilot, 26)
+            await pilot.press("4")
+            await settle(pilot)
+            none = screen.query_one("#children-none")
+            assert none.display and "BO-0026 has no parent build and no child builds." in str(none.render())
+            parent = await open_build(pilot, 5)
+            await pilot.press("4")
+            await settle(pilot)
+            assert len(parent.query_one("#children", KeyedTable).row_keys) == 2
+            assert not parent.query_one("#children-none").display
+
 
 class TestConsumablesOnly:
     async def test_nothing_to_allocate(self, app: BuildTUI) -> None:

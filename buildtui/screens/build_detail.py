@@ -75,6 +75,7 @@ class BuildDetailScreen(DetailScans):
                 yield KeyedTable(id="outputs")
             with TabPane("4 Children", id="tab-children"):
                 yield KeyedTable(id="children")
+                yield QuietStatic("", id="children-none", classes="muted")
             with TabPane("5 Notes", id="tab-notes"), VerticalScroll():
                 yield QuietStatic("", id="detail-notes")
         yield StatusLine(self.tui.store, self.tui.server_label, has_data=self.has_data, id="status-line")
@@ -168,6 +169,9 @@ class BuildDetailScreen(DetailScans):
         self.query_one("#picks", KeyedTable).sync(show.pick_rows(model, view))
         self.query_one("#outputs", KeyedTable).sync(show.output_rows(model, view))
         self.query_one("#children", KeyedTable).sync(show.child_rows(model, view, self.parent_build, model.store))
+        alone = not model.children and model.build.parent is None  # read with the build: a header and no rows
+        none = f"{clean(model.build.reference)} has no parent build and no child builds." if alone else ""
+        self.query_one("#children-none", QuietStatic).show(none, hide_when_empty=True)
         self.query_one("#detail-notes", QuietStatic).show(show.notes_text(model.build.notes))
         signature = (model.build.status, bool(model.outputs_to_act_on), tuple(r.write.kind for r in model.running))
         if signature != self._binding_signature:  # the footer repaints only when what is offered changes
