@@ -207,6 +207,24 @@ class TestDroppedAnswers:
             await settle(pilot)
             assert app.screen is dialog and posts(server, "/allocate/") == 1
 
+    async def test_a_lost_output_creation_keeps_the_serials_preview(self, server: SimulatorServer, token: str) -> None:
+        """N on BO-0026, Enter, the server answering 504 without doing it: the dialog stays with the reason, and
+        the serials it will make are still said under the field (the preview went with the failure)."""
+        app = make_app(server.url, token)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_build(pilot, 26)
+            await pilot.press("N")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, CreateOutputDialog)
+            assert "Will make: " in str(dialog.query_one("#err-serial_numbers").render())
+            server.sim.faults.add("lost", method="POST", path=r"/create-output/$", times=1, delay_s=0.1)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert id(app.screen) == id(dialog) and str(dialog.query_one("#err-form").render())
+            assert "Will make: " in str(dialog.query_one("#err-serial_numbers").render())
+
 
 class TestBadAnswers:
     async def test_trickled_answer_ends_in_a_message_within_the_deadline(

@@ -126,6 +126,12 @@ class CreateOutputDialog(SerialScanDialog):
         else:
             err.show([f"Will make: {shown}"], note=True)
 
+    def clear_errors(self) -> None:
+        """The preview of the serials it will make is no error: it stays through a send (it went after a failed
+        one, though the field had not changed)."""
+        super().clear_errors()
+        self._check_serials()
+
     def serials_cleared(self) -> None:
         """No scanned serial left: the proposal for the quantity comes back."""
         self._serials_typed = False
