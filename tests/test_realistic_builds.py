@@ -279,6 +279,21 @@ class TestSerialisedProduct:
                 dialog.query_one("#err-quantity").render()
             )
 
+    async def test_more_than_the_line_needs_is_said_before_enter(self, app: BuildTUI) -> None:
+        """a on BO-0026's first line (needs 2): the proposal says nothing more; 5 typed says it is 3 more than
+        the line needs and will over-allocate (allowed, as InvenTree allows it, but not silently)."""
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_build(pilot, 26)
+            await pilot.press("a")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, AllocateDialog) and dialog.line.still_needed == 2
+            share = dialog.query_one("#alloc-share")
+            assert not share.display
+            await pilot.press("ctrl+u", "5")
+            await settle(pilot)
+            assert share.display and "5 is 3 more than this line needs" in str(share.render())
+
     async def test_a_negative_or_wordy_quantity_is_refused_as_typed(
         self, server: SimulatorServer, app: BuildTUI
     ) -> None:

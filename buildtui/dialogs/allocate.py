@@ -296,6 +296,17 @@ class AllocateDialog(BuildDialog):
             self.query_one("#err-candidates", FieldError).show([])  # said of the total before
             self._paint()
             self._show_share()
+        else:
+            self._show_over(event.value)
+
+    def _show_over(self, typed: str) -> None:
+        """More than the line needs is allowed (as InvenTree allows it), but said before Enter sends it."""
+        value, err = parse_quantity(typed)
+        need = self._needed()
+        said = ""
+        if not err and value is not None and value > need and self._chosen_output() is None:
+            said = f"{qty(value)} is {qty(value - need)} more than this line needs: it will be over-allocated."
+        self.query_one("#alloc-share", QuietStatic).show(said, hide_when_empty=True)
 
     def action_mark(self) -> None:
         """Space on the list: mark the highlighted item (it takes its share of the total) or unmark it."""
