@@ -769,13 +769,17 @@ class TestWithoutColour:
 class TestRefusedKeysSayWhy:
     async def test_a_key_not_offered_says_why(self, app: BuildTUI) -> None:
         """F on a build on hold, a on a complete build: instead of nothing, a line says why (issue it first;
-        a complete build's stock can no longer change); keys that are offered say nothing extra."""
+        a complete build's stock can no longer change), once however often it is pressed while shown; keys that
+        are offered say nothing extra."""
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             await open_build(pilot, 9)
             await pilot.press("F")
             await settle(pilot)
             said = [n.message for n in app._notifications]
             assert said[-1:] == ["BO-0009 is On Hold: i issues it, then F finishes it."], said
+            await pilot.press("F", "F")  # pressed again while the reason is on screen: not stacked
+            await settle(pilot)
+            assert len(app._notifications) == len(said)
             await open_build(pilot, 1)
             await pilot.press("a")
             await settle(pilot)

@@ -6,6 +6,8 @@ detail_actions.py, what a scan does in detail_scan.py; this module puts them on 
 
 from __future__ import annotations
 
+import time
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,6 +27,9 @@ from . import detail_view as show
 from .build_list import status_style
 from .detail_scan import DetailScans
 from .detail_view import ALLOC_ACTIONS, FOOTER_PLAN, LEGEND, OUTPUT_ACTIONS, TAB_PARTS, TABS
+
+#: how long the reason a key is not offered stays on screen
+WHY_NOT_SHOWN_S = 6.0
 
 
 class BuildDetailScreen(DetailScans):
@@ -63,6 +68,7 @@ class BuildDetailScreen(DetailScans):
         super().__init__(pk)
         self._binding_signature: tuple[int, bool, tuple[str, ...]] | None = None
         self._line_columns: list[tuple[str, str]] = []
+        self._told: tuple[str, float] = ("", float("-inf"))  # the last refused key's reason, and when
 
     def compose(self) -> ComposeResult:
         yield QuietStatic("Loading…", id="detail-header")
@@ -262,8 +268,12 @@ class BuildDetailScreen(DetailScans):
             action = binding.action.split("(")[0]
             if self.check_action(action, ()) is False:
                 reason = self.why_not(action)
-                if reason:
-                    self.tui.notify(reason, severity="warning", markup=False, timeout=6)
+                now = time.monotonic()
+                # the same reason again while it is still on screen (a key held down, pressed twice): not stacked
+                repeat = reason == self._told[0] and now - self._told[1] < WHY_NOT_SHOWN_S
+                if reason and not repeat:
+                    self._told = (reason, now)
+                    self.tui.notify(reason, severity="warning", markup=False, timeout=WHY_NOT_SHOWN_S)
             return
 
     def action_back(self) -> None:
