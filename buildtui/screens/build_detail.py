@@ -226,7 +226,7 @@ class BuildDetailScreen(DetailScans):
         nothing useful to say). Follows ``check_action``'s reasons, in its order."""
         model = self.model
         if model is None or model.build is None:
-            return "The build is still loading."
+            return None  # still loading: the keys are shown disabled (check_action says None), not refused
         b = model.build
         ref = clean(b.reference)
         change = {"issue", "hold", "finish", "cancel_build", *ALLOC_ACTIONS, *OUTPUT_ACTIONS}
