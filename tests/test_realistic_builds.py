@@ -342,6 +342,8 @@ class TestSerialisedProduct:
             await settle(pilot)
             none = screen.query_one("#children-none")
             assert none.display and "BO-0026 has no parent build and no child builds." in str(none.render())
+            at, _ = screen.get_widget_at(none.region.x + 4, none.region.y + 1)
+            assert at is none  # drawn where it is: not pushed out of sight by the table
             parent = await open_build(pilot, 5)
             await pilot.press("4")
             await settle(pilot)
