@@ -28,6 +28,9 @@ from .build_list import status_style
 from .detail_scan import DetailScans
 from .detail_view import ALLOC_ACTIONS, FOOTER_PLAN, LEGEND, OUTPUT_ACTIONS, TAB_PARTS, TABS
 
+#: the actions that change the build: refused to an account that may only look, and while the server is still
+#: carrying out a change to the build
+CHANGE_ACTIONS = frozenset({"issue", "hold", "finish", "cancel_build", *ALLOC_ACTIONS, *OUTPUT_ACTIONS})
 #: how long the reason a key is not offered stays on screen
 WHY_NOT_SHOWN_S = 6.0
 
@@ -201,10 +204,9 @@ class BuildDetailScreen(DetailScans):
             return self.kit_offered()
         b = model.build
         can_add = self.tui.store.can("add")
-        change = {"issue", "hold", "finish", "cancel_build", *ALLOC_ACTIONS, *OUTPUT_ACTIONS}
-        if action in change and not can_add:
+        if action in CHANGE_ACTIONS and not can_add:
             return False  # the user's roles do not allow it: not offered at all
-        if model.running_kind(action) or (action in change and model.pending("build") is not None):
+        if model.running_kind(action) or (action in CHANGE_ACTIONS and model.pending("build") is not None):
             return False  # the server is still doing it (or finishing/cancelling the build): not twice
         status = BuildStatus.of(b.status)
         if action == "issue":
@@ -229,8 +231,7 @@ class BuildDetailScreen(DetailScans):
             return None  # still loading: the keys are shown disabled (check_action says None), not refused
         b = model.build
         ref = clean(b.reference)
-        change = {"issue", "hold", "finish", "cancel_build", *ALLOC_ACTIONS, *OUTPUT_ACTIONS}
-        if action not in change:
+        if action not in CHANGE_ACTIONS:
             return None
         if not self.tui.store.can("add"):
             return "Your InvenTree account may look at builds but not change them."
@@ -239,11 +240,9 @@ class BuildDetailScreen(DetailScans):
         status = BuildStatus.of(b.status)
         called = clean(self.tui.store.build_status.label(b.status, str(b.status)))
         if action == "issue":
-            return (
-                f"{ref} is {called}: there is nothing to issue."
-                if status is not BuildStatus.PRODUCTION
-                else (f"{ref} is in production already.")
-            )
+            if status is BuildStatus.PRODUCTION:
+                return f"{ref} is in production already."
+            return f"{ref} is {called}: there is nothing to issue."
         if action == "hold":
             return f"{ref} is {called}: it cannot be put on hold."
         if action == "finish":
