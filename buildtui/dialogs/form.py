@@ -118,6 +118,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
         self.sent_count = 0
         self._focus_before: Widget | None = None
         self._shown_at = float("inf")  # until mounted, no key is an answer to this dialog
+        self._disarmed = False  # typing moved the focus to Close and the hint says Enter closes
 
     @property
     def tui(self) -> BuildTUI:
@@ -331,6 +332,7 @@ class FormDialog(ModalScreen[R], Generic[R]):
             ]
         )
         # the line under the buttons said "Enter: <submit>": not true while Close has the focus
+        self._disarmed = True
         self.query_one("#dialog-hint", Static).update(
             Content(f"Enter: close, nothing changes · Tab: «{self.SUBMIT_LABEL}» · Esc: close")
         )
@@ -338,7 +340,9 @@ class FormDialog(ModalScreen[R], Generic[R]):
     @on(events.DescendantFocus, "#submit")
     def _armed_again(self) -> None:
         """Tabbed back to the submit button after a disarm: the line under the buttons says what Enter does."""
-        self.query_one("#dialog-hint", Static).update(Content(self.hint()))
+        if self._disarmed:
+            self._disarmed = False
+            self.query_one("#dialog-hint", Static).update(Content(self.hint()))
 
     def _set_working(self, working: bool) -> None:
         button = self.query_one("#submit", Button)
