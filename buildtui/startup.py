@@ -6,10 +6,15 @@ switch that turns all of it off (``BUILDTUI_PLAIN_START=1``, for comparing and f
    where click is missing (httpx then defines a stub ``httpx.main``).
 2. pydantic looks for plugins when it builds its first validator, through ``importlib.metadata`` (17 modules,
    ~8 ms, then a scan of every installed package). buildtui uses none: its loader is answered with "none".
-3. Importing creates ~50,000 objects that live as long as the app; the cyclic garbage collector rescanned them
+3. httpx's own transport (httpcore) runs its sockets, locks and events through anyio under asyncio: importing
+   anyio's asyncio backend and httpcore takes 30-45 ms at the first request. The client's requests go through
+   ``api/http11.py`` instead (h11 on asyncio's sockets), except through a proxy set in the environment
+   (``api/transport.py``, ``transport_for``).
+4. Importing creates ~50,000 objects that live as long as the app; the cyclic garbage collector rescanned them
    while they were made (25-70 ms). It is paused until the first rows are drawn, then they are frozen out of
    later collections (``gc.freeze``).
 
+With the switch off, httpx's own transport carries every request (``api.transport.transport_for`` answers None).
 1 and 2 lean on the libraries' internals, so pyproject pins httpx and pydantic exactly and
 ``tests/test_startup.py`` fails when either changes under them.
 """

@@ -107,8 +107,27 @@ def tls_context(verify: bool | str | ssl.SSLContext, base_url: str) -> ssl.SSLCo
     return _verifying_context(verify, None)
 
 
+def transport_for(base_url: str, ssl_context: ssl.SSLContext) -> httpx.AsyncBaseTransport | None:
+    """The transport for requests to ``base_url`` (start-up work, ``startup.py`` item 3): ``http11``'s, or None
+    for httpx's own where ``http11`` does not go (the start-up switch off; a proxy named in the environment for
+    that scheme, which httpx reads and ``http11`` does not)."""
+    from .. import startup
+
+    if not startup.enabled():
+        return None
+    import urllib.request  # httpx has imported it already
+
+    proxies = urllib.request.getproxies()
+    if base_url.split(":", 1)[0].lower() in proxies or "all" in proxies:
+        return None
+    from .http11 import AsyncioTransport
+
+    return AsyncioTransport(ssl_context)
+
+
 class HttpxSender:
-    """The client's sender: one pooled ``httpx.AsyncClient`` (keep-alive, HTTP/1.1), made at the first request.
+    """The client's sender: one pooled ``httpx.AsyncClient`` (keep-alive, HTTP/1.1), made at the first request,
+    over ``http11.AsyncioTransport`` unless a transport is given (tests) or ``transport_for`` says not.
 
     ``timeout`` is the overall deadline of one request, from sending to the last byte of the answer.
     """
@@ -128,12 +147,13 @@ class HttpxSender:
         self._httpx = httpx
         self.timeout = timeout
         self.max_bytes = max_bytes
+        context = tls_context(verify, base_url)
         self._client = httpx.AsyncClient(
             base_url=base_url,
             headers=dict(headers),
             timeout=timeout,
-            verify=tls_context(verify, base_url),
-            transport=transport,
+            verify=context,
+            transport=transport or transport_for(base_url, context),
         )
 
     async def send(
