@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socketserver
 import ssl
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -247,3 +250,93 @@ async def test_the_client_uses_it_and_falls_back_where_it_does_not_go(monkeypatc
     monkeypatch.delenv("HTTPS_PROXY")
     monkeypatch.setenv("BUILDTUI_PLAIN_START", "1")
     assert transport_for("http://inventree.local", context) is None
+
+
+class ShortKeepAlive(socketserver.BaseRequestHandler):
+    """Answers each request; a connection idle for 50 ms is closed (as gunicorn does after its keep-alive)."""
+
+    requests: list[bytes] = []
+    connections = 0
+
+    def handle(self) -> None:
+        type(self).connections += 1
+        self.request.settimeout(0.05)
+        data = b""
+        while True:
+            try:
+                chunk = self.request.recv(65536)
+            except TimeoutError:
+                return  # idle too long: closed
+            if not chunk:
+                return
+            data += chunk
+            while b"\r\n\r\n" in data:
+                head, _, rest = data.partition(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                if len(rest) < length:
+                    break
+                type(self).requests.append(head)
+                data = rest[length:]
+                self.request.sendall(answer(b'{"ok": 1}', extra="Content-Type: application/json\r\n"))
+
+
+async def test_a_close_not_yet_read_by_the_loop_is_seen_before_reuse() -> None:
+    """The server closes the idle connection while the app is busy (the loop not running, the close unread): the
+    POST goes over a new connection and is done, not lost as "may or may not have been carried out"."""
+    ShortKeepAlive.requests, ShortKeepAlive.connections = [], 0
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), ShortKeepAlive) as tcp:
+        tcp.daemon_threads = True
+        threading.Thread(target=tcp.serve_forever, daemon=True).start()
+        api = InvenTreeClient(f"http://127.0.0.1:{tcp.server_address[1]}", "t", get_retries=0)
+        await api._call("GET", "/api/user/me/")  # noqa: SLF001
+        time.sleep(0.2)  # drawing a large page: the server closes meanwhile, and the loop has not seen it
+        done = await api._call("POST", "/api/build/1/hold/", json_body={}, action="hold")  # noqa: SLF001
+        await api.aclose()
+        tcp.shutdown()
+    assert done == {"ok": 1}
+    assert ShortKeepAlive.connections == 2
+    assert sum(request.startswith(b"POST") for request in ShortKeepAlive.requests) == 1
+
+
+async def test_a_large_answer_head_in_pieces_is_read() -> None:
+    """43 KB of headers (a proxy's cookies and links) sent in two parts: read, not "Receive buffer too long"."""
+
+    async def big_head(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + b"".join(
+            f"X-Link-{i}: {'v' * 200}\r\n".encode() for i in range(200)
+        )
+        writer.write(head[:20_000])
+        await writer.drain()
+        await asyncio.sleep(0.02)
+        writer.write(head[20_000:] + b"\r\nok")
+        await writer.drain()
+        return True
+
+    async with serving(big_head) as server, client_for(server.url) as client:
+        response = await client.get("/")
+    assert response.text == "ok"
+    assert response.headers["x-link-199"] == "v" * 200
+
+
+async def test_a_request_ending_after_the_pool_closed_keeps_no_connection() -> None:
+    """The client is closed while a request is out: when it ends, its connection is closed, not kept."""
+
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(0.1)
+        return await ok(reader, writer)
+
+    async with serving(slow) as server:
+        transport = AsyncioTransport(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+        client = httpx.AsyncClient(base_url=server.url, transport=transport)
+        request = asyncio.create_task(client.get("/"))
+        await asyncio.sleep(0.02)
+        await transport.aclose()
+        assert (await request).status_code == 200
+        assert transport._idle == {} or all(not idle for idle in transport._idle.values())  # noqa: SLF001

@@ -14,13 +14,16 @@ of httpcore and no more:
 - a connection whose exchange did not finish (cancelled, failed, answer not read to the end, the server
   asking to close) is closed, never returned to the pool.
 
-Not done here: HTTP/2, proxies and Unix sockets. With a proxy set in the environment the client uses httpx's
+Not done here: HTTP/2, proxies and Unix sockets; a limit on connections (httpx's is 100: buildtui has at most a
+few requests out at once); write flow control and the write timeout (requests are small JSON: the overall
+deadline of ``HttpxSender`` bounds them). With a proxy set in the environment the client uses httpx's
 own transport (``startup.transport_for``), as does ``BUILDTUI_PLAIN_START=1``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -28,7 +31,8 @@ from collections.abc import AsyncIterator
 import h11
 import httpx
 
-READ_SIZE = 64 * 1024
+#: the largest answer head read (h11's default is 16 KiB; httpcore's, and this, 100 KiB: proxies add headers)
+MAX_HEAD = 100 * 1024
 #: reading from the socket pauses while this much is received and not yet taken (a large answer read slowly)
 HIGH_WATER = 1024 * 1024
 
@@ -39,7 +43,7 @@ class _Connection(asyncio.Protocol):
     """One socket and its h11 state. asyncio pushes what arrives; ``receive`` waits for it."""
 
     def __init__(self) -> None:
-        self.h11 = h11.Connection(h11.CLIENT)
+        self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
         self.transport: asyncio.Transport | None = None
         self.idle_since = 0.0
         self._received = bytearray()
@@ -77,7 +81,9 @@ class _Connection(asyncio.Protocol):
     # -- used by the transport
     @property
     def reusable(self) -> bool:
-        """Idle, open, and nothing unasked-for arrived on it."""
+        """Idle, open, and nothing unasked-for arrived on it, not even what asyncio has not read yet: a close that
+        came while the loop was busy (drawing, validating a page) is still on the socket, and a request written
+        into it would be lost with "may or may not have been carried out" (httpcore checks the same way)."""
         return (
             not self._ended
             and not self._received
@@ -85,6 +91,8 @@ class _Connection(asyncio.Protocol):
             and not self.transport.is_closing()
             and self.h11.our_state is h11.IDLE
             and self.h11.their_state is h11.IDLE
+            and not self.h11.trailing_data[0]
+            and not _readable(self.transport.get_extra_info("socket"))
         )
 
     def write(self, data: bytes) -> None:
@@ -133,6 +141,20 @@ class _Connection(asyncio.Protocol):
         self._ended = True
 
 
+def _readable(sock: object) -> bool:
+    """Whether the socket has something to read (or is closed) this moment, without reading it."""
+    fileno = getattr(sock, "fileno", None)
+    fd = fileno() if fileno is not None else -1
+    if fd < 0:
+        return True
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([fd], [], [], 0)  # Windows
+    return bool(readable)
+
+
 class _Body(httpx.AsyncByteStream):
     """The answer's body as it arrives. Read to its end, the connection goes back to the pool."""
 
@@ -175,6 +197,7 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         self._expiry = keepalive_expiry
         self._idle: dict[Key, list[_Connection]] = {}
         self._alpn_set = False
+        self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -256,13 +279,14 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
         if conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE:
             conn.h11.start_next_cycle()
         idle = self._idle.setdefault(key, [])
-        if conn.reusable and len(idle) < self._max_idle:
+        if conn.reusable and len(idle) < self._max_idle and not self._closed:
             conn.idle_since = time.monotonic()
             idle.append(conn)
         else:
             conn.close()
 
     async def aclose(self) -> None:
+        self._closed = True  # a request still running closes its connection when it ends
         for idle in self._idle.values():
             for conn in idle:
                 conn.close()
