@@ -3,9 +3,12 @@
     git worktree add /tmp/before HEAD~1
     python bench/ab_launch.py /tmp/before .  --rounds 25
 
-Each round launches every checkout and the minimal DataTable app once, in turn (so drift on a busy machine
-hits all of them alike); medians and ratios are printed. Figure 1 of ``suite.py`` measures the same thing
-for the current checkout only. Differences under ~5 ms are within this machine's noise at 25 rounds.
+Each round launches every checkout and the minimal DataTable app once, in turn, the order turning from one
+round to the next (so drift on a busy machine, and whatever a launch leaves behind for the next, hit all of them
+alike); medians and ratios are printed. Figure 1 of ``suite.py`` measures the same thing
+for the current checkout only. Differences under ~5 ms are within this machine's noise at 25 rounds on a quiet
+machine; on a busy one (other programs taking the CPU) the wall clock varies far more, and the CPU time each
+launch used up to its first rows (also printed) is the steadier figure.
 """
 
 from __future__ import annotations
@@ -39,28 +42,41 @@ def main(argv: list[str] | None = None) -> int:
     try:
         token = httpx.get(server.url + "/api/user/token/", auth=("admin", "inventree")).json()["token"]
         times: dict[str, list[float]] = {r: [] for r in roots}
+        cpu: dict[str, list[float]] = {r: [] for r in roots}
         ref: list[float] = []
-        for _ in range(args.rounds):
-            for root in roots:
+        ref_cpu: list[float] = []
+        runs = [*roots, MINIMAL]
+        for number in range(args.rounds):
+            # the order turns each round: a launch right after another one's exit may run slower (its
+            # teardown, the server closing its connections), which a fixed order charged to the same checkout
+            shift = number % len(runs)
+            for root in runs[shift:] + runs[:shift]:
+                if root == MINIMAL:
+                    minimal = PtyApp([sys.executable, MINIMAL])
+                    ref.append(minimal.wait_for(b"row 00", timeout=60))
+                    ref_cpu.append(minimal.cpu_seconds())
+                    minimal.close()
+                    continue
                 app = PtyApp(
                     [sys.executable, "-m", "buildtui", "--server", server.url, "--token", token, "--poll", "3600"],
                     env={"PYTHONPATH": root},
                 )
                 times[root].append(app.wait_for(b"BO-", timeout=60))
+                cpu[root].append(app.cpu_seconds())
                 app.close()
-            minimal = PtyApp([sys.executable, MINIMAL])
-            ref.append(minimal.wait_for(b"row 00", timeout=60))
-            minimal.close()
     finally:
         server.stop()
     base = statistics.median(ref)
-    print(f"minimal DataTable app: {base * 1000:.0f} ms ({args.rounds} rounds)")
+    base_cpu = statistics.median(ref_cpu)
+    print(f"minimal DataTable app: {base * 1000:.0f} ms, CPU {base_cpu * 1000:.0f} ms ({args.rounds} rounds)")
     for root in roots:
         med = statistics.median(times[root])
         # each round's own ratio (this checkout and the minimal app launched moments apart): a machine that slows
         # down and speeds up over the run moves both, so the median of these drifts less than a ratio of medians
         paired = statistics.median(t / r for t, r in zip(times[root], ref, strict=True))
         print(f"{root}: {med * 1000:.0f} ms = {med / base:.2f}x (median of the rounds' own ratios: {paired:.2f}x)")
+        used = statistics.median(cpu[root])
+        print(f"    CPU to the first rows: {used * 1000:.0f} ms = {used / base_cpu:.2f}x the minimal app's")
     return 0
 
 
