@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import random
 import statistics
 import sys
 from pathlib import Path
@@ -27,6 +28,13 @@ from bench.harness import PtyApp  # noqa: E402
 from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
 
 MINIMAL = str(Path(__file__).resolve().parent / "minimal_app.py")
+
+
+def interval(values: list[float], draws: int = 2000) -> tuple[float, float]:
+    """A 95% interval of the median of ``values`` (bootstrap: the median of as many values drawn again)."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(draws))
+    return medians[int(draws * 0.025)], medians[int(draws * 0.975) - 1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +85,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{root}: {med * 1000:.0f} ms = {med / base:.2f}x (median of the rounds' own ratios: {paired:.2f}x)")
         used = statistics.median(cpu[root])
         print(f"    CPU to the first rows: {used * 1000:.0f} ms = {used / base_cpu:.2f}x the minimal app's")
+        if root != roots[0]:
+            # launched moments apart in each round: the difference of the pair drifts far less than either time
+            diffs = [t - f for t, f in zip(times[root], times[roots[0]], strict=True)]
+            low, high = interval(diffs)
+            print(
+                f"    against {roots[0]}, round by round: {statistics.median(diffs) * 1000:+.0f} ms "
+                f"(95% interval of the median {low * 1000:+.0f} to {high * 1000:+.0f} ms)"
+            )
     return 0
 
 

@@ -2,8 +2,8 @@
 
     python bench/launch_work.py /tmp/before .        # checkouts holding a buildtui/ package
 
-Each checkout, and the minimal DataTable app, runs under valgrind's callgrind until its first rows are drawn
-(``bench/first_rows_exit.py`` ends the process there), and the instructions it executed are printed with
+Each checkout, and the minimal DataTable app, runs under valgrind's callgrind until it writes its first rows to
+the terminal (``bench/first_rows_exit.py`` ends the process there, where ``ab_launch.py`` stops its clock), and the instructions it executed are printed with
 their ratio to the minimal app's. Counts repeat to within ~0.1% from run to run, busy machine or not, where
 launch times on a shared two-CPU machine vary by 20% (``ab_launch.py``): a cut of 1% shows. The launch is
 CPU-bound (the main thread waits 1-4 ms before its first rows), so less work is a sooner first screen; the
@@ -63,23 +63,23 @@ def main(argv: list[str] | None = None) -> int:
     for root in roots:  # as installed: byte-compiled (PYTHONDONTWRITEBYTECODE would leave them compiling each time)
         compileall.compile_dir(str(Path(root) / "buildtui"), quiet=1)
     # the same hash seed for every run: set and dict orders, and so the work done, do not change between runs
-    base_env = {"PYTHONHASHSEED": "0", "BENCH_EXIT_AT_FIRST_ROWS": "1"}
+    base_env = {"PYTHONHASHSEED": "0"}
     server = SimulatorServer(build_simulator(builds=args.builds)).start()
     counts: dict[str, int] = {}
+    wrapper = str(HERE / "first_rows_exit.py")
     try:
         token = httpx.get(server.url + "/api/user/token/", auth=("admin", "inventree")).json()["token"]
         with tempfile.TemporaryDirectory() as folder:
             for number, root in enumerate([MINIMAL, *roots]):
                 out = Path(folder) / f"callgrind.{number}"
                 if root == MINIMAL:
-                    run = [sys.executable, str(HERE / "minimal_app.py")]
-                    env = base_env
+                    run = [sys.executable, wrapper, str(HERE / "minimal_app.py")]
+                    env = {**base_env, "BENCH_EXIT_ON": "row 00"}
                 else:
-                    run = [sys.executable, str(HERE / "first_rows_exit.py"), "--server", server.url, "--token", token]
-                    env = {**base_env, "PYTHONPATH": root}
-                counts[root] = instructions(
-                    run + (["--poll", "3600"] if root != MINIMAL else []), env, out, args.timeout
-                )
+                    run = [sys.executable, wrapper, "-m", "buildtui", "--server", server.url, "--token", token]
+                    run += ["--poll", "3600"]
+                    env = {**base_env, "BENCH_EXIT_ON": "BO-", "PYTHONPATH": root}
+                counts[root] = instructions(run, env, out, args.timeout)
                 print(f"{root}: {counts[root] / 1e9:.3f} G instructions", flush=True)
     finally:
         server.stop()
