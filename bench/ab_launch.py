@@ -3,12 +3,12 @@
     git worktree add /tmp/before HEAD~1
     python bench/ab_launch.py /tmp/before .  --rounds 25
 
-Each round launches every checkout and the minimal DataTable app once, in turn, the order turning from one
-round to the next (so drift on a busy machine, and whatever a launch leaves behind for the next, hit all of them
-alike); medians and ratios are printed. Figure 1 of ``suite.py`` measures the same thing
-for the current checkout only. Differences under ~5 ms are within this machine's noise at 25 rounds on a quiet
-machine; on a busy one (other programs taking the CPU) the wall clock varies far more, and the CPU time each
-launch used up to its first rows (also printed) is the steadier figure.
+Each round launches every checkout and the minimal DataTable app once, in an order drawn anew each round (so
+drift on a busy machine, and whatever a launch leaves behind for the next, fall on all of them alike); medians
+and ratios are printed, and each checkout's round-by-round difference against the first. Figure 1 of
+``suite.py`` measures the same thing for the current checkout only. On a quiet machine differences under ~5 ms
+are noise at 25 rounds; on a shared one the medians move by 20 ms from run to run, and the round-by-round
+difference is the figure to read (``launch_work.py`` counts the work itself, free of that noise).
 """
 
 from __future__ import annotations
@@ -55,10 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         ref_cpu: list[float] = []
         runs = [*roots, MINIMAL]
         for number in range(args.rounds):
-            # the order turns each round: a launch right after another one's exit may run slower (its
-            # teardown, the server closing its connections), which a fixed order charged to the same checkout
-            shift = number % len(runs)
-            for root in runs[shift:] + runs[:shift]:
+            # a new order each round: whatever a launch leaves behind for the next (its teardown, the server
+            # closing its connections) falls on each checkout alike (a turning order kept who came after whom)
+            order = list(runs)
+            random.Random(number).shuffle(order)
+            for root in order:
                 if root == MINIMAL:
                     minimal = PtyApp([sys.executable, MINIMAL])
                     ref.append(minimal.wait_for(b"row 00", timeout=60))
