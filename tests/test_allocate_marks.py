@@ -126,7 +126,8 @@ class TestSeveralMarks:
 class TestWhileLoading:
     async def test_enter_before_the_stock_list_arrives(self, server: SimulatorServer, app: BuildTUI) -> None:
         """On a slow server the picker says "Loading stock…"; Enter then says the list is still loading and
-        sends nothing, and once the list is there no error is left under the filled-in quantity."""
+        sends nothing; once the list is there no error is left under the filled-in quantity, and the hint says
+        nothing was allocated yet (an operator who pressed Enter early is not left thinking it was done)."""
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_build(pilot, 19)
             assert isinstance(screen, BuildDetailScreen) and screen.model is not None
@@ -147,8 +148,13 @@ class TestWhileLoading:
             await settle(pilot)
             assert dialog.query_one("#quantity", Input).value == "90"
             shown = [e.id for e in dialog.query(FieldError) if e.display]
-            assert shown == [] and not dialog.query_one("#alloc-hint").display
+            assert shown == []
+            assert said(dialog, "#alloc-hint") == "Nothing allocated yet: the stock is listed now. Enter allocates."
             assert not [p for m, p in server.sim.log[writes:] if m == "POST"]
+            server.sim.latency_ms = 0
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is not dialog)
+            assert [p for m, p in server.sim.log[writes:] if m == "POST"] == ["/api/build/19/allocate/"]
 
 
 class TestPlaceKept:

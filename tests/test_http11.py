@@ -190,16 +190,24 @@ async def test_server_gone_before_answering_is_a_cut_not_a_refusal() -> None:
 
 
 async def test_answer_cut_half_way_is_a_read_error() -> None:
-    """Content-Length 100, 10 bytes, then the close: an error, not a short answer taken as whole."""
+    """Content-Length 100, 10 bytes, then the close: an error, not a short answer taken as whole; the client
+    says the connection broke (it had said "connection refused (is the server running?)": "connection")."""
 
     async def short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
         await writer.drain()
         return False
 
-    async with serving(short) as server, client_for(server.url) as client:
-        with pytest.raises(httpx.RemoteProtocolError):
-            await client.get("/1")
+    async with serving(short) as server:
+        async with client_for(server.url) as client:
+            with pytest.raises(httpx.RemoteProtocolError):
+                await client.get("/1")
+        api = InvenTreeClient(server.url, "t", get_retries=0)
+        with pytest.raises(Unreachable) as caught:
+            await api.me()
+        await api.aclose()
+    assert caught.value.reason == "cut", str(caught.value)  # "peer closed connection...": not "refused"
+    assert "broke before the answer arrived" in str(caught.value)
 
 
 async def test_slow_answer_is_a_read_timeout_and_the_connection_is_dropped() -> None:

@@ -210,7 +210,7 @@ class ClientBase:
             )
         if "certificate" in low or "ssl" in low:
             return Unreachable(f"TLS failed talking to {self.base_url}: {text}", reason="tls", action=action)
-        if any(cut in low for cut in ("disconnected", "reset by peer", "broken pipe", "incomplete")):
+        if any(cut in low for cut in ("disconnected", "reset by peer", "broken pipe", "incomplete", "closed")):
             # the server took the request and the connection broke: not refused (a proxy dropping it, a worker
             # killed); said as such, since "is the server running?" sends the operator the wrong way
             return Unreachable(

@@ -72,6 +72,8 @@ class AllocateDialog(BuildDialog):
         self._typed = False
         #: the stock list has not arrived yet: the dialog says so, and Enter says so instead of refusing
         self.awaiting_stock = True
+        #: Enter was pressed before the list arrived: once it is there, the hint says nothing was allocated yet
+        self._enter_early = False
         #: the server's STOCK_ALLOW_EXPIRED_BUILD; None until read, or when it could not be read
         self.allow_expired: bool | None = None
 
@@ -263,6 +265,8 @@ class AllocateDialog(BuildDialog):
                 f"{clean(s.label)} has EXPIRED: it is not proposed. This server allows building with expired "
                 "stock: type a quantity to use it anyway."
             )
+        elif self._enter_early:  # the "still loading" error went with the list's arrival: say what came of Enter
+            said = "Nothing allocated yet: the stock is listed now. Enter allocates."
         self.query_one("#alloc-hint", QuietStatic).show(clean(said), hide_when_empty=True)  # each cursor move
 
     def _refuse(self, reason: str) -> None:
@@ -362,7 +366,9 @@ class AllocateDialog(BuildDialog):
 
     def validate_local(self) -> dict[str, list[str]]:
         if self.awaiting_stock:
+            self._enter_early = True
             return {"form": ["The stock list is still loading: press Enter again when it shows."]}
+        self._enter_early = False
         errors: dict[str, list[str]] = {}
         if self.marked:
             total, err = parse_quantity(self.query_one("#quantity", Input).value)
