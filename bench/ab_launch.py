@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
                 app = PtyApp(
                     [sys.executable, "-m", "buildtui", "--server", server.url, "--token", token, "--poll", "3600"],
                     env={"PYTHONPATH": root},
+                    # run in the checkout: `python -m` puts the working folder first on sys.path, so launched from
+                    # another checkout every "checkout" ran that one's code (all runs before this fix did)
+                    cwd=root,
                 )
                 times[root].append(app.wait_for(b"BO-", timeout=60))
                 cpu[root].append(app.cpu_seconds())

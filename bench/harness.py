@@ -17,7 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class PtyApp:
-    def __init__(self, argv: list[str], *, size: tuple[int, int] = (80, 24), env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        size: tuple[int, int] = (80, 24),
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> None:
+        """``cwd``: the folder it runs in, this checkout unless said (``python -m`` puts it first on ``sys.path``,
+        before ``PYTHONPATH``: run from another checkout, ``-m buildtui`` would run that one's code)."""
         master, slave = os.openpty()
         cols, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
@@ -25,7 +34,14 @@ class PtyApp:
         environment.pop("COLORTERM", None)
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=environment, start_new_session=True, close_fds=True
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=environment,
+            cwd=cwd or str(ROOT),
+            start_new_session=True,
+            close_fds=True,
         )
         os.close(slave)
         self.fd = master
