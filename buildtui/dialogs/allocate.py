@@ -25,8 +25,9 @@ from ..widgets.keyed_table import KeyedTable
 from ..widgets.quiet import QuietStatic
 from ..widgets.safe import clean
 from ..widgets.tick_box import FieldSelect
+from .build_dialog import BuildDialog
 from .fields import MarkingTable, parse_quantity
-from .form import BuildDialog, FieldError, FormDialog, field
+from .form import FieldError, FormDialog, field
 
 if TYPE_CHECKING:
     from ..state.build_detail import BuildDetailModel

@@ -18,7 +18,7 @@ from ..state.actions import Write
 from ..widgets.fit import fit_rows
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean
-from .form import BuildDialog
+from .build_dialog import BuildDialog
 
 if TYPE_CHECKING:
     from ..state.build_detail import BuildDetailModel

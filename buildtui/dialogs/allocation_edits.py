@@ -12,8 +12,9 @@ from ..api.models import BuildItem, BuildLine
 from ..format import qty
 from ..state.actions import Write
 from ..widgets.safe import clean
+from .build_dialog import BuildDialog
 from .fields import parse_quantity
-from .form import BuildDialog, field
+from .form import field
 
 if TYPE_CHECKING:
     from ..state.build_detail import BuildDetailModel

@@ -12,8 +12,9 @@ from ..rules.auto_allocate import auto_summary
 from ..state.actions import Write
 from ..widgets.safe import clean_lines
 from ..widgets.tick_box import FieldSelect, TickBox
+from .build_dialog import BuildDialog
 from .fields import location_options
-from .form import BuildDialog, field
+from .form import field
 
 
 class AutoAllocateDialog(BuildDialog):

@@ -13,7 +13,8 @@ from ..format import qty
 from ..state.actions import Write
 from ..widgets.safe import clean
 from ..widgets.tick_box import FieldSelect, TickBox
-from .form import BuildDialog, FieldError
+from .build_dialog import BuildDialog
+from .form import FieldError
 
 if TYPE_CHECKING:
     from ..state.build_detail import BuildDetailModel

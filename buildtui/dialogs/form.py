@@ -2,9 +2,10 @@
 
 A dialog owns its input: it validates locally, sends once, and on refusal stays open with every field as
 typed and the server's messages beside the fields they concern. A second Enter while the request is in
-flight does nothing, and nothing is ever re-sent by itself. A dialog acting on a build describes its
-change as a ``Write`` and the state layer's ``BuildActions`` sends it and decides, when the answer is
-lost, whether it took effect (state/actions.py); only "it did NOT take effect" lets Enter send it again.
+flight does nothing, and nothing is ever re-sent by itself. A dialog acting on a build (``build_dialog.py``)
+describes its change as a ``Write`` and the state layer's ``BuildActions`` sends it and decides, when the
+answer is lost, whether it took effect (state/actions.py); only "it did NOT take effect" lets Enter send it
+again.
 """
 
 from __future__ import annotations
@@ -23,14 +24,12 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..api import ApiError, AuthenticationRequired, NotFound, ValidationFailed
-from ..format import qty
-from ..state.actions import BuildActions, Outcome, Result, Running, Write
+from ..state.actions import Outcome, Result
 from ..state.scan import LocationScanned, Scanned, ScanReply
 from ..widgets.safe import clean
 
 if TYPE_CHECKING:
     from ..app import BuildTUI
-    from ..state.build_detail import BuildDetailModel
 
 R = TypeVar("R")
 log = logging.getLogger("buildtui.dialogs")
@@ -432,42 +431,6 @@ class FormDialog(ModalScreen[R], Generic[R]):
             self.show_failure(exc)
         else:
             self.show_errors({"form": [outcome.message]})
-
-
-class BuildDialog(FormDialog["str | Running"]):
-    """A dialog acting on the build shown by the detail screen; it answers with a one-line summary.
-
-    Subclasses describe their change with ``write()`` (``BuildActions`` sends it and checks lost answers).
-    """
-
-    def __init__(self, model: BuildDetailModel) -> None:
-        super().__init__()
-        self.model = model
-        self.actions = BuildActions(model)
-
-    def write(self) -> Write[Any]:
-        raise NotImplementedError
-
-    async def attempt(self) -> Outcome[Any]:
-        return await self.actions.run(self.write())
-
-    def result_of(self, outcome: Outcome[Any]) -> str | Running:
-        """A sentence when done; what to follow when the server is still doing it (a background task)."""
-        return outcome.running if outcome.running is not None else outcome.message
-
-    async def explain_refusal(self, exc: ApiError) -> list[str]:
-        """The build itself changed since the dialog opened (completed, cancelled, put on hold elsewhere)?"""
-        was = self.model.build
-        now = await self.model.read_build()
-        if was is None or (now.status, now.completed) == (was.status, was.completed):
-            return []
-        self.model.build = now
-        code = self.model.store.status_code(now.status_key)
-        status = code.label if code else (now.status_text or str(now.status))
-        return [
-            f"Someone else changed this build meanwhile: it is now {clean(status)}, "
-            f"{qty(now.completed)} of {qty(now.quantity)} completed."
-        ]
 
 
 def field(label: str, widget: Any, name: str, hint: str = "") -> ComposeResult:

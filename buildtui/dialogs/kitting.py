@@ -27,7 +27,8 @@ from ..state.scan import LocationScanned, Scanned, ScanRefused, ScanReply
 from ..state.writes import Outcome, Running
 from ..widgets.safe import clean
 from ..widgets.tick_box import FieldSelect
-from .form import BuildDialog, FieldError, field
+from .build_dialog import BuildDialog
+from .form import FieldError, field
 
 if TYPE_CHECKING:
     from ..state.build_detail import BuildDetailModel

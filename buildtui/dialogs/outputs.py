@@ -20,8 +20,9 @@ from ..state.scan import Scanned, ScanRefused, ScanReply, StockScanned
 from ..widgets.keyed_table import KeyedTable
 from ..widgets.safe import clean, text
 from ..widgets.tick_box import FieldSelect, TickBox
+from .build_dialog import BuildDialog
 from .fields import MarkingTable, location_options, parse_quantity
-from .form import BuildDialog, FieldError, field
+from .form import FieldError, field
 from .serial_scan import SerialScanDialog
 
 if TYPE_CHECKING:

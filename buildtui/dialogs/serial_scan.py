@@ -37,7 +37,8 @@ from ..state.scan import (
     resolve,
 )
 from ..widgets.safe import clean
-from .form import BuildDialog, FieldError, field
+from .build_dialog import BuildDialog
+from .form import FieldError, field
 
 if TYPE_CHECKING:
     from ..state.build_detail import BuildDetailModel
