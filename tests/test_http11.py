@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
 import socketserver
 import ssl
 import threading
@@ -265,6 +266,7 @@ class ShortKeepAlive(socketserver.BaseRequestHandler):
 
     requests: list[bytes] = []
     connections = 0
+    idle_closed = threading.Event()
 
     def handle(self) -> None:
         type(self).connections += 1
@@ -273,8 +275,10 @@ class ShortKeepAlive(socketserver.BaseRequestHandler):
         while True:
             try:
                 chunk = self.request.recv(65536)
-            except TimeoutError:
-                return  # idle too long: closed
+            except TimeoutError:  # idle too long: closed
+                self.request.shutdown(socket.SHUT_RDWR)
+                type(self).idle_closed.set()
+                return
             if not chunk:
                 return
             data += chunk
@@ -299,12 +303,15 @@ async def test_a_close_not_yet_read_by_the_loop_is_seen_before_reuse() -> None:
     """The server closes the idle connection while the app is busy (the loop not running, the close unread): the
     POST goes over a new connection and is done, not lost as "may or may not have been carried out"."""
     ShortKeepAlive.requests, ShortKeepAlive.connections = [], 0
+    ShortKeepAlive.idle_closed.clear()
     with socketserver.ThreadingTCPServer(("127.0.0.1", 0), ShortKeepAlive) as tcp:
         tcp.daemon_threads = True
         threading.Thread(target=tcp.serve_forever, daemon=True).start()
         api = InvenTreeClient(f"http://127.0.0.1:{tcp.server_address[1]}", "t", get_retries=0)
         await api._call("GET", "/api/user/me/")  # noqa: SLF001
-        time.sleep(0.2)  # drawing a large page: the server closes meanwhile, and the loop has not seen it
+        # drawing a large page (the loop does not run): the server closes meanwhile, and the loop has not seen it
+        assert ShortKeepAlive.idle_closed.wait(10)
+        time.sleep(0.05)  # its FIN reaches this side
         done = await api._call("POST", "/api/build/1/hold/", json_body={}, action="hold")  # noqa: SLF001
         await api.aclose()
         tcp.shutdown()
