@@ -14,17 +14,14 @@ difference is the figure to read (``launch_work.py`` counts the work itself, fre
 from __future__ import annotations
 
 import argparse
-import compileall
 import random
 import statistics
 import sys
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import PtyApp  # noqa: E402
+from bench.harness import PtyApp, admin_token, compiled_checkouts  # noqa: E402
 from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
 
 MINIMAL = str(Path(__file__).resolve().parent / "minimal_app.py")
@@ -43,12 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=25)
     ap.add_argument("--builds", type=int, default=10000)
     args = ap.parse_args(argv)
-    roots = [str(Path(c).resolve()) for c in args.checkouts]
-    for root in roots:  # as installed: byte-compiled
-        compileall.compile_dir(str(Path(root) / "buildtui"), quiet=1)
+    roots = compiled_checkouts(args.checkouts)
     server = SimulatorServer(build_simulator(builds=args.builds)).start()
     try:
-        token = httpx.get(server.url + "/api/user/token/", auth=("admin", "inventree")).json()["token"]
+        token = admin_token(server.url)
         times: dict[str, list[float]] = {r: [] for r in roots}
         cpu: dict[str, list[float]] = {r: [] for r in roots}
         ref: list[float] = []

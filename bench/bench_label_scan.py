@@ -21,11 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import PtyApp, buildtui_argv  # noqa: E402
+from bench.harness import PtyApp, admin_token, buildtui_argv  # noqa: E402
 from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
 from buildtui.simulator.seed_suppliers import DIGIKEY_MCU, LCSC_LED, MOUSER_MCU, without_controls  # noqa: E402
 
@@ -114,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     server = SimulatorServer(build_simulator()).start()
     sim = server.sim
     sim.log = TimedLog()
-    token = httpx.get(server.url + "/api/user/token/", auth=("admin", "inventree")).json()["token"]
+    token = admin_token(server.url)
     app = PtyApp(buildtui_argv(server.url, token, "--poll", "3600"))
     print(f"# supplier label to allocation shown, BO-0011, {args.rounds} rounds per figure")
     print(f"# cpus={os.cpu_count()} python={platform.python_version()}")

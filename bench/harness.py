@@ -16,6 +16,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def admin_token(url: str) -> str:
+    """An API token for the simulator's admin at ``url``."""
+    import httpx
+
+    token: str = httpx.get(url + "/api/user/token/", auth=("admin", "inventree")).json()["token"]
+    return token
+
+
+def compiled_checkouts(folders: list[str]) -> list[str]:
+    """The checkouts' absolute paths, each one's package byte-compiled as ``pip install`` leaves it (with
+    PYTHONDONTWRITEBYTECODE set, an uncompiled one would compile at every launch)."""
+    import compileall
+
+    roots = [str(Path(folder).resolve()) for folder in folders]
+    for root in roots:
+        compileall.compile_dir(str(Path(root) / "buildtui"), quiet=1)
+    return roots
+
+
 class PtyApp:
     def __init__(
         self,

@@ -15,7 +15,6 @@ Needs valgrind (``apt install valgrind``); each launch takes ~20 s under it.
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import shutil
 import sys
@@ -23,11 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import PtyApp  # noqa: E402
+from bench.harness import PtyApp, admin_token, compiled_checkouts  # noqa: E402
 from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -59,16 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: nothing measured")
         return 1
-    roots = [str(Path(c).resolve()) for c in args.checkouts]
-    for root in roots:  # as installed: byte-compiled (PYTHONDONTWRITEBYTECODE would leave them compiling each time)
-        compileall.compile_dir(str(Path(root) / "buildtui"), quiet=1)
+    roots = compiled_checkouts(args.checkouts)
     # the same hash seed for every run: set and dict orders, and so the work done, do not change between runs
     base_env = {"PYTHONHASHSEED": "0"}
     server = SimulatorServer(build_simulator(builds=args.builds)).start()
     counts: dict[str, int] = {}
     wrapper = str(HERE / "first_rows_exit.py")
     try:
-        token = httpx.get(server.url + "/api/user/token/", auth=("admin", "inventree")).json()["token"]
+        token = admin_token(server.url)
         with tempfile.TemporaryDirectory() as folder:
             for number, root in enumerate([MINIMAL, *roots]):
                 out = Path(folder) / f"callgrind.{number}"

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import textual  # noqa: E402
 
-from bench.harness import PtyApp, buildtui_argv  # noqa: E402
+from bench.harness import PtyApp, admin_token, buildtui_argv  # noqa: E402
 from buildtui.simulator import SimulatorServer, build_simulator  # noqa: E402
 from buildtui.simulator.seed import BIG_BUILD  # noqa: E402
 
@@ -49,7 +49,7 @@ class Bench:
         self.seed_s = time.perf_counter() - t
         self.sim = self.server.sim
         self.url = self.server.url
-        self.token = httpx.get(self.url + "/api/user/token/", auth=("admin", "inventree")).json()["token"]
+        self.token = admin_token(self.url)
         self.http = httpx.Client(base_url=self.url, headers={"Authorization": f"Token {self.token}"})
         self.big = self.http.get("/api/build/", params={"reference": BIG_BUILD, "limit": 1}).json()["results"]
         self.rows: list[tuple[str, str, str]] = []

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar, Unpack
 
 import httpx
 import pytest
@@ -26,6 +26,10 @@ from tests import web  # noqa: E402
 if TYPE_CHECKING:
     from buildtui.dialogs.allocate import AllocateDialog
     from buildtui.screens.build_detail import BuildDetailScreen
+
+
+#: a dialog class, for open_dialog
+D = TypeVar("D")
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
@@ -276,6 +280,16 @@ async def open_build(pilot: Pilot[None], pk: int) -> BuildDetailScreen:
     await settle(pilot)
     assert isinstance(pilot.app.screen, BuildDetailScreen)
     return pilot.app.screen
+
+
+async def open_dialog(pilot: Pilot[None], pk: int, key: str, kind: type[D]) -> D:
+    """Open build ``pk``, press ``key`` on it and return the dialog it opened, which must be a ``kind``."""
+    await open_build(pilot, pk)
+    await pilot.press(key)
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, kind)
+    return dialog
 
 
 async def open_allocate(pilot: Pilot[None], build: int = 11, downs: int = 6) -> AllocateDialog:

@@ -20,7 +20,7 @@ from buildtui.screens.build_list import BuildListScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.simulator.faults import DropHow, FaultKind
 from tests import web
-from tests.conftest import make_app, open_allocate, open_build, outstanding, settle
+from tests.conftest import make_app, open_allocate, open_build, open_dialog, outstanding, settle
 from tests.screen_text import on_top
 
 
@@ -213,11 +213,7 @@ class TestDroppedAnswers:
         app = make_app(server.url, token)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
-            await open_build(pilot, 26)
-            await pilot.press("N")
-            await settle(pilot)
-            dialog = app.screen
-            assert isinstance(dialog, CreateOutputDialog)
+            dialog = await open_dialog(pilot, 26, "N", CreateOutputDialog)
             assert "Will make: " in str(dialog.query_one("#err-serial_numbers").render())
             server.sim.faults.add("lost", method="POST", path=r"/create-output/$", times=1, delay_s=0.1)
             await pilot.press("enter")

@@ -18,7 +18,7 @@ from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer, build_simulator
 from buildtui.simulator.db import Row
 from buildtui.widgets.keyed_table import KeyedTable
-from tests.conftest import get_token, make_app, open_build, settle
+from tests.conftest import get_token, make_app, open_build, open_dialog, settle
 from tests.screen_text import on_top
 
 
@@ -53,11 +53,7 @@ class TestNoDestination:
         location blank; Enter asks for a location, scanning LOC-FG fills it (and the request goes), Enter completes
         the output."""
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_build(pilot, 29)
-            await pilot.press("c")
-            await settle(pilot)
-            dialog = app.screen
-            assert isinstance(dialog, CompleteOutputsDialog)
+            dialog = await open_dialog(pilot, 29, "c", CompleteOutputsDialog)
             assert len(dialog.marked) == 1 and dialog.query_one("#location", Select).is_blank()
             await pilot.press("enter")
             await settle(pilot)
@@ -207,11 +203,7 @@ class TestSerialisedProduct:
         """N on BO-0026: serials 1001-1028 are taken by earlier PSU-24 builds, so 1029-1030 are proposed, and
         Enter creates those two outputs."""
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_build(pilot, 26)
-            await pilot.press("N")
-            await settle(pilot)
-            dialog = app.screen
-            assert isinstance(dialog, CreateOutputDialog)
+            dialog = await open_dialog(pilot, 26, "N", CreateOutputDialog)
             assert dialog.query_one("#serial_numbers", Input).value == "1029-1030"
             await pilot.press("enter")
             await settle(pilot)
@@ -300,11 +292,7 @@ class TestSerialisedProduct:
         """a on BO-0026's first line, ctrl+u, "-5" typed: the field keeps "-5" (no sign silently dropped, which
         allocated 5) and Enter says the quantity must be more than zero; letters say to enter a number."""
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_build(pilot, 26)
-            await pilot.press("a")
-            await settle(pilot)
-            dialog = app.screen
-            assert isinstance(dialog, AllocateDialog)
+            dialog = await open_dialog(pilot, 26, "a", AllocateDialog)
             posts = len([1 for m, _ in server.sim.log if m == "POST"])
             for typed, said in (("-5", "greater than zero"), ("abc", "Enter a number")):
                 await pilot.press("ctrl+u", *typed, "enter")
@@ -318,11 +306,7 @@ class TestSerialisedProduct:
         proposed 1 more, over-producing) and the dialog says the order is all in outputs; BO-0022 still proposes
         what is left."""
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_build(pilot, 27)
-            await pilot.press("N")
-            await settle(pilot)
-            dialog = app.screen
-            assert isinstance(dialog, CreateOutputDialog)
+            dialog = await open_dialog(pilot, 27, "N", CreateOutputDialog)
             assert dialog.query_one("#quantity", Input).value == ""
             assert dialog.query_one("#serial_numbers", Input).value == ""
             assert "are in outputs or completed already" in str(dialog.query_one("#nothing-left").render())

@@ -19,7 +19,7 @@ from buildtui.screens.build_detail import BuildDetailScreen
 from buildtui.simulator import SimulatorServer
 from buildtui.widgets.keyed_table import KeyedTable
 from tests import web
-from tests.conftest import get_token, open_allocate, open_build, settle
+from tests.conftest import get_token, open_allocate, open_build, open_dialog, settle
 
 SETTING = "/api/settings/global/STOCK_ALLOW_EXPIRED_BUILD/"
 
@@ -228,11 +228,7 @@ class TestDestructiveOptions:
         ticking it does with this build's figures."""
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            await open_build(pilot, 3)
-            await pilot.press("F")
-            await settle(pilot)
-            dialog = app.screen
-            assert isinstance(dialog, FinishBuildDialog)
+            dialog = await open_dialog(pilot, 3, "F", FinishBuildDialog)
             assert dialog.query_one("#accept_unallocated", Checkbox).value is False
             assert dialog.query_one("#accept_incomplete", Checkbox).value is False
             assert dialog.query_one("#accept_overallocated", Select).value == "reject"
